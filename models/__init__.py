@@ -1,0 +1,18 @@
+"""SQLModel tables, the engine factory and migrations of zhengqi.
+
+Importing this package registers every table on ``SQLModel.metadata``.
+"""
+
+from models.audit import AuditLog
+from models.indicator import Indicator, IndicatorActual, IndicatorTarget
+from models.match import Contract, Match, MatchEvent
+from models.notification import Notification
+from models.organisation import Organisation, Qualification, RelatedParty
+from models.posting import Need, Offer
+from models.user import LoginAttempt, User, UserSession
+
+__all__ = [
+    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "LoginAttempt",
+    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
+    "RelatedParty", "User", "UserSession",
+]

@@ -1,0 +1,63 @@
+"""Engine factory: SQLite (default) or PostgreSQL, from a URL given by the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, echo=echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN until the first write, so two
+    # writers that both read first deadlock on lock upgrade ("database is locked").
+    # Taking the write lock up front (BEGIN IMMEDIATE) makes the second writer wait
+    # for the busy timeout instead. This is SQLAlchemy's documented pysqlite recipe.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode != "AUTOCOMMIT":
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same engine for read-only work: on SQLite a deferred BEGIN, so a long read
+    never holds the write lock (WAL readers see a snapshot); a no-op elsewhere."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """On SQLite, no BEGIN at all: each statement commits itself (tests, scripts)."""
+    return engine.execution_options(sqlite_begin="AUTOCOMMIT")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session for scripts and the CLI; callers commit themselves."""
+    with Session(engine) as session:
+        yield session

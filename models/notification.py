@@ -1,0 +1,27 @@
+"""In-platform notifications (推送) to an organisation or to one user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at_field, timestamp_field
+
+
+class Notification(SQLModel, table=True):
+    # "At most once per pair": the dedupe key names the event (e.g. "recommend:need:12:offer:40").
+    __table_args__ = (UniqueConstraint("org_id", "user_id", "dedupe_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    kind: str = Field(max_length=32)  # recommendation | interest | approved | pipeline | system
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=2000)
+    link: str | None = Field(default=None, max_length=300)
+    match_id: int | None = Field(default=None, foreign_key="match.id")
+    dedupe_key: str | None = Field(default=None, max_length=100)
+    read_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()

@@ -1,0 +1,64 @@
+"""Needs (需求) posted by enterprises and offers (服务/成果) posted by providers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at_field, money_field, timestamp_field
+
+TITLE_MAX = 100
+DESCRIPTION_MAX = 4000
+
+
+class NeedStatus(StrEnum):
+    draft = "draft"  # 草稿 (private)
+    open = "open"  # 征集中
+    closed = "closed"  # 已关闭
+
+
+class OfferStatus(StrEnum):
+    draft = "draft"
+    open = "open"  # 发布中
+    withdrawn = "withdrawn"  # 已撤回
+
+
+POSTING_STATUS_LABELS: dict[str, str] = {
+    "draft": "草稿", "open": "发布中", "closed": "已关闭", "withdrawn": "已撤回",
+}
+
+
+class Need(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    category: str = Field(max_length=32, index=True)
+    industry: str | None = Field(default=None, max_length=32)
+    budget_wan: Decimal | None = money_field()
+    deadline: date | None = None
+    status: str = Field(default="open", max_length=16, index=True)
+    # Segmented once at write time; the matcher never re-segments these.
+    tokens: str = Field(default="", max_length=20000)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class Offer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    category: str = Field(max_length=32, index=True)
+    industry: str | None = Field(default=None, max_length=32)
+    price_wan: Decimal | None = money_field()
+    deadline: date | None = None
+    status: str = Field(default="open", max_length=16, index=True)
+    tokens: str = Field(default="", max_length=20000)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()

@@ -1,0 +1,59 @@
+"""Users, their server-side sessions and login attempts (for throttling)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at_field, timestamp_field
+
+
+class Role(StrEnum):
+    enterprise = "enterprise"  # 企业用户
+    provider = "provider"  # 服务机构用户
+    staff = "staff"  # 科技局/服务专员
+    official = "official"  # 领导
+    admin = "admin"  # 系统管理员
+
+
+ROLE_LABELS: dict[str, str] = {
+    "enterprise": "企业用户",
+    "provider": "服务机构用户",
+    "staff": "服务专员",
+    "official": "领导",
+    "admin": "系统管理员",
+}
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, unique=True)
+    password_hash: str = Field(max_length=200)
+    display_name: str = Field(default="", max_length=50)
+    role: str = Field(max_length=16, index=True)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    is_active: bool = True
+    is_demo: bool = False
+    created_at: datetime = created_at_field()
+    last_login_at: datetime | None = timestamp_field()
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; logout or expiry ends it for good."""
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie token
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = timestamp_field(nullable=False)
+    revoked_at: datetime | None = timestamp_field()
+
+
+class LoginAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, index=True)
+    ip: str = Field(default="", max_length=64)
+    success: bool = False
+    created_at: datetime = created_at_field()

@@ -1,0 +1,1 @@
+"""The zhengqi web platform: FastAPI app, pages, JSON API, services and CLI."""

@@ -1,0 +1,105 @@
+"""Application factory: wires engine, migrations, seed, routers, templates and errors."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from models.db import make_engine
+from models.migrate import upgrade
+
+from web.deps import ANON_CSRF_COOKIE
+from web.errors import install_error_handlers, wants_json
+from web.settings import Settings
+from web.templating import make_templates
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def prepare_database(engine: Engine, settings: Settings) -> None:
+    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    upgrade(engine)
+    if settings.seed_on_start and not settings.is_production:
+        from web.services.seed import seed_if_empty
+
+        seed_if_empty(engine)
+
+
+def _discover_routers(app: FastAPI) -> None:
+    # Every module under web/routes/{pages,api} that defines `router` is mounted, so
+    # adding an area never means editing a shared list.
+    for package_name in ("web.routes.api", "web.routes.pages"):
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package_name}.{info.name}")
+            router = getattr(module, "router", None)
+            if router is not None:
+                app.include_router(router)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the FastAPI app for ``settings`` (an engine may be passed in by tests)."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare_database(engine, settings)
+        from web.services.matching import IndexHolder
+
+        app.state.index = IndexHolder.load(engine)
+        yield
+
+    app = FastAPI(
+        title="河北区智慧政企服务平台 API",
+        version="1",
+        description="zhengqi：企业需求与服务机构供给的智能匹配、审核撮合与科技指标监测。",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        swagger_ui_parameters={"syntaxHighlight": False},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.templates = make_templates()
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes:
+            limit_mb = settings.max_upload_bytes // (1024 * 1024)
+            message = f"上传内容过大（上限 {limit_mb} MB）"
+            if wants_json(request):
+                return JSONResponse({"detail": message}, status_code=413)
+            return app.state.templates.TemplateResponse(
+                request, "errors/error.html", {"status": 413, "message": message}, status_code=413)
+        new_anon = None
+        if not request.cookies.get(ANON_CSRF_COOKIE):
+            new_anon = secrets.token_urlsafe(32)
+            request.state.anon_csrf = new_anon
+        response = await call_next(request)
+        if new_anon:
+            response.set_cookie(ANON_CSRF_COOKIE, new_anon, httponly=True, samesite="lax",
+                                secure=request.url.scheme == "https")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    _discover_routers(app)
+    return app
+
+
+__all__ = ["create_app", "prepare_database"]

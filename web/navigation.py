@@ -1,0 +1,54 @@
+"""Navigation per role: the portal links each kind of user sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+_NAV: dict[str, tuple[NavItem, ...]] = {
+    "enterprise": (
+        NavItem("工作台", "/enterprise"),
+        NavItem("我的需求", "/enterprise/needs"),
+        NavItem("匹配进展", "/enterprise/matches"),
+        NavItem("消息", "/inbox"),
+        NavItem("机构资料", "/enterprise/profile"),
+    ),
+    "provider": (
+        NavItem("工作台", "/provider"),
+        NavItem("我的服务", "/provider/offers"),
+        NavItem("匹配进展", "/provider/matches"),
+        NavItem("消息", "/inbox"),
+        NavItem("机构资料", "/provider/profile"),
+    ),
+    "staff": (
+        NavItem("审核队列", "/staff/review"),
+        NavItem("撮合看板", "/staff/pipeline"),
+        NavItem("企业画像", "/staff/portraits"),
+        NavItem("审计日志", "/staff/audit"),
+        NavItem("指标看板", "/dashboard"),
+        NavItem("消息", "/inbox"),
+    ),
+    "official": (
+        NavItem("指标看板", "/dashboard"),
+        NavItem("运营数据", "/dashboard/operations"),
+    ),
+    "admin": (
+        NavItem("账号管理", "/admin/users"),
+        NavItem("审计日志", "/staff/audit"),
+    ),
+}
+
+HOME_FOR_ROLE: dict[str, str] = {
+    "enterprise": "/enterprise", "provider": "/provider", "staff": "/staff/review",
+    "official": "/dashboard", "admin": "/admin/users",
+}
+
+
+def nav_items(role: str) -> tuple[NavItem, ...]:
+    return _NAV.get(role, ())

@@ -1,0 +1,66 @@
+"""Login and logout pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect
+from web.navigation import HOME_FOR_ROLE
+from web.services import accounts
+from web.services.errors import NotAuthenticated, TooManyAttempts
+
+router = APIRouter(tags=["pages"])
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: an open redirect after login is a phishing aid.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@router.get("/login", name="login_form")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """Show the login form."""
+    return request.app.state.templates.TemplateResponse(request, "auth/login.html", {"next": next})
+
+
+@router.post("/login", name="login", dependencies=[Depends(csrf_protect)])
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep,
+    username: Annotated[str, Form(max_length=50)] = "",
+    password: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Check the credentials and open a server-side session."""
+    try:
+        result = accounts.login(
+            session, username=username, password=password,
+            ip=request.client.host if request.client else "",
+            session_hours=settings.session_hours, max_failures=settings.login_max_failures,
+            window_minutes=settings.login_window_minutes,
+        )
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        return request.app.state.templates.TemplateResponse(
+            request, "auth/login.html",
+            {"error": exc.message, "username": username, "next": next},
+            status_code=exc.status_code,
+        )
+    target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
+    response = RedirectResponse(target, status_code=303)
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
+                        max_age=settings.session_hours * 3600)
+    return response
+
+
+@router.post("/logout", name="logout", dependencies=[Depends(csrf_protect)])
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session on the server and drop the cookie."""
+    accounts.logout(session, token=request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
