@@ -1,0 +1,44 @@
+import pytest
+
+from matcher import normalize, tokenize
+from matcher.text import domain_terms, stop_words, tokenize_many
+
+
+def test_nfkc_full_width_and_case():
+    assert normalize("ＩＳＯ９００１，５Ｇ　ＡＩ") == "iso9001,5g ai"
+
+
+def test_traditional_to_simplified():
+    assert tokenize("專利質押貸款") == tokenize("专利质押贷款") == ["专利质押贷款"]
+
+
+@pytest.mark.parametrize("term", ["知识产权质押", "投贷联动", "两化融合", "贯标", "工业互联网",
+                                  "小批量试制", "检测认证", "技术入股", "产学研"])
+def test_domain_terms_stay_whole(term):
+    assert term in tokenize(f"我们希望在{term}方面开展合作")
+
+
+def test_dictionary_size():
+    assert len(domain_terms()) >= 300
+
+
+def test_latin_and_digits_whole():
+    toks = tokenize("5G模组、AI算法、ISO9001认证、3D打印、ＩＡＴＦ16949")
+    assert {"5g模组", "ai", "iso9001", "3d打印", "iatf16949"} <= set(toks)
+    assert tokenize("3D打印") == tokenize("３Ｄ打印") == ["3d打印"]
+
+
+def test_stop_words_and_filler_removed():
+    toks = tokenize("我们公司的需求：提供相关服务和企业合作，2021年100万元")
+    assert toks == []
+    assert {"的", "了", "和", "公司", "企业", "需求", "服务", "我们", "提供", "相关"} <= stop_words()
+
+
+def test_empty_and_none_like():
+    assert tokenize("") == []
+    assert tokenize("   \n\t") == []
+
+
+def test_tokenize_many_matches_single_process():
+    texts = ["工业互联网平台建设", "专利质押贷款", "两化融合贯标"] * 400
+    assert tokenize_many(texts, n_jobs=2, chunk_size=100) == [tuple(tokenize(t)) for t in texts]
