@@ -103,8 +103,11 @@ async def csrf_protect(request: Request, user: OptionalUserDep) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    expected = user.csrf_token if user else request.cookies.get(ANON_CSRF_COOKIE)
-    if not sent or not expected or not hmac.compare_digest(sent, expected):
+    # The session's token, or the double-submit cookie of a form rendered before the
+    # session existed (a login page left open in another tab, say).
+    candidates = [t for t in (user.csrf_token if user else None,
+                              request.cookies.get(ANON_CSRF_COOKIE)) if t]
+    if not sent or not any(hmac.compare_digest(sent, t) for t in candidates):
         raise Forbidden("页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试")
 
 

@@ -7,7 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZHENGQI_", extra="ignore")
+    # populate_by_name: Settings(database_url=...) must win over the default (tests, live server).
+    model_config = SettingsConfigDict(env_prefix="ZHENGQI_", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
         default="sqlite:///zhengqi.db",

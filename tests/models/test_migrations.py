@@ -1,0 +1,74 @@
+"""Migrations: an empty database upgrades to head, the models agree, and it downgrades cleanly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import SQLModel
+
+from models.db import make_engine
+from models.migrate import MIGRATIONS_DIR, pending_model_changes, upgrade
+from tests.conftest import PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all (PostgreSQL: a fresh schema on the test server)."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield eng
+        eng.dispose()
+        return
+    request.getfixturevalue("pg_engine")  # skips or fails exactly as the shared fixture does
+    schema = f"mig_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    eng = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_empty_database_to_head(empty_engine: Engine) -> None:
+    assert _tables(empty_engine) == set()
+    upgrade(empty_engine)
+    assert _tables(empty_engine) == set(SQLModel.metadata.tables)
+    assert pending_model_changes(empty_engine) == []
+
+
+def test_upgrade_is_idempotent_and_downgrade_reverses(empty_engine: Engine) -> None:
+    from models.migrate import alembic_config
+    from alembic import command
+
+    upgrade(empty_engine)
+    upgrade(empty_engine)  # a second start on a migrated database is a no-op
+    cfg = alembic_config(empty_engine)
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert _tables(empty_engine) == set()
+    upgrade(empty_engine)
+    assert pending_model_changes(empty_engine) == []
+
+
+def test_shared_engine_fixture_is_at_head(engine: Engine) -> None:
+    assert pending_model_changes(engine) == []
+
+
+def test_migration_files_are_date_prefixed() -> None:
+    names = [p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")]
+    assert names and all(n[:8].isdigit() and n[8] == "_" for n in names)
