@@ -1,0 +1,36 @@
+"""Staff page: the audit log, filtered and paginated."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from web.deps import SessionDep
+from web.routes.pages.staff_common import StaffDep, render, to_int
+from web.services import audit_log
+
+router = APIRouter(prefix="/staff", tags=["pages"])
+
+
+def to_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/audit", name="staff_audit")
+def audit_page(request: Request, session: SessionDep, user: StaffDep) -> Response:
+    """Every recorded change, newest first, filtered by action, actor and date range."""
+    q = request.query_params
+    action = (q.get("action") or "")[:50]
+    actor = (q.get("actor") or "")[:50]
+    date_from, date_to = to_date(q.get("from")), to_date(q.get("to"))
+    page = audit_log.list_audit(session, action=action or None, actor=actor or None, date_from=date_from,
+                                date_to=date_to, page=to_int(q.get("page"), lo=1) or 1)
+    return render(request, "staff/audit.html", {
+        "page": page, "actions": audit_log.known_actions(session), "action": action, "actor": actor,
+        "date_from": date_from, "date_to": date_to,
+    })

@@ -1,0 +1,72 @@
+"""Helpers shared by the staff pages (no router of its own)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.deps import CurrentUser, require_roles
+
+StaffDep = Annotated[CurrentUser, Depends(require_roles("staff", "admin"))]
+XLSX_HEADERS = "attachment; filename*=UTF-8''{name}"
+
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def fmt_time(value: datetime | None) -> str:
+    """A stored UTC timestamp as Beijing time for the page."""
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    context.setdefault("fmt_time", fmt_time)
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def to_float(value: str | None, *, lo: float = 0.0, hi: float = 1.0) -> float | None:
+    """A filter value from a form: blank or junk means "no filter"; clamped to [lo, hi]."""
+    try:
+        f = float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    if f is None or f != f:  # NaN
+        return None
+    return min(max(f, lo), hi)
+
+
+def to_int(value: str | None, *, lo: int = 0, hi: int = 100_000) -> int | None:
+    try:
+        i = int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return None if i is None else min(max(i, lo), hi)
+
+
+def safe_back(target: str | None, default: str) -> str:
+    # Only our own staff pages: never an open redirect.
+    if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def redirect_with(target: str, **params: Any) -> RedirectResponse:
+    sep = "&" if "?" in target else "?"
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return RedirectResponse(f"{target}{sep}{query}" if query else target, status_code=303)
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    from web.services.excel import XLSX_MEDIA_TYPE
+
+    return Response(data, media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": XLSX_HEADERS.format(name=quote(filename))})

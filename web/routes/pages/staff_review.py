@@ -1,0 +1,150 @@
+"""Staff pages: the review queue, one proposal side by side, decisions, manual matches, feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from matcher.taxonomy import CATEGORIES
+from web.deps import SessionDep, SettingsDep, csrf_protect
+from web.routes.pages.staff_common import (
+    StaffDep, redirect_with, render, safe_back, to_float, to_int, xlsx_response,
+)
+from web.services import feedback, review, staff_export
+from web.services.errors import DomainError
+
+router = APIRouter(prefix="/staff", tags=["pages"])
+CSRF = [Depends(csrf_protect)]
+
+_DONE = {
+    "approved": "已批准该匹配，已通知供需双方并开放联系方式。",
+    "rejected": "已驳回该匹配（不通知双方，决定已记录）。",
+    "manual": "已创建手动撮合。",
+}
+
+
+def _filters(request: Request, default_threshold: float) -> review.QueueFilters:
+    q = request.query_params
+    threshold = to_float(q.get("threshold"))
+    category = q.get("category") or None
+    return review.QueueFilters(
+        threshold=default_threshold if threshold is None else threshold,
+        category=category if category in CATEGORIES else None,
+        min_score=to_float(q.get("min_score")), max_score=to_float(q.get("max_score")),
+        min_age_days=to_int(q.get("min_age")), max_age_days=to_int(q.get("max_age")),
+        org=(q.get("org") or "").strip()[:50] or None,
+    )
+
+
+def _flash(request: Request) -> str | None:
+    q = request.query_params
+    done = q.get("done")
+    if done == "bulk":
+        return f"批量处理完成：成功 {to_int(q.get('n')) or 0} 条，已被他人处理而跳过 {to_int(q.get('s')) or 0} 条。"
+    return _DONE.get(done or "")
+
+
+@router.get("/review", name="staff_review")
+def review_queue(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+    """The queue of engine proposals at or above the threshold, best first."""
+    filters = _filters(request, settings.match_threshold)
+    page = review.list_queue(session, filters=filters, page=to_int(request.query_params.get("page"), lo=1) or 1)
+    return render(request, "staff/review.html", {
+        "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
+        "default_threshold": settings.match_threshold, "flash": _flash(request),
+        "query": request.url.query, "highlight": review.highlight,
+    })
+
+
+@router.get("/review/export.xlsx", name="staff_review_export")
+def review_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+    """The filtered queue as an Excel file."""
+    data = staff_export.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
+    return xlsx_response(data, "审核队列.xlsx")
+
+
+@router.get("/review/manual", name="staff_manual_form")
+def manual_form(request: Request, session: SessionDep, user: StaffDep,
+                nq: str = "", oq: str = "") -> Response:
+    """Pick any need and any offer to pair by hand."""
+    return render(request, "staff/manual.html", {
+        "nq": nq[:50], "oq": oq[:50],
+        "needs": review.search_postings(session, kind="need", q=nq[:50]),
+        "offers": review.search_postings(session, kind="offer", q=oq[:50]),
+    })
+
+
+@router.post("/review/manual", name="staff_manual_create", dependencies=CSRF)
+def manual_create(
+    request: Request, session: SessionDep, user: StaffDep,
+    need_id: Annotated[int, Form()], offer_id: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=500)] = "", approve: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a manual match (approved at once unless staff leave it in the queue)."""
+    m = review.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
+                                   note=note, approve=bool(approve))
+    if m.status == "approved":
+        return redirect_with(f"/staff/pipeline/{m.id}", done="manual")
+    return redirect_with(f"/staff/review/{m.id}", done="manual")
+
+
+@router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
+def review_bulk(
+    request: Request, session: SessionDep, user: StaffDep,
+    decision: Annotated[str, Form()], match_ids: Annotated[list[int], Form()] = [],  # noqa: B006
+    reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Approve or reject every ticked proposal."""
+    result = review.bulk_decide(session, match_ids=match_ids, actor_id=user.id, decision=decision,
+                                reason_code=reason_code or None, note=note)
+    return redirect_with(safe_back(back, "/staff/review"), done="bulk", n=len(result.done), s=len(result.skipped))
+
+
+@router.get("/review/{match_id}", name="staff_review_detail")
+def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: int) -> Response:
+    """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
+    view = review.get_view(session, match_id)
+    return render(request, "staff/review_detail.html", {
+        "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+        "flash": _DONE.get(request.query_params.get("done") or ""),
+    })
+
+
+def _decision_response(request: Request, back: str, match_id: int, done: str) -> Response:
+    return redirect_with(safe_back(back, f"/staff/review/{match_id}"), done=done)
+
+
+@router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
+def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+            note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
+    """Approve one proposal."""
+    review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)
+    return _decision_response(request, back, match_id, "approved")
+
+
+@router.post("/review/{match_id}/reject", name="staff_review_reject", dependencies=CSRF)
+def reject(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+           reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
+           back: Annotated[str, Form()] = "") -> Response:
+    """Reject one proposal with a reason code."""
+    try:
+        review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=reason_code, note=note)
+    except DomainError as exc:
+        if exc.status_code != 422:
+            raise
+        view = review.get_view(session, match_id)
+        return render(request, "staff/review_detail.html", {
+            "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+            "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},
+        }, status_code=422)
+    return _decision_response(request, back, match_id, "rejected")
+
+
+@router.get("/feedback", name="staff_feedback")
+def feedback_page(request: Request, session: SessionDep, user: StaffDep) -> Response:
+    """Per category, how often staff approve what the engine proposes."""
+    stats = feedback.approval_stats(session)
+    return render(request, "staff/feedback.html", {"stats": stats, "total": feedback.overall(stats)})
