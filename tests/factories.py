@@ -74,3 +74,108 @@ def make_offer(session: Session, *, org: Organisation, **overrides: Any) -> Offe
     session.commit()
     session.refresh(offer)
     return offer
+
+
+def make_proposal(session: Session, *, need: Need | None = None, offer: Offer | None = None,
+                  **overrides: Any) -> Any:
+    """A match (default: proposed by the engine at 0.6) between a new or given need and offer."""
+    from models import Match
+
+    if need is None:
+        need = make_need(session, org=make_org(session))
+    if offer is None:
+        offer = make_offer(session, org=make_org(session, kind="intermediary"))
+    values: dict[str, Any] = dict(need_id=need.id, offer_id=offer.id, score=0.6, text_score=0.5,
+                                  reasons={"terms": [["视觉", 0.4], ["缺陷检测", 0.3]],
+                                           "signals": [["category", "类别相同", 0.1]]},
+                                  status="proposed", source="engine")
+    values.update(overrides)
+    match = Match(**values)
+    session.add(match)
+    session.commit()
+    session.refresh(match)
+    return match
+
+
+def make_signed_contract(session: Session, *, match: Any, **overrides: Any) -> Any:
+    """A signed contract on ``match`` (sets the match to contracted)."""
+    from datetime import date
+
+    from models import Contract
+
+    values: dict[str, Any] = dict(match_id=match.id, amount_wan=Decimal("120.50"),
+                                  signed_on=date(2022, 6, 1), contract_type="技术开发")
+    values.update(overrides)
+    contract = Contract(**values)
+    match.status = "contracted"
+    session.add(match)
+    session.add(contract)
+    session.commit()
+    session.refresh(contract)
+    return contract
+
+
+# --- dashboard builders (indicators, qualifications, matches, contracts) -------------
+
+
+def make_qualification(session: Session, *, org: Organisation, kind: str = "高新技术企业",
+                       year_granted: int = 2021, expires_on: Any = None, **overrides: Any) -> Any:
+    from models import Qualification
+
+    q = Qualification(org_id=org.id, kind=kind, year_granted=year_granted, expires_on=expires_on, **overrides)
+    session.add(q)
+    session.commit()
+    session.refresh(q)
+    return q
+
+
+def make_match(session: Session, *, need: Need, offer: Offer, status: str = "proposed",
+               **overrides: Any) -> Any:
+    from models import Match
+
+    values: dict[str, Any] = dict(need_id=need.id, offer_id=offer.id, score=0.5, status=status)
+    values.update(overrides)
+    match = Match(**values)
+    session.add(match)
+    session.commit()
+    session.refresh(match)
+    return match
+
+
+def make_match_event(session: Session, *, match: Any, to_status: str, **overrides: Any) -> Any:
+    from models import MatchEvent
+
+    event = MatchEvent(match_id=match.id, to_status=to_status, **overrides)
+    session.add(event)
+    session.commit()
+    session.refresh(event)
+    return event
+
+
+def make_contract(session: Session, *, match: Any, amount_wan: str | Decimal = "100",
+                  signed_on: Any = None, contract_type: str = "技术开发", **overrides: Any) -> Any:
+    from datetime import date
+
+    from models import Contract
+
+    contract = Contract(match_id=match.id, amount_wan=Decimal(str(amount_wan)),
+                        signed_on=signed_on or date(2022, 6, 1), contract_type=contract_type, **overrides)
+    session.add(contract)
+    session.commit()
+    session.refresh(contract)
+    return contract
+
+
+def make_actual(session: Session, *, number: int, year: int, value: str | Decimal,
+                source: str = "区统计局（测试）", **overrides: Any) -> Any:
+    from sqlmodel import select
+
+    from models import Indicator, IndicatorActual
+
+    ind = session.exec(select(Indicator).where(Indicator.number == number)).one()
+    actual = IndicatorActual(indicator_id=ind.id, year=year, value=Decimal(str(value)), source=source,
+                             **overrides)
+    session.add(actual)
+    session.commit()
+    session.refresh(actual)
+    return actual

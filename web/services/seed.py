@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -183,7 +184,10 @@ def _load_postings(session: Session, rows: list[PostingRow], model: type[Need] |
         org_id = org_ids[row.org_key]
         if (org_id, row.values["title"]) in existing:
             continue
-        extra = {}
+        # Demo postings are spread over the past year (stable per key), so that the
+        # monthly operating figures have a history to show.
+        extra: dict = {"created_at": datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+                       - timedelta(days=zlib.crc32(row.key.encode()) % 360, hours=9)}
         if row.deadline_days is not None:
             extra["deadline"] = today + timedelta(days=row.deadline_days)
         session.add(model(org_id=org_id, tokens=tokens[row.key], **row.values, **extra))
@@ -278,6 +282,11 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
         match.status = target
         match.decided_by, match.decided_at = staff.id, times[0]
         match.created_at = times[0] - timedelta(days=1)
+        # A posting exists before anything is decided about it.
+        for posting in (session.get(Need, match.need_id), session.get(Offer, match.offer_id)):
+            if posting is not None:
+                posting.created_at = match.created_at - timedelta(days=rng.randrange(3, 30))
+                session.add(posting)
         match.updated_at = times[-1]
         match.enterprise_interested = match.provider_interested = True
         session.add(match)
