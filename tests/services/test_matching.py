@@ -1,0 +1,59 @@
+"""The push: index holder, proposals, rebuild, privacy of the other side."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from models import Match, Need, Notification
+from tests.factories import make_need, make_offer, make_org, make_user
+from web.services import matching, portal, postings
+from web.services.privacy import counterpart, size_band
+
+
+def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -> None:
+    ent, prov = make_org(session), make_org(session, kind="university")
+    make_need(session, org=ent, tokens="")  # tokens missing: rebuild segments it
+    make_offer(session, org=prov)
+    assert matching.rebuild_proposals(session) == 1
+    assert matching.rebuild_proposals(session) == 0
+    m = session.exec(select(Match)).one()
+    assert m.status == "proposed" and m.reasons["terms"]
+    assert session.exec(select(Need)).one().tokens
+    assert len(session.exec(select(Notification)).all()) == 1
+
+
+def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session) -> None:
+    holder = matching.IndexHolder.load(engine)
+    ent, prov = make_org(session), make_org(session, kind="university")
+    user = make_user(session, org=ent)
+    make_offer(session, org=prov)  # written after the holder loaded (another worker)
+    with Session(engine) as s:
+        need = postings.create(s, holder, postings.NEED, org_id=ent.id, actor_id=user.id, values={
+            "title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"})
+        recs = portal.recommendations(s, postings.NEED, posting_id=need.id, org_id=ent.id)
+    assert len(recs) == 1 and not recs[0].other.revealed
+
+
+def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> None:
+    ent, prov = make_org(session), make_org(session, kind="university")
+    make_need(session, org=ent)
+    user = make_user(session, role="provider", org=prov)
+    holder = matching.IndexHolder.load(engine)
+    with Session(engine) as s:
+        postings.create(s, holder, postings.OFFER, org_id=prov.id, actor_id=user.id, values={
+            "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
+    note = session.exec(select(Notification)).one()
+    assert note.org_id == ent.id and "推荐服务" in note.title
+
+
+def test_counterpart_is_anonymous_until_approved(session: Session) -> None:
+    org = make_org(session, kind="university", employees=150, share_contacts=True)
+    anon = counterpart(org, revealed=False)
+    assert anon.name is None and anon.contact_phone is None and "匿名" in anon.label
+    assert anon.size_band == "100–299人" == size_band(150)
+    shown = counterpart(org, revealed=True)
+    assert shown.name == org.name and shown.contact_phone == org.contact_phone
+    org.share_contacts = False
+    assert counterpart(org, revealed=True).contact_phone is None
+    assert "revenue_wan" not in anon.to_dict() and "credit_standing" not in shown.to_dict()

@@ -1,0 +1,42 @@
+"""Permission-matrix entries for the staff routes: only staff and admin get through."""
+
+from __future__ import annotations
+
+from tests.web.permission_entries import Entry
+
+STAFF = frozenset({"staff", "admin"})
+
+ENTRIES: list[Entry] = [
+    # pages
+    Entry("GET", "/staff/review", STAFF),
+    Entry("GET", "/staff/review/export.xlsx", STAFF),
+    Entry("GET", "/staff/review/manual", STAFF),
+    Entry("POST", "/staff/review/manual", STAFF, {"need_id": 999999, "offer_id": 999999},
+          note="data is not filled from the world: unknown ids, so an allowed role gets 404"),
+    Entry("POST", "/staff/review/bulk", STAFF, {"decision": "approve", "match_ids": [999999]},
+          note="an unknown id is skipped: 303 back to the queue"),
+    Entry("GET", "/staff/review/{own_match_id}", STAFF),
+    Entry("POST", "/staff/review/{own_match_id}/approve", STAFF, {}),
+    Entry("POST", "/staff/review/{other_match_id}/reject", STAFF, {"reason_code": "irrelevant"}),
+    Entry("GET", "/staff/feedback", STAFF),
+    Entry("GET", "/staff/pipeline", STAFF),
+    Entry("GET", "/staff/pipeline/export.xlsx", STAFF),
+    Entry("GET", "/staff/contracts/export.xlsx", STAFF),
+    Entry("GET", "/staff/pipeline/{approved_match_id}", STAFF),
+    Entry("POST", "/staff/pipeline/{approved_match_id}/move", STAFF, {"to_status": "contacted"}),
+    Entry("GET", "/staff/portraits", STAFF),
+    Entry("GET", "/staff/portraits/{org_id}", STAFF),
+    Entry("GET", "/staff/audit", STAFF),
+    # JSON API
+    Entry("GET", "/api/v1/staff/queue", STAFF),
+    Entry("GET", "/api/v1/staff/matches/{own_match_id}", STAFF),
+    Entry("POST", "/api/v1/staff/matches/{own_match_id}/approve", STAFF, {}),
+    Entry("POST", "/api/v1/staff/matches/{other_match_id}/reject", STAFF, {"reason_code": "irrelevant"}),
+    Entry("POST", "/api/v1/staff/matches/bulk", STAFF, {"decision": "approve", "match_ids": [999999]}),
+    Entry("POST", "/api/v1/staff/matches", STAFF, {"need_id": 999999, "offer_id": 999999}),
+    Entry("POST", "/api/v1/staff/matches/{approved_match_id}/move", STAFF, {"to_status": "contacted"}),
+    Entry("GET", "/api/v1/staff/pipeline", STAFF),
+    Entry("GET", "/api/v1/staff/feedback/approval-stats", STAFF),
+    Entry("GET", "/api/v1/staff/portraits/{org_id}", STAFF),
+    Entry("GET", "/api/v1/staff/audit", STAFF),
+]

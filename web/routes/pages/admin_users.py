@@ -1,0 +1,57 @@
+"""Account administration pages (系统管理员)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
+from web.routes.pages._portal import FormDep, query_without_page, render, unread_badge
+from web.services import users
+from web.services.errors import ValidationFailed
+
+Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
+router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin")), Depends(unread_badge)])
+
+
+def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, role: str | None,
+          q: str | None, page: int, flash: str | None = None, status_code: int = 200) -> Response:
+    result = users.list_accounts(session, role=role or None, q=q or None, page=page)
+    return render(request, "admin/users.html", {
+        "page": result, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
+        "qs": query_without_page(request), "flash": flash,
+        "flash_kind": "error" if errors else "ok"}, status_code=status_code)
+
+
+@router.get("/admin/users", name="admin_users")
+def list_users(request: Request, session: SessionDep, user: Admin,
+               role: Annotated[str | None, Query(max_length=16)] = None,
+               q: Annotated[str | None, Query(max_length=50)] = None,
+               page: Annotated[int, Query(ge=1, le=100000)] = 1, created: int = 0) -> Response:
+    """All accounts, filtered and paginated, with the form to open a new one."""
+    return _page(request, session, values={}, errors={}, role=role, q=q, page=page,
+                 flash="账号已开通。" if created else None)
+
+
+@router.post("/admin/users", name="admin_user_create", dependencies=[Depends(csrf_protect)])
+def create_user(request: Request, session: SessionDep, user: Admin, form: FormDep) -> Response:
+    """Open a staff, official or admin account."""
+    try:
+        users.create_account(session, actor_id=user.id, username=form.get("username", ""),
+                             password=form.get("password", ""), role=form.get("role", ""),
+                             display_name=form.get("display_name", ""))
+    except ValidationFailed as exc:
+        errors = exc.errors or {"username": exc.message}
+        values = {k: v for k, v in form.items() if k != "password"}
+        return _page(request, session, values=values, errors=errors, role=None, q=None, page=1,
+                     flash=exc.message, status_code=422)
+    return RedirectResponse("/admin/users?created=1", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
+def set_active(request: Request, session: SessionDep, user: Admin, user_id: int, form: FormDep) -> Response:
+    """Enable or disable an account."""
+    users.set_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")
+    return RedirectResponse("/admin/users", status_code=303)

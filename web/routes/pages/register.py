@@ -1,0 +1,40 @@
+"""Self-registration of an enterprise or a service provider with its first user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect
+from web.navigation import HOME_FOR_ROLE
+from web.routes.pages._portal import FormDep, render
+from web.services import accounts, organisations
+from web.services.errors import ValidationFailed
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/register", name="register_form")
+def register_form(request: Request, kind: str | None = None) -> Response:
+    """Show the registration form (kind=enterprise|provider preselects the type)."""
+    values = {"kind": kind} if kind == "enterprise" else {}
+    return render(request, "account/register.html", {"values": values, "errors": {}})
+
+
+@router.post("/register", name="register", dependencies=[Depends(csrf_protect)])
+def register(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
+    """Create the organisation and its first user, then log that user in."""
+    try:
+        reg = organisations.register_organisation(session, **form)
+    except ValidationFailed as exc:
+        values = {k: v for k, v in form.items() if "password" not in k}
+        return render(request, "account/register.html", {"values": values, "errors": exc.errors},
+                      status_code=422)
+    result = accounts.login(session, username=reg.user.username, password=form.get("password", ""),
+                            ip=request.client.host if request.client else "",
+                            session_hours=settings.session_hours)
+    response = RedirectResponse(HOME_FOR_ROLE.get(result.user.role, "/") + "?welcome=1", status_code=303)
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
+                        max_age=settings.session_hours * 3600)
+    return response

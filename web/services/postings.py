@@ -1,0 +1,208 @@
+"""Needs (需求) and offers (服务/成果): post, edit, close, list — each write pushes matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlmodel import Session, col, func, or_, select
+
+from matcher.taxonomy import CATEGORIES
+from models import Need, Offer, Organisation
+from models.posting import DESCRIPTION_MAX, TITLE_MAX
+from web.services import audit, matching
+from web.services.errors import InvalidTransition, NotFound, ValidationFailed
+from web.services.matching import IndexHolder
+from web.services.organisations import parse_money
+
+INDUSTRY_MAX = 32
+PER_PAGE_MAX = 100
+
+
+@dataclass(frozen=True)
+class Side:
+    """What differs between needs and offers."""
+
+    name: str  # need | offer
+    model: type
+    label: str  # 需求 | 服务
+    money_field: str
+    money_label: str
+    closed_status: str
+    role: str
+
+    def key(self, posting_id: int) -> str:
+        return matching.need_key(posting_id) if self.name == "need" else matching.offer_key(posting_id)
+
+
+NEED = Side("need", Need, "需求", "budget_wan", "预算", "closed", "enterprise")
+OFFER = Side("offer", Offer, "服务", "price_wan", "参考价格", "withdrawn", "provider")
+SIDES = {"need": NEED, "offer": OFFER}
+
+
+def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    """Check a posting form; returns clean values or raises ValidationFailed(errors=...)."""
+    errors: dict[str, str] = {}
+    title = str(values.get("title") or "").strip()
+    description = str(values.get("description") or "").strip()
+    if not title:
+        errors["title"] = "请填写标题"
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"标题不能超过{TITLE_MAX}个字"
+    if not description:
+        errors["description"] = f"请填写{side.label}描述"
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"描述不能超过{DESCRIPTION_MAX}个字"
+    category = str(values.get("category") or "").strip()
+    if category not in CATEGORIES:
+        errors["category"] = "请选择平台服务类别中的一项" if category else "请选择服务类别"
+    industry = str(values.get("industry") or "").strip() or None
+    if industry and len(industry) > INDUSTRY_MAX:
+        errors["industry"] = f"产业方向不能超过{INDUSTRY_MAX}个字"
+    money = parse_money(errors, values, side.money_field, side.money_label)
+    deadline = None
+    raw = values.get("deadline")
+    if isinstance(raw, date):
+        deadline = raw
+    elif raw is not None and str(raw).strip():
+        try:
+            deadline = date.fromisoformat(str(raw).strip())
+        except ValueError:
+            errors["deadline"] = "截止日期格式应为 YYYY-MM-DD"
+    if deadline is not None and deadline < (today or date.today()):
+        errors["deadline"] = "截止日期不能早于今天"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    return {"title": title, "description": description, "category": category,
+            "industry": industry, side.money_field: money, "deadline": deadline}
+
+
+def get_own(session: Session, side: Side, *, posting_id: int, org_id: int | None) -> Any:
+    """A posting of the caller's organisation; anyone else's is NotFound (ids do not leak)."""
+    row = session.get(side.model, posting_id)
+    if row is None or org_id is None or row.org_id != org_id:
+        raise NotFound(f"未找到该{side.label}")
+    return row
+
+
+def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Organisation, *,
+          actor_id: int, threshold: float, top: int) -> int:
+    posting = (matching.need_posting(row, org) if side.name == "need"
+               else matching.offer_posting(row, org))
+    return matching.propose(session, holder, side=side.name, posting=posting, posting_id=row.id,
+                            threshold=threshold, top=top, actor_id=actor_id)
+
+
+def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
+           values: dict[str, Any], threshold: float = matching.DEFAULT_THRESHOLD,
+           top: int = matching.DEFAULT_TOP) -> Any:
+    """Post a need or offer: store it segmented, match it at once, push proposals. Commits."""
+    clean = validate(side, values)
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("未找到该机构")
+    row = side.model(org_id=org_id, created_by=actor_id, status="open",
+                     tokens=matching.join_tokens(clean["title"], clean["description"]), **clean)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action=f"{side.name}.create", object_type=side.name,
+                 object_id=row.id, detail={"title": clean["title"]})
+    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
+    session.commit()
+    return row
+
+
+def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
+         actor_id: int, values: dict[str, Any], threshold: float = matching.DEFAULT_THRESHOLD,
+         top: int = matching.DEFAULT_TOP) -> Any:
+    """Change an open posting; its proposals are refreshed against the index. Commits."""
+    row = get_own(session, side, posting_id=posting_id, org_id=org_id)
+    if row.status != "open":
+        raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
+    clean = validate(side, values)
+    for key, value in clean.items():
+        setattr(row, key, value)
+    row.tokens = matching.join_tokens(clean["title"], clean["description"])
+    row.updated_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
+                 object_id=row.id, detail={"title": clean["title"]})
+    org = session.get(Organisation, org_id)
+    assert org is not None
+    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
+    session.commit()
+    return row
+
+
+def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_id: int,
+          org_id: int, actor_id: int) -> Any:
+    """Close a need (or withdraw an offer): it leaves the index, its proposals are withdrawn."""
+    row = get_own(session, side, posting_id=posting_id, org_id=org_id)
+    if row.status == side.closed_status:
+        raise InvalidTransition(f"该{side.label}已经关闭")
+    row.status = side.closed_status
+    row.updated_at = datetime.now(UTC)
+    session.add(row)
+    note = "需求已关闭，推荐撤回" if side.name == "need" else "服务已撤回，推荐撤回"
+    matching.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
+                                actor_id=actor_id, note=note)
+    audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
+                 object_id=row.id)
+    session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class PostingFilter:
+    status: str | None = None
+    category: str | None = None
+    q: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=UTC)
+
+
+def list_postings(session: Session, side: Side, *, org_id: int | None, filters: PostingFilter,
+                  page: int = 1, per_page: int = 20) -> Page:
+    """One page of postings (an organisation's own, or all for staff), newest first."""
+    model = side.model
+    conds = []
+    if org_id is not None:
+        conds.append(model.org_id == org_id)
+    if filters.status:
+        conds.append(model.status == filters.status)
+    if filters.category:
+        conds.append(model.category == filters.category)
+    if filters.q:
+        like = f"%{filters.q.strip()[:50]}%"
+        conds.append(or_(col(model.title).like(like), col(model.description).like(like)))
+    if filters.date_from:
+        conds.append(col(model.created_at) >= _day_start(filters.date_from))
+    if filters.date_to:
+        conds.append(col(model.created_at) < _day_start(filters.date_to) + _ONE_DAY)
+    per_page = max(1, min(per_page, PER_PAGE_MAX))
+    page = max(1, page)
+    total = session.exec(select(func.count()).select_from(model).where(*conds)).one()
+    stmt = (select(model).where(*conds).order_by(col(model.id).desc())
+            .offset((page - 1) * per_page).limit(per_page))
+    return Page(items=list(session.exec(stmt).all()), total=total, page=page, per_page=per_page)
+
+
+_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
