@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 
 from models.db import make_engine
 from models.migrate import upgrade
-
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
 from web.settings import Settings

@@ -25,9 +25,9 @@ def serve(
     """Migrate (and on an empty database, seed the demo data), then serve the platform."""
     import uvicorn
 
+    from models.db import make_engine
     from web.app import prepare_database
     from web.settings import Settings
-    from models.db import make_engine
 
     settings = Settings()
     engine = make_engine(settings.sqlalchemy_url)

@@ -116,3 +116,11 @@ def user_model(session: Session, user: CurrentUser) -> User:
     if found is None:
         raise NotAuthenticated()
     return found
+
+
+def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
+    """Put the unread count on request.state for the navigation badge (page routers)."""
+    if user is not None:
+        from web.services import notifications
+
+        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)

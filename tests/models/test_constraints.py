@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from models import (
-    Contract, Indicator, IndicatorActual, IndicatorTarget, Match, Need, Organisation, Qualification,
+    Contract,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    Match,
+    Need,
+    Organisation,
+    Qualification,
     User,
 )
 from models.credit_code import make_credit_code

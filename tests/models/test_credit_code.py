@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from models.credit_code import (
-    InvalidCreditCode, check_char, is_valid_credit_code, make_credit_code, normalise_credit_code,
+    InvalidCreditCode,
+    check_char,
+    is_valid_credit_code,
+    make_credit_code,
+    normalise_credit_code,
 )
 
 # Each verified by hand against the standard: weights 3^i mod 31 over positions 1-17,

@@ -51,8 +51,9 @@ def test_upgrade_empty_database_to_head(empty_engine: Engine) -> None:
 
 
 def test_upgrade_is_idempotent_and_downgrade_reverses(empty_engine: Engine) -> None:
-    from models.migrate import alembic_config
     from alembic import command
+
+    from models.migrate import alembic_config
 
     upgrade(empty_engine)
     upgrade(empty_engine)  # a second start on a migrated database is a no-op

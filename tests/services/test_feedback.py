@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from tests.factories import make_proposal, make_need, make_org, make_user
+from tests.factories import make_need, make_org, make_proposal, make_user
 from web.services import review
 from web.services.feedback import approval_stats, overall
 

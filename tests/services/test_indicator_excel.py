@@ -14,7 +14,12 @@ from sqlmodel import Session, select
 from models import AuditLog, IndicatorActual
 from tests.factories import make_actual, make_user
 from web.services.indicator_excel import (
-    ACTUALS_SHEET, IMPORT_HEADERS, ImportRejected, export_dashboard, import_actuals, import_template,
+    ACTUALS_SHEET,
+    IMPORT_HEADERS,
+    ImportRejected,
+    export_dashboard,
+    import_actuals,
+    import_template,
 )
 from web.services.indicators_meta import ensure_plan_indicators
 

@@ -10,12 +10,29 @@ from sqlmodel import Session, select
 
 from models import AuditLog, IndicatorActual
 from tests.factories import (
-    make_actual, make_contract, make_match, make_need, make_offer, make_org, make_qualification, make_user,
+    make_actual,
+    make_contract,
+    make_match,
+    make_need,
+    make_offer,
+    make_org,
+    make_qualification,
+    make_user,
 )
 from web.services.errors import ValidationFailed
 from web.services.indicators import (
-    BEHIND, MET, NEAR, assess, dashboard, delete_actual, enter_actual, parse_value, platform_contracts,
-    platform_figures, qualified_enterprises, wan_to_yi,
+    BEHIND,
+    MET,
+    NEAR,
+    assess,
+    dashboard,
+    delete_actual,
+    enter_actual,
+    parse_value,
+    platform_contracts,
+    platform_figures,
+    qualified_enterprises,
+    wan_to_yi,
 )
 from web.services.indicators_meta import ensure_plan_indicators
 

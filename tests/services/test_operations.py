@@ -8,7 +8,12 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from tests.factories import (
-    make_contract, make_match, make_match_event, make_need, make_offer, make_org,
+    make_contract,
+    make_match,
+    make_match_event,
+    make_need,
+    make_offer,
+    make_org,
 )
 from web.services.operations import MonthRow, operations
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from models import AuditLog, Contract, Match, MatchEvent, Notification
-from tests.factories import make_signed_contract, make_proposal, make_user
+from tests.factories import make_proposal, make_signed_contract, make_user
 from web.services import pipeline
 from web.services.errors import InvalidTransition, ValidationFailed
 from web.services.pipeline import ContractInput

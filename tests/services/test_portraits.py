@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from models import Organisation, Qualification, RelatedParty
-from tests.factories import make_signed_contract, make_proposal, make_need, make_offer, make_org
+from tests.factories import make_need, make_offer, make_org, make_proposal, make_signed_contract
 from web.services import portraits
 from web.services.errors import NotFound
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from models import AuditLog, Match, MatchEvent, Notification, RelatedParty
-from tests.factories import make_proposal, make_need, make_offer, make_org, make_user
+from tests.factories import make_need, make_offer, make_org, make_proposal, make_user
 from web.services import review
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.review import QueueFilters

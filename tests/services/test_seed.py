@@ -19,8 +19,16 @@ from sqlmodel import Session, SQLModel, func, select
 from matcher.taxonomy import CATEGORIES
 from matcher.text import tokenize
 from models import (
-    Contract, Indicator, IndicatorActual, IndicatorTarget, Match, MatchEvent, Need, Offer,
-    Organisation, User,
+    Contract,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    Match,
+    MatchEvent,
+    Need,
+    Offer,
+    Organisation,
+    User,
 )
 from models.credit_code import is_valid_credit_code
 from models.db import make_engine
@@ -34,7 +42,11 @@ from web.services import seed as seed_service
 from web.services.accounts import verify_password
 from web.services.indicators_meta import PLAN_INDICATORS
 from web.services.seed import (
-    DEMO_NOTE, DEMO_PASSWORD, SeedRefused, load_demo, seed_if_empty,
+    DEMO_NOTE,
+    DEMO_PASSWORD,
+    SeedRefused,
+    load_demo,
+    seed_if_empty,
 )
 from web.settings import Settings
 

@@ -14,7 +14,14 @@ from sqlmodel import Session, select
 
 from models import AuditLog, IndicatorActual
 from tests.factories import (
-    make_actual, make_contract, make_match, make_need, make_offer, make_org, make_qualification, make_user,
+    make_actual,
+    make_contract,
+    make_match,
+    make_need,
+    make_offer,
+    make_org,
+    make_qualification,
+    make_user,
 )
 from tests.web.conftest import login
 from web.services.indicator_excel import ACTUALS_SHEET, IMPORT_HEADERS

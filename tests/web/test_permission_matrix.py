@@ -13,14 +13,13 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.routing import _IncludedRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
-
-from decimal import Decimal
 
 from models import Indicator, IndicatorActual, Match, Notification, Qualification, UserSession
 from tests.factories import PASSWORD, make_need, make_offer, make_org, make_user

@@ -12,7 +12,14 @@ from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from models import AuditLog, Contract, Match, MatchEvent, Notification, Qualification
-from tests.factories import make_signed_contract, make_proposal, make_need, make_offer, make_org, make_user
+from tests.factories import (
+    make_need,
+    make_offer,
+    make_org,
+    make_proposal,
+    make_signed_contract,
+    make_user,
+)
 from tests.web.conftest import login
 
 

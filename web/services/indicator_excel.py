@@ -15,7 +15,11 @@ from web.services import audit
 from web.services.errors import ValidationFailed
 from web.services.excel import Sheet, workbook_bytes
 from web.services.indicators import (
-    PLATFORM_COUNTED, STATUS_RULE, actual_exists, dashboard, parse_value,
+    PLATFORM_COUNTED,
+    STATUS_RULE,
+    actual_exists,
+    dashboard,
+    parse_value,
 )
 from web.services.indicators_meta import PLAN_YEARS, ensure_plan_indicators
 

@@ -18,7 +18,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import (
-    Contract, Indicator, IndicatorActual, IndicatorTarget, Match, Need, Offer, Organisation,
+    Contract,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    Match,
+    Need,
+    Offer,
+    Organisation,
     Qualification,
 )
 from models.match import MatchStatus

@@ -257,13 +257,17 @@ def _notify_new(session: Session, match: Match, *, side: str, other_org_id: int,
 
 def store_proposals(
     session: Session, *, side: str, posting_id: int, found: Iterable[EngineMatch],
-    threshold: float, actor_id: int | None = None, refresh: bool = True,
+    threshold: float, actor_id: int | None = None, refresh: bool = True, notify_both: bool = False,
 ) -> int:
     """Turn engine matches of one posting into proposed Match rows; returns new proposals.
 
     With ``refresh``, engine-owned proposals of this posting that no longer reach the
-    threshold are withdrawn. Flushes only.
+    threshold are withdrawn. The other side is always notified; with ``notify_both``
+    (a batch rematch, where nobody is looking at the page) the posting's own
+    organisation is told too. Flushes only.
     """
+    Own = Need if side == "need" else Offer
+    own = session.get(Own, posting_id) if notify_both else None
     kept = {int((m.offer_id if side == "need" else m.need_id)[1:]): m
             for m in found if m.score >= threshold}
     own_col = Match.need_id if side == "need" else Match.offer_id
@@ -301,6 +305,9 @@ def store_proposals(
             continue
         org_id, title = others[other_id]
         _notify_new(session, row, side=side, other_org_id=org_id, other_title=title)
+        if own is not None:
+            mirror = "offer" if side == "need" else "need"
+            _notify_new(session, row, side=mirror, other_org_id=own.org_id, other_title=own.title)
     if refresh:
         for other_id, row in existing.items():
             if other_id not in kept and row.status == "proposed" and row.source == "engine":
@@ -356,7 +363,7 @@ def rebuild_proposals(session: Session, *, threshold: float = DEFAULT_THRESHOLD,
     created = 0
     for need_id, found in holder.index.rematch(top=top):
         created += store_proposals(session, side="need", posting_id=int(need_id[1:]), found=found,
-                                   threshold=threshold, refresh=False)
+                                   threshold=threshold, refresh=False, notify_both=True)
     session.commit()
     return created
 

@@ -11,7 +11,14 @@ from sqlmodel import Session, col, func, or_, select
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
 from web.services.pipeline import ContractRow, list_contracts
-from web.services.review import MatchView, Page, enterprise_alias, load_views, provider_alias, view_select
+from web.services.review import (
+    MatchView,
+    Page,
+    enterprise_alias,
+    load_views,
+    provider_alias,
+    view_select,
+)
 
 # Innovation-capability score (创新能力评分), 0–100, shown on the page with this formula.
 RD_FULL_MARKS_INTENSITY = Decimal("0.05")  # 研发投入强度 ≥ 5% earns the full 30 points

@@ -21,8 +21,17 @@ from sqlmodel import Session, col, func, select
 
 from matcher.text import tokenize
 from models import (
-    Contract, Indicator, IndicatorActual, Match, MatchEvent, Need, Offer, Organisation,
-    Qualification, RelatedParty, User,
+    Contract,
+    Indicator,
+    IndicatorActual,
+    Match,
+    MatchEvent,
+    Need,
+    Offer,
+    Organisation,
+    Qualification,
+    RelatedParty,
+    User,
 )
 from models.db import read_engine
 from models.match import ContractType

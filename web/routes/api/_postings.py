@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.routes.api._schemas import MatchOut, PageOut, PostingIn, PostingOut, PostingWithMatches, match_out, page_out, posting_out
+from web.routes.api._schemas import (
+    MatchOut,
+    PageOut,
+    PostingIn,
+    PostingOut,
+    PostingWithMatches,
+    match_out,
+    page_out,
+    posting_out,
+)
 from web.services import portal, postings
 from web.services.errors import NotFound
 from web.services.postings import Side

@@ -16,8 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 from matcher.taxonomy import CATEGORIES, THEMES
 from models.match import MATCH_STATUS_LABELS
 from models.organisation import QualificationKind
-from web.deps import CurrentUser, OptionalUserDep, SessionDep, csrf_protect, require_roles
-from web.services import notifications, organisations, portal, postings
+from web.deps import (
+    CurrentUser,
+    SessionDep,
+    csrf_protect,
+    require_roles,
+    unread_badge,
+)
+from web.services import organisations, portal, postings
 from web.services.errors import DomainError, ValidationFailed
 from web.services.interest import express_interest
 from web.services.postings import Side
@@ -66,12 +72,6 @@ def parse_day(raw: str | None) -> date | None:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-
-
-def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
-    """Put the unread count on request.state for the navigation badge."""
-    if user is not None:
-        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)
 
 
 def build_portal_router(side: Side) -> APIRouter:

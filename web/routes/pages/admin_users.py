@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.routes.pages._portal import FormDep, query_without_page, render, unread_badge
+from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.routes.pages._portal import FormDep, query_without_page, render
 from web.services import users
 from web.services.errors import ValidationFailed
 

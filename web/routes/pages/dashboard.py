@@ -10,13 +10,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
+from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.services import charts, indicator_excel, indicators, operations
 from web.services.errors import NotFound, ValidationFailed
 from web.services.excel import XLSX_MEDIA_TYPE
 from web.services.indicators_meta import PLAN_YEARS
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], dependencies=[Depends(unread_badge)])
 
 READERS = ("official", "staff", "admin")
 WRITERS = ("staff", "admin")

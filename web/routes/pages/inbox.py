@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models import Notification
-from web.deps import SessionDep, UserDep, csrf_protect
-from web.routes.pages._portal import query_without_page, render, unread_badge
+from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
+from web.routes.pages._portal import query_without_page, render
 from web.services import notifications, portal
 from web.services.postings import Page
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import SessionDep
+from web.deps import SessionDep, unread_badge
 from web.routes.pages.staff_common import StaffDep, render, to_int
 from web.services import audit_log
 
-router = APIRouter(prefix="/staff", tags=["pages"])
+router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 
 
 def to_date(value: str | None) -> date | None:

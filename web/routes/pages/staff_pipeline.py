@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from models.match import ContractType
-from web.deps import SessionDep, SettingsDep, csrf_protect
+from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
 from web.services import pipeline, staff_export
 from web.services.errors import ValidationFailed
 
-router = APIRouter(prefix="/staff", tags=["pages"])
+router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 
 _DONE = {"moved": "撮合进展已更新，已通知供需双方。", "manual": "已创建手动撮合并批准，已通知供需双方。",
          "approved": "已批准该匹配。"}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import SessionDep
+from web.deps import SessionDep, unread_badge
 from web.routes.pages.staff_common import StaffDep, render, to_int
 from web.services import portraits
 
-router = APIRouter(prefix="/staff", tags=["pages"])
+router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 KINDS = {"enterprise": "企业", "provider": "服务机构", "all": "全部"}
 
 

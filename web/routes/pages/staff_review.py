@@ -8,14 +8,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from matcher.taxonomy import CATEGORIES
-from web.deps import SessionDep, SettingsDep, csrf_protect
+from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.staff_common import (
-    StaffDep, redirect_with, render, safe_back, to_float, to_int, xlsx_response,
+    StaffDep,
+    redirect_with,
+    render,
+    safe_back,
+    to_float,
+    to_int,
+    xlsx_response,
 )
 from web.services import feedback, review, staff_export
 from web.services.errors import DomainError
 
-router = APIRouter(prefix="/staff", tags=["pages"])
+router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
 
 _DONE = {
