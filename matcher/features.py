@@ -86,9 +86,19 @@ def char_mask(vocabulary: dict[str, int]) -> np.ndarray:
     return mask
 
 
-def weighted_rows(raw: sp.csr_matrix, col_weight: np.ndarray) -> sp.csr_matrix:
-    """Scale TF-IDF columns by their block weight, then L2-normalise rows (float32 CSR)."""
+def weighted_rows(raw: sp.csr_matrix, col_weight: np.ndarray, *, idf: np.ndarray | None = None,
+                  k1: float | None = None) -> sp.csr_matrix:
+    """Scale TF-IDF columns by their block weight, then L2-normalise rows (float32 CSR).
+
+    With ``k1`` (and the vectorizer's ``idf``), the raw term frequency is first
+    saturated BM25-style, ``tf * (k1 + 1) / (tf + k1)``; the row's L2 norm then
+    plays the part of BM25's length normalisation.
+    """
     raw = sp.csr_matrix(raw, dtype=np.float32, copy=True)
+    if k1 is not None and idf is not None and raw.nnz:
+        w = idf.astype(np.float32)[raw.indices]
+        tf = raw.data / w
+        raw.data = w * (tf * np.float32(k1 + 1) / (tf + np.float32(k1)))
     raw.data *= col_weight[raw.indices]
     out = l2_normalize(raw, norm="l2", copy=False)
     out.sort_indices()

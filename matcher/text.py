@@ -8,12 +8,19 @@ dictionary, and the shipped stop-word list. Latin/digit runs stay whole
 and comes out as the single token ``3d打印``.
 
 The jieba state is per process: workers of :func:`tokenize_many` each load the
-dictionary once in their initialiser, because jieba's globals do not cross a
-process boundary.
+dictionary once in their initialiser (or inherit it from the parent under
+fork), because jieba's globals do not cross a process boundary.
+
+Speed (measured on generated postings, ~100 chars): jieba's pure-Python cut
+is the cost, and postings repeat clauses, so both zhconv (split at characters
+that occur in none of its table keys) and jieba (split exactly where jieba
+itself splits: runs of its Han/alnum class) work on cached pieces; output is
+identical to converting and cutting whole texts (tests/matcher/test_text.py).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -33,6 +40,9 @@ __all__ = ["normalize", "tokenize", "tokenize_many", "domain_terms", "stop_words
 _MEANINGFUL = re.compile(r"[a-z\u3400-\u9fff]")
 # Collapse runs of whitespace so that jieba never yields them as tokens.
 _SPACES = re.compile(r"\s+")
+# jieba's own block pattern (precise mode): runs it segments; the rest it
+# yields character by character.
+_HAN = jieba.re_han_default
 
 
 def _read_lines(name: str) -> list[str]:
@@ -61,10 +71,30 @@ def stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _load_zhconv() -> None:
+def _load_zhconv() -> re.Pattern | None:
+    """Load zhconv's tables; return a pattern of safe split points (or None).
+
+    zhconv replaces the longest table key starting at each position, so a
+    character that occurs in no key can never be inside a replaced span: text
+    split at such characters converts piece by piece exactly as a whole, and
+    the pieces (clauses, which postings repeat) can be cached.
+    """
     # zhconv's own lazy loader leaves its JSON file open (a ResourceWarning);
     # loading it by explicit path takes zhconv's `with open(...)` branch.
     zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
+    try:
+        from zhconv import zhconv as _impl
+
+        in_keys = {ch for key in _impl.getdict("zh-cn") for ch in key}
+    except Exception:  # pragma: no cover - another zhconv layout: no splitting
+        return None
+    breaks = [c for c in ",.;:!?()[]/、。；：！？“”‘’《》\n " if c not in in_keys]
+    return re.compile("[" + re.escape("".join(breaks)) + "]") if breaks else None
+
+
+@lru_cache(maxsize=1 << 17)
+def _to_simplified(piece: str) -> str:
+    return zhconv.convert(piece, "zh-cn")
 
 
 def normalize(text: str) -> str:
@@ -72,8 +102,17 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     # zhconv converts phrase-aware (專利 -> 专利); it runs before lower() since
     # its tables are case-sensitive only for CJK and case is irrelevant there.
-    _load_zhconv()
-    text = zhconv.convert(text, "zh-cn")
+    breaks = _load_zhconv()
+    if breaks is None:
+        text = zhconv.convert(text, "zh-cn")
+    else:
+        out, pos = [], 0
+        for m in breaks.finditer(text):
+            out.append(_to_simplified(text[pos : m.start()]))
+            out.append(m.group())
+            pos = m.end()
+        out.append(_to_simplified(text[pos:]))
+        text = "".join(out)
     return _SPACES.sub(" ", text.lower()).strip()
 
 
@@ -100,14 +139,45 @@ def tokenize(text: str) -> list[str]:
     text = normalize(text)
     if not text:
         return []
+    out: list[str] = []
+    # jieba's precise mode cuts each run of its "Han" class independently and
+    # yields every other character on its own; doing that split here lets the
+    # runs be cached (postings repeat clauses), with output identical to
+    # filtering ``_segmenter().cut(text)`` token by token.
+    for blk in _HAN.split(text):
+        if not blk:
+            continue
+        if _HAN.match(blk):
+            out.extend(_cut_block(blk))
+        else:
+            stops = stop_words()
+            out.extend(
+                tok for tok in (ch.strip() for ch in blk)
+                if tok and tok not in stops and _MEANINGFUL.search(tok)
+            )
+    return out
+
+
+@lru_cache(maxsize=1 << 17)
+def _cut_block(blk: str) -> tuple[str, ...]:
     stops = stop_words()
     # HMM discovers unknown words (new product names); char n-gram features
     # downstream cover the cases where it splits differently in two postings.
-    return [
+    return tuple(
         tok
-        for tok in (t.strip() for t in _segmenter().cut(text, HMM=True))
+        for tok in (t.strip() for t in _block_cutter()(blk))
         if tok and tok not in stops and _MEANINGFUL.search(tok)
-    ]
+    )
+
+
+@lru_cache(maxsize=1)
+def _block_cutter():
+    """What jieba's ``cut(text, HMM=True)`` runs on each Han block (its private
+    ``__cut_DAG``; calling it directly skips a re-split and two generator layers
+    per block). Falls back to the public ``cut`` if jieba renames it."""
+    seg = _segmenter()
+    cut_dag = getattr(seg, "_Tokenizer__cut_DAG", None)
+    return cut_dag if cut_dag is not None else functools.partial(seg.cut, HMM=True)
 
 
 def _init_worker() -> None:
@@ -139,6 +209,11 @@ def tokenize_many(
     # initializer makes sure each worker has it either way.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods:
+        # Forked workers inherit the loaded dictionary and the warm caches
+        # instead of each loading jieba's prefix dictionary (~0.6 s) again.
+        _block_cutter()
+        _load_zhconv()
     with ctx.Pool(n_jobs, initializer=_init_worker) as pool:
         for chunk, toks in zip(chunks, pool.imap(_tokenize_chunk, chunks)):
             out.extend(toks)

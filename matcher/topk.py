@@ -15,7 +15,7 @@ from sparse_dot_topn import sp_matmul_topn
 from matcher import signals as sg
 from matcher.store import Side
 
-__all__ = ["block_topk", "alive_columns"]
+__all__ = ["block_topk", "alive_columns", "cached_id_ranks"]
 
 
 def alive_columns(side: Side) -> sp.csr_matrix:
@@ -38,6 +38,15 @@ def id_ranks(side: Side) -> np.ndarray:
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
     return ranks
+
+
+def cached_id_ranks(side: Side) -> np.ndarray:
+    """:func:`id_ranks`, cached on the side until its rows change."""
+    ranks = getattr(side, "_rank_cache", None)
+    if ranks is None or len(ranks[1]) != len(side.ids) or ranks[0] is not side.XT:
+        ranks = (side.XT, id_ranks(side))
+        side._rank_cache = ranks
+    return ranks[1]
 
 
 def block_topk(
@@ -70,11 +79,7 @@ def block_topk(
         C.data.astype(np.float64), need_cat[qi], offers.cat[dj], need_region[qi],
         offers.region[dj], offers.credit[dj], cat_delta, weights,
     )
-    ranks = getattr(offers, "_rank_cache", None)
-    if ranks is None or len(ranks[1]) != len(offers.ids) or ranks[0] is not offers.XT:
-        ranks = (offers.XT, id_ranks(offers))
-        offers._rank_cache = ranks
-    order = np.lexsort((ranks[1][dj], -est, qi))
+    order = np.lexsort((cached_id_ranks(offers)[dj], -est, qi))
     qi, dj = qi[order], dj[order]
     # Position of each pair within its query's run, to keep the first `top`.
     counts = np.bincount(qi, minlength=C.shape[0])

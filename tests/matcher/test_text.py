@@ -42,3 +42,28 @@ def test_empty_and_none_like():
 def test_tokenize_many_matches_single_process():
     texts = ["工业互联网平台建设", "专利质押贷款", "两化融合贯标"] * 400
     assert tokenize_many(texts, n_jobs=2, chunk_size=100) == [tuple(tokenize(t)) for t in texts]
+
+
+def _reference_tokenize(text):
+    """The uncached pipeline: zhconv and jieba over the whole text at once."""
+    import unicodedata
+
+    import zhconv
+
+    from matcher.text import _MEANINGFUL, _SPACES, _segmenter
+
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", zhconv.convert(text, "zh-cn").lower()).strip()
+    stops = stop_words()
+    return [t for t in (t.strip() for t in _segmenter().cut(text, HMM=True))
+            if t and t not in stops and _MEANINGFUL.search(t)]
+
+
+def test_cached_pieces_match_whole_text_pipeline():
+    from matcher.gen import generate
+
+    texts = [p.text for p in generate(300, kind="need", seed=7) + generate(300, kind="offer", seed=7)]
+    texts += ["我幹什麼不干你事。人體內存在很多微生物", "伺服器,解析度;著作權(專利)/軟體!",
+              "  㐀㐁 ，。x y\u3000Ｚ\t\n5G ＡＩ 3D打印 a-b_c.d %# ", "身分,證明。代表著[西元2020]"]
+    texts += [t + t[::-1] for t in texts[:50]]  # the same clauses again: cache hits
+    assert [tokenize(t) for t in texts] == [_reference_tokenize(t) for t in texts]

@@ -1,0 +1,69 @@
+"""The full rematch: serial, multi-process and single-query paths agree."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from matcher import MatchIndex
+from matcher.gen import generate
+from matcher.parallel import fork_available
+
+
+@pytest.fixture(scope="module")
+def gen_index() -> MatchIndex:
+    needs = generate(500, kind="need", seed=11)
+    offers = generate(700, kind="offer", seed=11)
+    offers[3] = dataclasses.replace(offers[3], is_open=False)
+    idx = MatchIndex().fit(needs, offers)
+    for p in generate(30, kind="offer", seed=12, prefix="late"):
+        idx.add_offer(p)  # delta rows
+    idx.remove(offers[5].id)
+    return idx
+
+
+def test_rematch_equals_match_need(gen_index):
+    batch = dict(gen_index.rematch(top=10, block_size=64))
+    needs = list(gen_index.needs_.postings.values())
+    for need in needs[::25]:
+        single = gen_index.match_need(need, top=10)
+        got = batch[need.id]
+        assert [m.offer_id for m in got] == [m.offer_id for m in single]
+        for a, b in zip(got, single, strict=True):
+            assert a.score == pytest.approx(b.score, abs=1e-6)
+            assert [t.term for t in a.terms] == [t.term for t in b.terms]
+            assert [t.contribution for t in a.terms] == pytest.approx(
+                [t.contribution for t in b.terms], abs=1e-6)
+            assert a.signals == b.signals or [s.code for s in a.signals] == [
+                s.code for s in b.signals]
+
+
+@pytest.mark.skipif(not fork_available(), reason="multi-process rematch needs fork")
+@pytest.mark.parametrize("explain", [True, False])
+def test_rematch_processes_identical_to_serial(gen_index, explain):
+    serial = list(gen_index.rematch(top=10, n_jobs=1, block_size=64, explain=explain))
+    multi = list(gen_index.rematch(top=10, n_jobs=2, block_size=64, explain=explain))
+    assert multi == serial
+    assert len(serial) == 500
+
+
+def test_rematch_explained_scores_match_unexplained(gen_index):
+    plain = dict(gen_index.rematch(top=5, explain=False))
+    for nid, ms in gen_index.rematch(top=5):
+        assert [m.offer_id for m in ms] == [m.offer_id for m in plain[nid]]
+        assert all(m.terms for m in ms if m.text_score > 0)
+
+
+def test_tf_saturation_option(tmp_path):
+    needs = generate(60, kind="need", seed=3)
+    offers = generate(80, kind="offer", seed=3)
+    plain = MatchIndex().fit(needs, offers)
+    sat = MatchIndex(tf_k1=1.2).fit(needs, offers)
+    assert (sat.offers_.X != plain.offers_.X).nnz > 0
+    ms = sat.match_need(needs[0])
+    assert ms and all(0.0 <= m.score <= 1.0 for m in ms)
+    sat.save(tmp_path / "i.zq")
+    again = MatchIndex.load(tmp_path / "i.zq")
+    assert again.tf_k1 == 1.2
+    assert [m.offer_id for m in again.match_need(needs[0])] == [m.offer_id for m in ms]
