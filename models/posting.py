@@ -45,7 +45,8 @@ class Need(SQLModel, table=True):
     tokens: str = Field(default="", max_length=20000)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
-    updated_at: datetime | None = timestamp_field()
+    # Set on every edit, close, publish and reopen: other workers' indexes sync on it.
+    updated_at: datetime | None = timestamp_field(index=True)
 
 
 class Offer(SQLModel, table=True):
@@ -61,4 +62,5 @@ class Offer(SQLModel, table=True):
     tokens: str = Field(default="", max_length=20000)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
-    updated_at: datetime | None = timestamp_field()
+    # Set on every edit, close, publish and reopen: other workers' indexes sync on it.
+    updated_at: datetime | None = timestamp_field(index=True)

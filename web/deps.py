@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
 from models import User
@@ -41,6 +41,13 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def set_session_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
+    """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS."""
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                        max_age=settings.session_hours * 3600)
 
 
 @dataclass(frozen=True)

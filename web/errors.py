@@ -38,6 +38,7 @@ _FIELD_MESSAGES = {
     "literal_error": "取值不在允许的范围内",
     "json_invalid": "请求体不是有效的 JSON",
     "model_attributes_type": "请求体格式不正确",
+    "extra_forbidden": "不接受该字段",
 }
 
 

@@ -1,4 +1,8 @@
-"""Needs (需求) and offers (服务/成果): post, edit, close, list — each write pushes matches."""
+"""Needs (需求) and offers (服务/成果): post, save as draft, edit, publish, close, reopen, list.
+
+Every write that leaves a posting open pushes matches at once. A draft (草稿) is private
+to its organisation: it is never put in the match index, so it is never recommended to
+the other side and never matched until it is published."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from web.services import audit, matching
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
 from web.services.matching import IndexHolder
 from web.services.organisations import parse_money
+from web.services.paging import Page
 
 INDUSTRY_MAX = 32
 PER_PAGE_MAX = 100
@@ -87,28 +92,32 @@ def get_own(session: Session, side: Side, *, posting_id: int, org_id: int | None
 
 
 def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Organisation, *,
-          actor_id: int, threshold: float, top: int) -> int:
+          actor_id: int, threshold: float, top: int, note: str = "内容更新后重新推荐") -> int:
     posting = (matching.need_posting(row, org) if side.name == "need"
                else matching.offer_posting(row, org))
     return matching.propose(session, holder, side=side.name, posting=posting, posting_id=row.id,
-                            threshold=threshold, top=top, actor_id=actor_id)
+                            threshold=threshold, top=top, actor_id=actor_id, revived_note=note)
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
-           values: dict[str, Any], threshold: float = matching.DEFAULT_THRESHOLD,
+           values: dict[str, Any], draft: bool = False, threshold: float = matching.DEFAULT_THRESHOLD,
            top: int = matching.DEFAULT_TOP) -> Any:
-    """Post a need or offer: store it segmented, match it at once, push proposals. Commits."""
+    """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
     clean = validate(side, values)
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
-    row = side.model(org_id=org_id, created_by=actor_id, status="open",
-                     tokens=matching.join_tokens(clean["title"], clean["description"]), **clean)
+    # updated_at on creation too: other workers' index sync looks back over it, which also
+    # catches rows whose ids were committed out of order by concurrent writers.
+    row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
+                     tokens=matching.join_tokens(clean["title"], clean["description"]),
+                     updated_at=datetime.now(UTC), **clean)
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor_id, action=f"{side.name}.create", object_type=side.name,
-                 object_id=row.id, detail={"title": clean["title"]})
-    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
+    audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
+                 object_type=side.name, object_id=row.id, detail={"title": clean["title"]})
+    if not draft:
+        _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
     session.commit()
     return row
 
@@ -116,9 +125,9 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
 def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
          actor_id: int, values: dict[str, Any], threshold: float = matching.DEFAULT_THRESHOLD,
          top: int = matching.DEFAULT_TOP) -> Any:
-    """Change an open posting; its proposals are refreshed against the index. Commits."""
+    """Change an open posting (proposals refreshed) or a draft (stays private). Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
-    if row.status != "open":
+    if row.status not in ("open", "draft"):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
     clean = validate(side, values)
     for key, value in clean.items():
@@ -129,9 +138,10 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
                  object_id=row.id, detail={"title": clean["title"]})
-    org = session.get(Organisation, org_id)
-    assert org is not None
-    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
+    if row.status == "open":
+        org = session.get(Organisation, org_id)
+        assert org is not None
+        _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
     session.commit()
     return row
 
@@ -142,6 +152,8 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status == side.closed_status:
         raise InvalidTransition(f"该{side.label}已经关闭")
+    if row.status == "draft":
+        raise InvalidTransition(f"该{side.label}是草稿，尚未发布，无需关闭")
     row.status = side.closed_status
     row.updated_at = datetime.now(UTC)
     session.add(row)
@@ -154,16 +166,47 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     return row
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
+def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, org_id: int,
+                actor_id: int, action: str, note: str, threshold: float, top: int) -> Any:
+    if row.deadline is not None and row.deadline < date.today():
+        raise InvalidTransition(f"该{side.label}的截止日期已过，请先修改截止日期")
+    row.status = "open"
+    row.updated_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action=f"{side.name}.{action}", object_type=side.name,
+                 object_id=row.id)
+    org = session.get(Organisation, org_id)
+    assert org is not None
+    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top, note=note)
+    session.commit()
+    return row
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+
+def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
+            actor_id: int, threshold: float = matching.DEFAULT_THRESHOLD,
+            top: int = matching.DEFAULT_TOP) -> Any:
+    """Publish a draft: it is matched at once and pushed, as a new posting is. Commits."""
+    row = get_own(session, side, posting_id=posting_id, org_id=org_id)
+    if row.status != "draft":
+        raise InvalidTransition(f"该{side.label}不是草稿，无需发布")
+    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
+                       action="publish", note="草稿发布后推荐", threshold=threshold, top=top)
+
+
+def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
+           actor_id: int, threshold: float = matching.DEFAULT_THRESHOLD,
+           top: int = matching.DEFAULT_TOP) -> Any:
+    """Reopen a closed need or withdrawn offer before its deadline; it is matched again.
+
+    Proposals withdrawn at closing come back as proposed if they still reach the
+    threshold; the other side is not told again about a pair it already heard of. Commits.
+    """
+    row = get_own(session, side, posting_id=posting_id, org_id=org_id)
+    if row.status != side.closed_status:
+        raise InvalidTransition(f"该{side.label}未关闭，无需重新开放")
+    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
+                       action="reopen", note=f"{side.label}重新开放后恢复推荐", threshold=threshold, top=top)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from models.match import MATCH_STATUS_LABELS
 from web.services import audit
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.notifications import notify
+from web.services.paging import Page
 
 # Reason codes for a rejection (驳回原因); the code is stored in Match.reject_code.
 REJECT_REASONS: dict[str, str] = {
@@ -79,18 +80,6 @@ class QueueFilters:
     min_age_days: int | None = None  # waiting at least this many days
     max_age_days: int | None = None  # proposed within the last N days
     org: str | None = None  # part of either organisation's name
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def highlight(text: str | None, terms: Iterable[str]) -> Markup:

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlmodel import Session
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
 from web.routes.api._schemas import (
@@ -30,7 +31,7 @@ def build_postings_api(side: Side) -> APIRouter:
     reader = Annotated[CurrentUser, Depends(require_roles(side.role, "staff"))]
 
     def values(body: PostingIn) -> dict[str, Any]:
-        data = body.model_dump()
+        data = body.model_dump(exclude={"draft"})
         data[side.money_field] = data.pop("amount_wan")
         return data
 
@@ -66,11 +67,11 @@ def build_postings_api(side: Side) -> APIRouter:
     @router.post("", response_model=PostingWithMatches, status_code=201, summary=f"发布{tag}",
                  dependencies=[Depends(csrf_protect)])
     def create(request: Request, session: SessionDep, user: owner, body: PostingIn) -> PostingWithMatches:
-        """Post it: matched at once; the answer carries its recommendations."""
+        """Post it (matched at once; the answer carries its recommendations) or save a draft."""
         s = request.app.state.settings
         row = postings.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                              actor_id=user.id, values=values(body), threshold=s.match_threshold,
-                              top=s.match_top_k)
+                              actor_id=user.id, values=values(body), draft=body.draft,
+                              threshold=s.match_threshold, top=s.match_top_k)
         return with_matches(session, row, user.org_id)
 
     @router.get("/{posting_id}", response_model=PostingOut, summary=f"{tag}详情")
@@ -97,6 +98,26 @@ def build_postings_api(side: Side) -> APIRouter:
         row = postings.close(session, request.app.state.index, side, posting_id=posting_id,
                              org_id=user.org_id or 0, actor_id=user.id)
         return posting_out(row, side.money_field)
+
+    def open_again(service: Any, request: Request, session: Session, user: CurrentUser,
+                   posting_id: int) -> PostingWithMatches:
+        s = request.app.state.settings
+        row = service(session, request.app.state.index, side, posting_id=posting_id,
+                      org_id=user.org_id or 0, actor_id=user.id, threshold=s.match_threshold,
+                      top=s.match_top_k)
+        return with_matches(session, row, user.org_id)
+
+    @router.post("/{posting_id}/publish", response_model=PostingWithMatches, summary="发布草稿",
+                 dependencies=[Depends(csrf_protect)])
+    def publish(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
+        """Publish a draft: matched at once and pushed, like a new posting."""
+        return open_again(postings.publish, request, session, user, posting_id)
+
+    @router.post("/{posting_id}/reopen", response_model=PostingWithMatches, summary="重新开放",
+                 dependencies=[Depends(csrf_protect)])
+    def reopen(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
+        """Reopen a closed need or withdrawn offer before its deadline; it is matched again."""
+        return open_again(postings.reopen, request, session, user, posting_id)
 
     @router.get("/{posting_id}/recommendations", response_model=list[MatchOut], summary="推荐及理由")
     def recommendations(session: SessionDep, user: owner, posting_id: int) -> list[MatchOut]:

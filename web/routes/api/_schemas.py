@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from web.services.portal import MatchView
 from web.services.postings import Page
+from web.services.privacy import Counterpart
 
 T = TypeVar("T")
 
@@ -36,6 +37,7 @@ class PostingIn(BaseModel):
     industry: str | None = Field(default=None, max_length=100, description="产业方向，见 /api/v1/themes")
     amount_wan: Decimal | None = Field(default=None, description="预算（需求）或参考价格（服务），万元，≥0")
     deadline: date | None = Field(default=None, description="截止日期，不早于今天")
+    draft: bool = Field(default=False, description="保存为草稿：仅本机构可见，不参与匹配，发布后才推送")
 
 
 class PostingOut(BaseModel):
@@ -59,18 +61,6 @@ class OtherPosting(BaseModel):
     category: str
 
 
-class CounterpartOut(BaseModel):
-    revealed: bool
-    label: str
-    kind_label: str
-    size_band: str
-    region: str
-    name: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
-
-
 class Reasons(BaseModel):
     terms: list[tuple[str, float]]
     signals: list[tuple[str, str, float]]
@@ -86,7 +76,7 @@ class MatchOut(BaseModel):
     enterprise_interested: bool
     provider_interested: bool
     other_posting: OtherPosting
-    counterpart: CounterpartOut
+    counterpart: Counterpart  # privacy's own dataclass: one definition of what may be shown
     reasons: Reasons
 
 
@@ -110,7 +100,7 @@ def match_out(v: MatchView) -> MatchOut:
         enterprise_interested=v.match.enterprise_interested, provider_interested=v.match.provider_interested,
         other_posting=OtherPosting(id=other.id or 0, title=other.title, description=other.description,
                                    category=other.category),
-        counterpart=CounterpartOut(**{k: val for k, val in v.other.to_dict().items() if k != "contacts_shared"}),
+        counterpart=v.other,
         reasons=Reasons(terms=[tuple(t) for t in v.match.reasons.get("terms", [])],  # type: ignore[misc]
                         signals=[tuple(s) for s in v.match.reasons.get("signals", [])]),  # type: ignore[misc]
     )

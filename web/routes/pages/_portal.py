@@ -115,31 +115,38 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
     def create_posting(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
-        """Post it: store, match at once, push, then show its recommendations."""
+        """Post it (store, match at once, push, show recommendations) or save it as a draft."""
         settings = request.app.state.settings
+        draft = form.get("action") == "draft"
         try:
             row = postings.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                                  actor_id=user.id, values=form, threshold=settings.match_threshold,
-                                  top=settings.match_top_k)
+                                  actor_id=user.id, values=form, draft=draft,
+                                  threshold=settings.match_threshold, top=settings.match_top_k)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
                            "flash": exc.message, "flash_kind": "error"}, status_code=422)
-        return RedirectResponse(f"{base}/{items}/{row.id}?posted=1", status_code=303)
+        return RedirectResponse(f"{base}/{items}/{row.id}?{'drafted' if draft else 'posted'}=1",
+                                status_code=303)
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
     def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
-                       posted: int = 0, updated: int = 0) -> Response:
+                       posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0) -> Response:
         """One posting with its recommendations and their reasons."""
         row = postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         flash = None
         if posted:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
+        elif drafted:
+            flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
+        elif reopened:
+            flash = f"{side.label}已重新开放，平台已重新匹配，共{len(recs)}条推荐。"
         elif updated:
-            flash = f"{side.label}已更新，推荐已刷新。"
+            flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
-                                                        "flash": flash, "close_label": close_label})
+                                                        "flash": flash, "close_label": close_label,
+                                                        "today": date.today()})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
@@ -173,6 +180,25 @@ def build_portal_router(side: Side) -> APIRouter:
         postings.close(session, request.app.state.index, side, posting_id=posting_id,
                        org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
+
+    def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
+                   posting_id: int, flag: str) -> Response:
+        settings = request.app.state.settings
+        service(session, request.app.state.index, side, posting_id=posting_id, org_id=user.org_id or 0,
+                actor_id=user.id, threshold=settings.match_threshold, top=settings.match_top_k)
+        return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
+
+    @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
+                 dependencies=[Depends(csrf_protect)])
+    def publish_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+        """Publish a draft: matched at once and pushed, like a new posting."""
+        return open_again(postings.publish, request, session, user, posting_id, "posted")
+
+    @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
+                 dependencies=[Depends(csrf_protect)])
+    def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+        """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
+        return open_again(postings.reopen, request, session, user, posting_id, "reopened")
 
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect
+from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect, set_session_cookie
 from web.navigation import HOME_FOR_ROLE
 from web.services import accounts
 from web.services.errors import NotAuthenticated, TooManyAttempts
@@ -51,9 +51,7 @@ def login(
         )
     target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     response = RedirectResponse(target, status_code=303)
-    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
-                        max_age=settings.session_hours * 3600)
+    set_session_cookie(response, request, settings, result.token)
     return response
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect
+from web.deps import SessionDep, SettingsDep, csrf_protect, set_session_cookie
 from web.navigation import HOME_FOR_ROLE
 from web.routes.pages._portal import FormDep, render
 from web.services import accounts, organisations
@@ -34,7 +34,5 @@ def register(request: Request, session: SessionDep, settings: SettingsDep, form:
                             ip=request.client.host if request.client else "",
                             session_hours=settings.session_hours)
     response = RedirectResponse(HOME_FOR_ROLE.get(result.user.role, "/") + "?welcome=1", status_code=303)
-    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
-                        max_age=settings.session_hours * 3600)
+    set_session_cookie(response, request, settings, result.token)
     return response
