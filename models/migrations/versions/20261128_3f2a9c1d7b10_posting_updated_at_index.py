@@ -2,7 +2,7 @@
 
 Revision ID: 3f2a9c1d7b10
 Revises: 059049d8d2da
-Create Date: 2026-12-01 10:00:00
+Create Date: 2026-11-28 22:05:00
 """
 from collections.abc import Sequence
 
