@@ -95,6 +95,11 @@ def test_draft_via_api_is_404_to_others_and_bad_drafts_change_nothing(client: Te
     r = client.post(f"/api/v1/offers/{offer_id}/publish", headers={"X-CSRF-Token": token})
     assert r.status_code == 403
     assert session.get(Offer, offer_id).status == "draft"
+    # Staff do not see an unpublished draft either, neither by id nor in lists.
+    client.cookies.clear()
+    login(client, make_user(session, role="staff").username)
+    assert client.get(f"/api/v1/offers/{offer_id}").status_code == 404
+    assert offer_id not in [o["id"] for o in client.get("/api/v1/offers").json()["items"]]
 
 
 def test_publishing_a_draft_past_its_deadline_is_refused(client: TestClient, session: Session,

@@ -229,6 +229,8 @@ def list_postings(session: Session, side: Side, *, org_id: int | None, filters: 
     conds = []
     if org_id is not None:
         conds.append(model.org_id == org_id)
+    else:  # staff see every organisation's postings, but never their drafts
+        conds.append(model.status != "draft")
     if filters.status:
         conds.append(model.status == filters.status)
     if filters.category:

@@ -38,7 +38,8 @@ def build_postings_api(side: Side) -> APIRouter:
     def readable(session: SessionDep, user: CurrentUser, posting_id: int) -> Any:
         if user.role == "staff":
             row = session.get(side.model, posting_id)
-            if row is None:
+            # A draft is its organisation's alone, staff included, until it is published.
+            if row is None or row.status == "draft":
                 raise NotFound(f"未找到该{side.label}")
             return row
         return postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
