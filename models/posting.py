@@ -31,36 +31,29 @@ POSTING_STATUS_LABELS: dict[str, str] = {
 }
 
 
-class Need(SQLModel, table=True):
+class _PostingColumns(SQLModel):
+    """Columns a need and an offer share (not a table itself)."""
+
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     category: str = Field(max_length=32, index=True)
     industry: str | None = Field(default=None, max_length=32)
-    budget_wan: Decimal | None = money_field()
     deadline: date | None = None
     status: str = Field(default="open", max_length=16, index=True)
     # Segmented once at write time; the matcher never re-segments these.
     tokens: str = Field(default="", max_length=20000)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
-    # Set on every edit, close, publish and reopen: other workers' indexes sync on it.
+    # Set on creation and on every edit, close, publish and reopen: other workers'
+    # indexes sync on it.
     updated_at: datetime | None = timestamp_field(index=True)
 
 
-class Offer(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    org_id: int = Field(foreign_key="organisation.id", index=True)
-    title: str = Field(max_length=TITLE_MAX)
-    description: str = Field(default="", max_length=DESCRIPTION_MAX)
-    category: str = Field(max_length=32, index=True)
-    industry: str | None = Field(default=None, max_length=32)
-    price_wan: Decimal | None = money_field()
-    deadline: date | None = None
-    status: str = Field(default="open", max_length=16, index=True)
-    tokens: str = Field(default="", max_length=20000)
-    created_by: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = created_at_field()
-    # Set on every edit, close, publish and reopen: other workers' indexes sync on it.
-    updated_at: datetime | None = timestamp_field(index=True)
+class Need(_PostingColumns, table=True):
+    budget_wan: Decimal | None = money_field()  # 预算（万元）
+
+
+class Offer(_PostingColumns, table=True):
+    price_wan: Decimal | None = money_field()  # 报价/起价（万元）
