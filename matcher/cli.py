@@ -131,9 +131,20 @@ def bench_cmd(
     naive_sample: Annotated[int, typer.Option("--naive-sample", help="need-blocks timed for the naive full rematch (0 = all)")] = 5,
     end_to_end: Annotated[bool, typer.Option("--end-to-end/--no-end-to-end", help="also time `match` on 10k needs x largest size")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    real_text: Annotated[bool, typer.Option("--real-text", help="only segmentation, on the CSL titles and abstracts, against naive jieba")] = False,
+    csl_dir: Annotated[Optional[Path], typer.Option("--csl-dir", help="CSL dev split folder (with --real-text)")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="repeats (with --real-text)")] = 5,
 ) -> None:
     """Benchmark fit, single query, full rematch and memory against the naive way."""
     from matcher import bench
+
+    if real_text:
+        try:
+            rep = bench.run_real_text(csl_dir, repeat=repeat)
+        except FileNotFoundError as exc:
+            _fail(str(exc))
+        typer.echo(json.dumps(rep, indent=2) if as_json else bench.format_real_text(rep))
+        return
 
     sz = [int(s) for s in sizes.split(",") if s.strip()]
     if million and 1_000_000 not in sz:

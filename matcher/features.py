@@ -87,18 +87,34 @@ def char_mask(vocabulary: dict[str, int]) -> np.ndarray:
 
 
 def weighted_rows(raw: sp.csr_matrix, col_weight: np.ndarray, *, idf: np.ndarray | None = None,
-                  k1: float | None = None) -> sp.csr_matrix:
-    """Scale TF-IDF columns by their block weight, then L2-normalise rows (float32 CSR).
+                  k1: float | None = None, idf_power: float = 1.0,
+                  is_char: np.ndarray | None = None) -> sp.csr_matrix:
+    """Weigh TF-IDF rows, then L2-normalise them (float32 CSR).
 
     With ``k1`` (and the vectorizer's ``idf``), the raw term frequency is first
     saturated BM25-style, ``tf * (k1 + 1) / (tf + k1)``; the row's L2 norm then
-    plays the part of BM25's length normalisation.
+    plays the part of BM25's length normalisation. ``idf_power`` raises the idf
+    factor (1 is plain TF-IDF). With ``is_char`` (the character n-gram columns)
+    the word block and the character block of each row are L2-normalised on
+    their own first, so that the block weight (``col_weight``) sets their shares
+    of the cosine whatever a posting's length or script; otherwise the weights
+    apply to the raw TF-IDF values. Rows always end with unit L2 norm.
     """
     raw = sp.csr_matrix(raw, dtype=np.float32, copy=True)
-    if k1 is not None and idf is not None and raw.nnz:
+    if idf is not None and raw.nnz and (k1 is not None or idf_power != 1.0):
         w = idf.astype(np.float32)[raw.indices]
         tf = raw.data / w
-        raw.data = w * (tf * np.float32(k1 + 1) / (tf + np.float32(k1)))
+        if k1 is not None:
+            tf = tf * np.float32(k1 + 1) / (tf + np.float32(k1))
+        raw.data = (tf * w ** np.float32(idf_power)).astype(np.float32)
+    if is_char is not None and raw.nnz:
+        n = raw.shape[0]
+        rows = np.repeat(np.arange(n), np.diff(raw.indptr))
+        block = is_char[raw.indices].astype(np.int64)
+        sq = np.bincount(rows * 2 + block, weights=raw.data.astype(np.float64) ** 2,
+                         minlength=2 * n)
+        norm = np.sqrt(sq)[rows * 2 + block]
+        raw.data = (raw.data / norm).astype(np.float32)
     raw.data *= col_weight[raw.indices]
     out = l2_normalize(raw, norm="l2", copy=False)
     out.sort_indices()

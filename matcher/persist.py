@@ -22,7 +22,7 @@ __all__ = ["FORMAT", "VERSION", "save_index", "load_index"]
 FORMAT = "zhengqi-matchindex"
 # Bump whenever the pickled state's layout or the feature pipeline changes:
 # vectors from another pipeline would silently mismatch the vocabulary.
-VERSION = 1
+VERSION = 2
 
 _CACHES = ("_alive_cache", "_rank_cache")
 

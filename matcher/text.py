@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -94,7 +95,39 @@ def _load_zhconv() -> re.Pattern | None:
 
 @lru_cache(maxsize=1 << 17)
 def _to_simplified(piece: str) -> str:
-    return zhconv.convert(piece, "zh-cn")
+    return zhconv.convert(piece, "zh-cn") if _may_convert(piece) else piece
+
+
+@lru_cache(maxsize=1)
+def _zhconv_triggers() -> tuple[frozenset, frozenset]:
+    """Single characters and 2-character prefixes of the zh-cn keys that change text.
+
+    zhconv replaces, left to right, the longest table key starting at each
+    position. Many keys map to themselves (与 -> 与, 控制 -> 控制); a text in
+    which no *changing* key occurs anywhere comes out exactly as it went in,
+    and every occurrence of a changing key shows as one of its characters (a
+    1-character key) or as a bigram that begins one. Checking that costs a set
+    lookup per character instead of zhconv's Python loop; on CSL titles and
+    abstracts ~87% of texts skip zhconv altogether.
+    """
+    _load_zhconv()
+    try:
+        from zhconv import zhconv as _impl
+
+        table = _impl.getdict("zh-cn")
+    except Exception:  # pragma: no cover - another zhconv layout: always convert
+        return frozenset(), frozenset()
+    singles = frozenset(k for k, v in table.items() if len(k) == 1 and v != k)
+    pairs = frozenset((k[0], k[1]) for k, v in table.items() if len(k) > 1 and v != k)
+    return singles, pairs
+
+
+def _may_convert(text: str) -> bool:
+    """False only if zhconv would return ``text`` unchanged (see above)."""
+    singles, pairs = _zhconv_triggers()
+    if not singles:  # pragma: no cover - tables unavailable
+        return True
+    return not singles.isdisjoint(text) or not pairs.isdisjoint(zip(text, text[1:], strict=False))
 
 
 def normalize(text: str) -> str:
@@ -102,17 +135,18 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     # zhconv converts phrase-aware (專利 -> 专利); it runs before lower() since
     # its tables are case-sensitive only for CJK and case is irrelevant there.
-    breaks = _load_zhconv()
-    if breaks is None:
-        text = zhconv.convert(text, "zh-cn")
-    else:
-        out, pos = [], 0
-        for m in breaks.finditer(text):
-            out.append(_to_simplified(text[pos : m.start()]))
-            out.append(m.group())
-            pos = m.end()
-        out.append(_to_simplified(text[pos:]))
-        text = "".join(out)
+    if _may_convert(text):
+        breaks = _load_zhconv()
+        if breaks is None:
+            text = zhconv.convert(text, "zh-cn")
+        else:
+            out, pos = [], 0
+            for m in breaks.finditer(text):
+                out.append(_to_simplified(text[pos : m.start()]))
+                out.append(m.group())
+                pos = m.end()
+            out.append(_to_simplified(text[pos:]))
+            text = "".join(out)
     return _SPACES.sub(" ", text.lower()).strip()
 
 
@@ -160,32 +194,161 @@ def tokenize(text: str) -> list[str]:
 
 @lru_cache(maxsize=1 << 17)
 def _cut_block(blk: str) -> tuple[str, ...]:
-    stops = stop_words()
     # HMM discovers unknown words (new product names); char n-gram features
     # downstream cover the cases where it splits differently in two postings.
-    return tuple(
-        tok
-        for tok in (t.strip() for t in _block_cutter()(blk))
-        if tok and tok not in stops and _MEANINGFUL.search(tok)
-    )
+    keep = _KEEP
+    out = []
+    for tok in _block_cutter()(blk):
+        k = keep.get(tok)
+        if k is None:
+            # Han blocks hold no whitespace, so no token needs strip() here.
+            k = keep[tok] = tok not in stop_words() and _MEANINGFUL.search(tok) is not None
+        if k:
+            out.append(tok)
+    return tuple(out)
+
+
+# token -> survives the stop-word and meaningful-character filter (tokens repeat).
+_KEEP: dict[str, bool] = {}
+
+
+_ABSENT = object()
+_PREFIX = object()
+_MEMO_CAP = 1 << 20
+
+
+def _dag_cutter(seg: jieba.Tokenizer):
+    """jieba's precise-mode cut of one Han block (``__cut_DAG`` with HMM), fused.
+
+    Same algorithm and arithmetic as jieba 0.42: for each start position (right
+    to left) every dictionary word starting there scores
+    ``log(freq) - log(total) + best[end]``, the best (ties to the longer word)
+    is kept, and runs of single characters not in the dictionary go to jieba's
+    HMM (``finalseg.cut``). jieba builds the DAG in one pass and scores it in
+    another, through a generator of tuples per position; one loop with floats
+    in a list does the same work in about half the time. Output is identical
+    (tests/matcher/test_text.py compares it with jieba's own cut).
+    """
+    from jieba import finalseg
+
+    freq = seg.FREQ
+    logtotal = math.log(seg.total)
+    log = math.log
+    hmm_cut = lru_cache(maxsize=1 << 15)(lambda buf: tuple(finalseg.cut(buf)))
+    # fragment -> log(freq) - log(total) as jieba computes it, or _PREFIX (a
+    # prefix of dictionary words only) or _ABSENT (stops the scan); memoised so
+    # that a fragment costs one lookup, and cleared when it grows past a bound.
+    weight: dict[str, object] = {}
+
+    def cut(sentence: str) -> list[str]:
+        n = len(sentence)
+        score = [0.0] * (n + 1)
+        end = list(range(1, n + 1))
+        for idx in range(n - 1, -1, -1):
+            best = None
+            stop = idx + 1
+            i = idx
+            frag = sentence[idx]
+            while True:
+                w = weight.get(frag)
+                if w is None:
+                    if len(weight) > _MEMO_CAP:
+                        weight.clear()
+                    f = freq.get(frag)
+                    w = weight[frag] = _ABSENT if f is None else log(f) - logtotal if f else _PREFIX
+                if w is _ABSENT:
+                    break
+                if w is not _PREFIX:
+                    v = w + score[i + 1]
+                    # jieba takes max((score, end)): ties go to the later end.
+                    if best is None or v >= best:
+                        best, stop = v, i + 1
+                i += 1
+                if i >= n:
+                    break
+                frag = sentence[idx : i + 1]
+            if best is None:
+                # No dictionary word starts here: the character alone, as
+                # jieba scores it (log(freq or 1) - log(total)).
+                best = log(freq.get(sentence[idx]) or 1) - logtotal + score[idx + 1]
+            score[idx] = best
+            end[idx] = stop
+        out: list[str] = []
+        x = 0
+        buf = ""
+        while x < n:
+            y = end[x]
+            if y - x == 1:
+                buf += sentence[x]
+            else:
+                if buf:
+                    if len(buf) == 1:
+                        out.append(buf)
+                    elif not freq.get(buf):
+                        out.extend(hmm_cut(buf))
+                    else:
+                        out.extend(buf)
+                    buf = ""
+                out.append(sentence[x:y])
+            x = y
+        if buf:
+            if len(buf) == 1:
+                out.append(buf)
+            elif not freq.get(buf):
+                out.extend(hmm_cut(buf))
+            else:
+                out.extend(buf)
+        return out
+
+    return cut
 
 
 @lru_cache(maxsize=1)
 def _block_cutter():
-    """What jieba's ``cut(text, HMM=True)`` runs on each Han block (its private
-    ``__cut_DAG``; calling it directly skips a re-split and two generator layers
-    per block). Falls back to the public ``cut`` if jieba renames it."""
+    """The cut jieba's ``cut(text, HMM=True)`` runs on each Han block: the fused
+    :func:`_dag_cutter` when jieba has the 0.42 layout (``FREQ``, ``total``,
+    ``finalseg``), else jieba's own ``cut``."""
     seg = _segmenter()
-    cut_dag = getattr(seg, "_Tokenizer__cut_DAG", None)
-    return cut_dag if cut_dag is not None else functools.partial(seg.cut, HMM=True)
+    if isinstance(getattr(seg, "FREQ", None), dict) and getattr(seg, "total", 0) > 0:
+        try:
+            return _dag_cutter(seg)
+        except ImportError:  # pragma: no cover - another jieba layout
+            pass
+    return functools.partial(seg.cut, HMM=True)  # pragma: no cover
+
+
+def _clear_caches() -> None:
+    """Forget every text-derived cache (for honest repeated timings); the
+    loaded dictionaries stay."""
+    _cut_block.cache_clear()
+    _to_simplified.cache_clear()
+    _KEEP.clear()
+    _block_cutter.cache_clear()
 
 
 def _init_worker() -> None:
-    _segmenter()
+    _block_cutter()
+    _zhconv_triggers()
 
 
-def _tokenize_chunk(texts: Sequence[str]) -> list[tuple[str, ...]]:
-    return [tuple(tokenize(t)) for t in texts]
+# Texts of the running tokenize_many, set just before forking: forked workers
+# read their spans from here instead of receiving the texts pickled.
+_TEXTS: Sequence[str] | None = None
+
+
+def _joined(texts: Iterable[str]) -> list[str]:
+    # Tokens never contain a space (Han blocks hold none; other characters are
+    # kept one by one and stripped), so one string per text carries them all
+    # and pickles far faster than a tuple of small strings.
+    return [" ".join(tokenize(t)) for t in texts]
+
+
+def _tokenize_span(span: tuple[int, int]) -> list[str]:
+    return _joined(_TEXTS[span[0] : span[1]])
+
+
+def _split(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(" ")) if joined else ()
 
 
 def tokenize_many(
@@ -194,29 +357,42 @@ def tokenize_many(
     """Tokenize many texts, in ``n_jobs`` processes when ``n_jobs > 1``.
 
     ``progress`` is an optional callable taking the number of texts done in
-    each step (e.g. ``tqdm.update``).
+    each step (e.g. ``tqdm.update``). The result is what ``tokenize`` gives for
+    each text, as tuples.
     """
+    global _TEXTS
     texts = list(texts)
-    chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
-    out: list[tuple[str, ...]] = []
-    if n_jobs <= 1 or len(texts) < 2 * chunk_size:
-        for chunk in chunks:
-            out.extend(_tokenize_chunk(chunk))
+    n = len(texts)
+    if n_jobs <= 1 or n < 2 * chunk_size:
+        out: list[tuple[str, ...]] = []
+        for s in range(0, n, chunk_size):
+            out.extend(tuple(tokenize(t)) for t in texts[s : s + chunk_size])
             if progress:
-                progress(len(chunk))
+                progress(min(chunk_size, n - s))
         return out
-    # fork shares the parent's already-loaded dictionary where available; the
-    # initializer makes sure each worker has it either way.
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if "fork" in methods:
-        # Forked workers inherit the loaded dictionary and the warm caches
-        # instead of each loading jieba's prefix dictionary (~0.6 s) again.
-        _block_cutter()
-        _load_zhconv()
-    with ctx.Pool(n_jobs, initializer=_init_worker) as pool:
-        for chunk, toks in zip(chunks, pool.imap(_tokenize_chunk, chunks)):
-            out.extend(toks)
+    # Enough chunks for both balance and a moving progress bar, few enough that
+    # per-chunk overhead stays negligible.
+    size = max(50, min(chunk_size, -(-n // (8 * n_jobs))))
+    spans = [(s, min(s + size, n)) for s in range(0, n, size)]
+    out = []
+    if "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers inherit the loaded dictionary, the warm caches and the
+        # texts themselves; only (start, end) goes out and joined tokens come back.
+        _init_worker()
+        _TEXTS = texts
+        try:
+            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+                for (s, e), joined in zip(spans, pool.imap(_tokenize_span, spans), strict=True):
+                    out.extend(map(_split, joined))
+                    if progress:
+                        progress(e - s)
+        finally:
+            _TEXTS = None
+        return out
+    with multiprocessing.get_context("spawn").Pool(n_jobs, initializer=_init_worker) as pool:
+        chunks = (texts[s:e] for s, e in spans)
+        for (s, e), joined in zip(spans, pool.imap(_joined, chunks), strict=True):
+            out.extend(map(_split, joined))
             if progress:
-                progress(len(chunk))
+                progress(e - s)
     return out

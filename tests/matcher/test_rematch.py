@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from matcher import MatchIndex
@@ -67,3 +68,18 @@ def test_tf_saturation_option(tmp_path):
     again = MatchIndex.load(tmp_path / "i.zq")
     assert again.tf_k1 == 1.2
     assert [m.offer_id for m in again.match_need(needs[0])] == [m.offer_id for m in ms]
+
+
+def test_asymmetric_and_block_options():
+    needs = generate(60, kind="need", seed=4)
+    offers = generate(80, kind="offer", seed=4)
+    idx = MatchIndex(block_norm=True, char_weight=1.2, offer_tf_k1=8.0,
+                     need_idf_power=1.25).fit(needs, offers)
+    for X in (idx.needs_.X, idx.offers_.X):
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
+    ms = idx.match_need(needs[0])
+    assert ms and all(0.0 <= m.score <= 1.0 for m in ms)
+    # A stored need matched again as new gets the same (need-side) vector.
+    again = idx.match_need(dataclasses.replace(needs[0], id="new"))
+    assert [m.offer_id for m in again] == [m.offer_id for m in ms]

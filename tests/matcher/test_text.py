@@ -67,3 +67,18 @@ def test_cached_pieces_match_whole_text_pipeline():
               "  㐀㐁 ，。x y\u3000Ｚ\t\n5G ＡＩ 3D打印 a-b_c.d %# ", "身分,證明。代表著[西元2020]"]
     texts += [t + t[::-1] for t in texts[:50]]  # the same clauses again: cache hits
     assert [tokenize(t) for t in texts] == [_reference_tokenize(t) for t in texts]
+
+
+def test_zhconv_skip_is_exact():
+    import zhconv
+
+    from matcher.text import _may_convert
+
+    for t in ["控制系统分布式存在", "控制枱", "乾燥", "矽谷", "人工智能", "我幹什麼不干你事", "abc 123"]:
+        if not _may_convert(t):
+            assert zhconv.convert(t, "zh-cn") == t
+
+
+def test_tokenize_many_sends_joined_tokens_back_intact():
+    texts = ["ISO9001认证 5G模组", "", "  ", "工业互联网、AI算法。专利质押"] * 300
+    assert tokenize_many(texts, n_jobs=2, chunk_size=100) == [tuple(tokenize(t)) for t in texts]
