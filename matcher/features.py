@@ -116,6 +116,8 @@ def weighted_rows(raw: sp.csr_matrix, col_weight: np.ndarray, *, idf: np.ndarray
         norm = np.sqrt(sq)[rows * 2 + block]
         raw.data = (raw.data / norm).astype(np.float32)
     raw.data *= col_weight[raw.indices]
+    if raw.shape[0] == 0:  # an empty side (e.g. no offers yet): sklearn refuses 0 rows
+        return raw
     out = l2_normalize(raw, norm="l2", copy=False)
     out.sort_indices()
     return out

@@ -11,7 +11,9 @@ The final score of a (need, offer) pair is::
 and when clipping changes ``raw`` a ``clip`` signal carries the difference, so
 ``text_weight * cosine + sum(signal deltas) == score`` for every match shown.
 Whether a posting is open is a filter, not a weight: closed postings are never
-returned. The default weights were chosen on the labelled set (see README); the
+returned. The default weights were chosen on the labelled set together with the
+text weighting of :class:`~matcher.index.MatchIndex` (block-normalised rows; see
+its docstring for the grid and the numbers; README may still list older ones); the
 sum of the largest bonuses stays <= 1 - text_weight so a perfect text match with
 every bonus scores at most 1.
 """
@@ -43,10 +45,10 @@ class SignalWeights:
 
     text_weight: float = 0.8
     category: dict[str, float] = field(
-        default_factory=lambda: {"same": 0.10, "related": 0.05, "unrelated": -0.10, "unknown": 0.0}
+        default_factory=lambda: {"same": 0.05, "related": 0.02, "unrelated": -0.05, "unknown": 0.0}
     )
     credit: dict[str, float] = field(default_factory=lambda: {"good": 0.02, "bad": -0.05})
-    region_same: float = 0.03
+    region_same: float = 0.02
 
     def __hash__(self) -> int:  # dict fields: hash by value for sklearn's clone/get_params
         return hash((self.text_weight, tuple(sorted(self.category.items())),

@@ -59,8 +59,9 @@ def test_rematch_explained_scores_match_unexplained(gen_index):
 def test_tf_saturation_option(tmp_path):
     needs = generate(60, kind="need", seed=3)
     offers = generate(80, kind="offer", seed=3)
-    plain = MatchIndex().fit(needs, offers)
-    sat = MatchIndex(tf_k1=1.2).fit(needs, offers)
+    # offer_tf_k1 (default 8) would override tf_k1 on the offer side.
+    plain = MatchIndex(offer_tf_k1=None).fit(needs, offers)
+    sat = MatchIndex(tf_k1=1.2, offer_tf_k1=None).fit(needs, offers)
     assert (sat.offers_.X != plain.offers_.X).nnz > 0
     ms = sat.match_need(needs[0])
     assert ms and all(0.0 <= m.score <= 1.0 for m in ms)
@@ -83,3 +84,11 @@ def test_asymmetric_and_block_options():
     # A stored need matched again as new gets the same (need-side) vector.
     again = idx.match_need(dataclasses.replace(needs[0], id="new"))
     assert [m.offer_id for m in again] == [m.offer_id for m in ms]
+
+
+def test_an_index_with_no_offers_yet_answers_empty() -> None:
+    """A new platform has needs but no offers: fitting and matching must still work."""
+    from matcher import MatchIndex, Posting
+
+    index = MatchIndex().fit([Posting(id="n1", title="视觉检测", description="表面缺陷")], [])
+    assert index.match_need(Posting(id="n2", title="视觉检测"), top=5) == []
