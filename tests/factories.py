@@ -18,6 +18,14 @@ PASSWORD = "Passw0rd-test"
 _HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast
 
 
+def _save(session: Session, row: Any) -> Any:
+    """Commit one row and load it back (ids, defaults)."""
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
 def make_org(session: Session, **overrides: Any) -> Organisation:
     n = next(_seq)
     values: dict[str, Any] = dict(
@@ -27,10 +35,7 @@ def make_org(session: Session, **overrides: Any) -> Organisation:
     )
     values.update(overrides)
     org = Organisation(**values)
-    session.add(org)
-    session.commit()
-    session.refresh(org)
-    return org
+    return _save(session, org)
 
 
 def make_user(session: Session, *, role: str = "enterprise", org: Organisation | None = None,
@@ -40,10 +45,7 @@ def make_user(session: Session, *, role: str = "enterprise", org: Organisation |
                                   display_name=f"用户{n}", org_id=org.id if org else None)
     values.update(overrides)
     user = User(**values)
-    session.add(user)
-    session.commit()
-    session.refresh(user)
-    return user
+    return _save(session, user)
 
 
 def _posting_tokens(title: str, description: str) -> str:
@@ -57,10 +59,7 @@ def make_need(session: Session, *, org: Organisation, **overrides: Any) -> Need:
     values.update(overrides)
     values.setdefault("tokens", _posting_tokens(values["title"], values["description"]))
     need = Need(**values)
-    session.add(need)
-    session.commit()
-    session.refresh(need)
-    return need
+    return _save(session, need)
 
 
 def make_offer(session: Session, *, org: Organisation, **overrides: Any) -> Offer:
@@ -70,10 +69,7 @@ def make_offer(session: Session, *, org: Organisation, **overrides: Any) -> Offe
     values.update(overrides)
     values.setdefault("tokens", _posting_tokens(values["title"], values["description"]))
     offer = Offer(**values)
-    session.add(offer)
-    session.commit()
-    session.refresh(offer)
-    return offer
+    return _save(session, offer)
 
 
 def make_proposal(session: Session, *, need: Need | None = None, offer: Offer | None = None,
@@ -91,10 +87,7 @@ def make_proposal(session: Session, *, need: Need | None = None, offer: Offer | 
                                   status="proposed", source="engine")
     values.update(overrides)
     match = Match(**values)
-    session.add(match)
-    session.commit()
-    session.refresh(match)
-    return match
+    return _save(session, match)
 
 
 def make_signed_contract(session: Session, *, match: Any, **overrides: Any) -> Any:
@@ -109,10 +102,7 @@ def make_signed_contract(session: Session, *, match: Any, **overrides: Any) -> A
     contract = Contract(**values)
     match.status = "contracted"
     session.add(match)
-    session.add(contract)
-    session.commit()
-    session.refresh(contract)
-    return contract
+    return _save(session, contract)
 
 
 # --- dashboard builders (indicators, qualifications, matches, contracts) -------------
@@ -123,10 +113,7 @@ def make_qualification(session: Session, *, org: Organisation, kind: str = "高�
     from models import Qualification
 
     q = Qualification(org_id=org.id, kind=kind, year_granted=year_granted, expires_on=expires_on, **overrides)
-    session.add(q)
-    session.commit()
-    session.refresh(q)
-    return q
+    return _save(session, q)
 
 
 def make_match(session: Session, *, need: Need, offer: Offer, status: str = "proposed",
@@ -136,20 +123,14 @@ def make_match(session: Session, *, need: Need, offer: Offer, status: str = "pro
     values: dict[str, Any] = dict(need_id=need.id, offer_id=offer.id, score=0.5, status=status)
     values.update(overrides)
     match = Match(**values)
-    session.add(match)
-    session.commit()
-    session.refresh(match)
-    return match
+    return _save(session, match)
 
 
 def make_match_event(session: Session, *, match: Any, to_status: str, **overrides: Any) -> Any:
     from models import MatchEvent
 
     event = MatchEvent(match_id=match.id, to_status=to_status, **overrides)
-    session.add(event)
-    session.commit()
-    session.refresh(event)
-    return event
+    return _save(session, event)
 
 
 def make_contract(session: Session, *, match: Any, amount_wan: str | Decimal = "100",
@@ -160,10 +141,7 @@ def make_contract(session: Session, *, match: Any, amount_wan: str | Decimal = "
 
     contract = Contract(match_id=match.id, amount_wan=Decimal(str(amount_wan)),
                         signed_on=signed_on or date(2022, 6, 1), contract_type=contract_type, **overrides)
-    session.add(contract)
-    session.commit()
-    session.refresh(contract)
-    return contract
+    return _save(session, contract)
 
 
 def make_actual(session: Session, *, number: int, year: int, value: str | Decimal,
@@ -175,7 +153,4 @@ def make_actual(session: Session, *, number: int, year: int, value: str | Decima
     ind = session.exec(select(Indicator).where(Indicator.number == number)).one()
     actual = IndicatorActual(indicator_id=ind.id, year=year, value=Decimal(str(value)), source=source,
                              **overrides)
-    session.add(actual)
-    session.commit()
-    session.refresh(actual)
-    return actual
+    return _save(session, actual)
