@@ -92,3 +92,12 @@ def test_an_index_with_no_offers_yet_answers_empty() -> None:
 
     index = MatchIndex().fit([Posting(id="n1", title="视觉检测", description="表面缺陷")], [])
     assert index.match_need(Posting(id="n2", title="视觉检测"), top=5) == []
+
+
+def test_an_empty_corpus_fits_and_grows() -> None:
+    """The platform's first start: nothing posted yet, then a need arrives."""
+    from matcher import MatchIndex, Posting
+
+    index = MatchIndex().fit([], [])
+    index.add_need(Posting(id="n1", title="视觉检测"))
+    assert index.match_need(Posting(id="n1", title="视觉检测"), top=5) == []

@@ -207,14 +207,7 @@ class IndexHolder:
             return self.index.match_offer(posting, top=top)
 
 
-# The engine cannot fit an empty corpus; a closed placeholder (never returned) stands in.
-_PLACEHOLDER = Posting(id="n0", is_open=False, tokens=("\x00",))
-
-
 def _fit(needs: list[Posting], offers: list[Posting]) -> MatchIndex:
-    needs = [p for p in needs if p.id != _PLACEHOLDER.id]
-    if not needs and not offers:
-        needs = [_PLACEHOLDER]
     return MatchIndex().fit(needs, offers)
 
 
