@@ -39,20 +39,28 @@ def gc_paused():
 
 def fold_terms(entries, names: Sequence[str], is_char: Sequence[bool],
                n_terms: int) -> tuple[TermContribution, ...]:
-    """Readable reasons: a char n-gram inside an already listed word joins that word."""
+    """Readable reasons: shared words, each with the character n-grams inside it.
+
+    A character n-gram that lies inside a listed word joins that word. One that lies in
+    none (a bigram across a word boundary, such as 拟调 from 虚拟|调试) is no term a
+    person would recognise, so it is left out of the list (its contribution stays in the
+    text score, like that of every unlisted feature), unless nothing else is shared.
+    """
     acc: dict[str, float] = {}
     for col, v in entries:
-        name = names[col]
+        if not is_char[col]:
+            acc[names[col]] = acc.get(names[col], 0.0) + v
+    loose: dict[str, float] = {}
+    for col, v in entries:
         if is_char[col]:
-            for host in acc:
-                if name in host:
-                    name = host
-                    break
-        acc[name] = acc.get(name, 0.0) + v
-    if len(acc) > 1:
-        ranked = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:n_terms]
-    else:
-        ranked = list(acc.items())[:n_terms]
+            host = next((word for word in acc if names[col] in word), None)
+            if host is not None:
+                acc[host] += v
+            else:
+                loose[names[col]] = loose.get(names[col], 0.0) + v
+    if not acc:  # only character overlap: show it rather than no reason at all
+        acc = loose
+    ranked = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:n_terms]
     return tuple([TermContribution(t, c) for t, c in ranked])
 
 
