@@ -99,7 +99,7 @@ class IndexHolder:
         changed_mark = _latest_change(session)
         needs, need_mark = _load_needs(session, after=0)
         offers, offer_mark = _load_offers(session, after=0)
-        index = _fit([p for p in needs if p.is_open], [p for p in offers if p.is_open])
+        index = MatchIndex().fit([p for p in needs if p.is_open], [p for p in offers if p.is_open])
         return cls(index=index, need_mark=need_mark, offer_mark=offer_mark, changed_mark=changed_mark)
 
     def size(self) -> int:
@@ -168,7 +168,7 @@ class IndexHolder:
     def _refit_inline(self) -> None:
         needs = list(self.index.needs_.postings.values())
         offers = list(self.index.offers_.postings.values())
-        self.index = _fit(needs, offers)
+        self.index = MatchIndex().fit(needs, offers)
         self.changes, self._stale = 0, False
 
     def _start_background_refit(self) -> None:
@@ -180,7 +180,7 @@ class IndexHolder:
 
         def work() -> None:
             try:
-                fresh = _fit(needs, offers)
+                fresh = MatchIndex().fit(needs, offers)
                 with self.lock:
                     for side, p in self._log or []:  # replay what arrived meanwhile
                         if not p.is_open:
@@ -205,10 +205,6 @@ class IndexHolder:
             if side == "need":
                 return self.index.match_need(posting, top=top)
             return self.index.match_offer(posting, top=top)
-
-
-def _fit(needs: list[Posting], offers: list[Posting]) -> MatchIndex:
-    return MatchIndex().fit(needs, offers)
 
 
 def _need_columns():  # type: ignore[no-untyped-def]
