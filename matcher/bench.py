@@ -90,10 +90,10 @@ def _bench_size(n: int, seed: int, naive_sample: int, end_to_end: bool) -> dict:
     t0 = time.perf_counter()
     toks = tokenize_many([p.text for p in needs + offers], n_jobs=2)
     r["segment_s"] = time.perf_counter() - t0
-    needs = [dataclasses.replace(p, tokens=t) for p, t in zip(needs, toks[:n])]
-    offers = [dataclasses.replace(p, tokens=t) for p, t in zip(offers, toks[n:])]
+    needs = [dataclasses.replace(p, tokens=t) for p, t in zip(needs, toks[:n], strict=True)]
+    offers = [dataclasses.replace(p, tokens=t) for p, t in zip(offers, toks[n:], strict=True)]
     queries = [dataclasses.replace(p, tokens=t)
-               for p, t in zip(queries, tokenize_many([q.text for q in queries]))]
+               for p, t in zip(queries, tokenize_many([q.text for q in queries]), strict=True)]
 
     t0 = time.perf_counter()
     index = MatchIndex(n_jobs=2).fit(needs, offers)

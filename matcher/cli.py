@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -34,7 +34,7 @@ def _segment(postings, *, n_jobs: int, desc: str):
     with tqdm(total=len(postings), desc=desc, unit="posting", file=sys.stderr,
               disable=None if len(postings) >= 2000 else True) as bar:
         toks = tokenize_many([p.text for p in postings], n_jobs=n_jobs, progress=bar.update)
-    return [dataclasses.replace(p, tokens=t) for p, t in zip(postings, toks)]
+    return [dataclasses.replace(p, tokens=t) for p, t in zip(postings, toks, strict=True)]
 
 
 def run_match(needs_path: Path, offers_path: Path, top: int, n_jobs: int, out) -> int:
@@ -69,7 +69,7 @@ def match_cmd(
     needs: Annotated[Path, typer.Option("--needs", help="needs, JSON Lines")],
     offers: Annotated[Path, typer.Option("--offers", help="offers, JSON Lines")],
     top: Annotated[int, typer.Option("--top", min=1, help="matches per need")] = 10,
-    out: Annotated[Optional[Path], typer.Option("--out", help="output file (default stdout)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output file (default stdout)")] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="processes for segmentation")] = (
         os.cpu_count() or 1
     ),
@@ -107,8 +107,8 @@ def match_cmd(
 @app.command("evaluate")
 def evaluate_cmd(
     set_: Annotated[str, typer.Option("--set", help="labelled | csl-kg | csl-ts")] = "labelled",
-    csl_dir: Annotated[Optional[Path], typer.Option("--csl-dir", help="CSL dev split folder")] = None,
-    labelled_dir: Annotated[Optional[Path], typer.Option("--labelled-dir")] = None,
+    csl_dir: Annotated[Path | None, typer.Option("--csl-dir", help="CSL dev split folder")] = None,
+    labelled_dir: Annotated[Path | None, typer.Option("--labelled-dir")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Recall@1/5/10, MRR@10, nDCG@10 of the engine beside three baselines."""
@@ -132,7 +132,7 @@ def bench_cmd(
     end_to_end: Annotated[bool, typer.Option("--end-to-end/--no-end-to-end", help="also time `match` on 10k needs x largest size")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     real_text: Annotated[bool, typer.Option("--real-text", help="only segmentation, on the CSL titles and abstracts, against naive jieba")] = False,
-    csl_dir: Annotated[Optional[Path], typer.Option("--csl-dir", help="CSL dev split folder (with --real-text)")] = None,
+    csl_dir: Annotated[Path | None, typer.Option("--csl-dir", help="CSL dev split folder (with --real-text)")] = None,
     repeat: Annotated[int, typer.Option("--repeat", min=1, help="repeats (with --real-text)")] = 5,
 ) -> None:
     """Benchmark fit, single query, full rematch and memory against the naive way."""

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +150,7 @@ def _char_bigram(task: Task) -> dict[str, list[str]]:
 
 def _char_grams(text: str) -> list[str]:
     chars = [c for c in text.lower() if not c.isspace()]
-    return chars + [a + b for a, b in zip(chars, chars[1:])]
+    return chars + [a + b for a, b in pairwise(chars)]
 
 
 def _bm25(task: Task) -> dict[str, list[str]]:
@@ -159,8 +160,8 @@ def _bm25(task: Task) -> dict[str, list[str]]:
     retriever.index([_char_grams(p.text) for p in task.corpus], show_progress=False)
     docs, scores = retriever.retrieve([_char_grams(p.text) for p in task.queries],
                                       k=min(K, len(task.corpus)), show_progress=False)
-    return {q.id: [task.corpus[j].id for j, s in zip(d, sc) if s > 0]
-            for q, d, sc in zip(task.queries, docs, scores)}
+    return {q.id: [task.corpus[j].id for j, s in zip(d, sc, strict=True) if s > 0]
+            for q, d, sc in zip(task.queries, docs, scores, strict=True)}
 
 
 SYSTEMS: dict[str, Callable[[Task], dict[str, list[str]]]] = {

@@ -147,6 +147,6 @@ def explain_pairs(
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(prod.indptr))
     keep = order[rank < n_terms]
     terms: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for r, c, v in zip(rows[keep].tolist(), prod.indices[keep].tolist(), data[keep].tolist()):
+    for r, c, v in zip(rows[keep].tolist(), prod.indices[keep].tolist(), data[keep].tolist(), strict=True):
         terms[r].append((c, v))
     return cos, terms

@@ -62,7 +62,7 @@ def generate(n: int, *, kind: str, seed: int, prefix: str | None = None) -> list
         cat = rng.choice(cats)
         pool = cat_terms[cat] if rng.random() < 0.85 else cat_terms[rng.choice(cats)]
 
-        def fill(frame: str) -> str:
+        def fill(frame: str, cat: str = cat, pool: list[str] = pool) -> str:
             return frame.format(
                 ind=rng.choice(_INDUSTRY), prod=rng.choice(_PRODUCTS), org=rng.choice(_ORGS),
                 cat=cat, cat_text=rng.choice(CATEGORIES[cat].split("、")),

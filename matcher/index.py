@@ -194,7 +194,7 @@ class MatchIndex(BaseEstimator):
             return list(postings)
         toks = tokenize_many([postings[i].text for i in todo], n_jobs=self.n_jobs)
         out = list(postings)
-        for i, t in zip(todo, toks):
+        for i, t in zip(todo, toks, strict=True):
             out[i] = dataclasses.replace(out[i], tokens=t)
         return out
 

@@ -38,7 +38,7 @@ def test_known_valid_codes(code: str) -> None:
 def test_hand_computed_sum() -> None:
     charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    assert sum(charset.index(c) * w for c, w in zip("91350100M000100Y4", weights)) == 1640
+    assert sum(charset.index(c) * w for c, w in zip("91350100M000100Y4", weights, strict=True)) == 1640
 
 
 def test_lowercase_and_spaces_are_normalised() -> None:

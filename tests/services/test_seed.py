@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,7 @@ def test_demo_pipeline_records_every_transition(engine: Engine, small_demo_dir: 
                                                            MatchEvent.note == DEMO_NOTE)
                                   .order_by(MatchEvent.created_at, MatchEvent.id)).all()
             assert events[0].from_status == "proposed" and events[-1].to_status == match.status
-            assert all(a.to_status == b.from_status for a, b in zip(events, events[1:]))
+            assert all(a.to_status == b.from_status for a, b in pairwise(events))
             assert {e.actor_id for e in events} == {staff.id}
         for contract in session.exec(select(Contract)):
             assert date(2021, 1, 1) <= contract.signed_on <= date(2022, 12, 31)

@@ -273,7 +273,7 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
     targets = ["contracted"] * 5 + ["negotiating"] * 3 + ["contacted"] * 3 + ["approved"] * 2
     now = datetime.now(UTC).replace(microsecond=0)
     contract_types = list(ContractType)
-    for i, (match, target) in enumerate(zip(picked, targets)):
+    for i, (match, target) in enumerate(zip(picked, targets, strict=True)):
         steps = path[: path.index(target) + 1]
         if target == "contracted":
             signed = date(2021, 3, 1) + timedelta(days=rng.randrange(0, 640))
@@ -284,7 +284,7 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
             gaps = [rng.randrange(2, 9) for _ in steps]
         times = [end - timedelta(days=sum(gaps[k + 1:])) for k in range(len(steps))]
         previous = "proposed"
-        for step, when in zip(steps, times):
+        for step, when in zip(steps, times, strict=True):
             session.add(MatchEvent(match_id=match.id, actor_id=staff.id, from_status=previous,
                                    to_status=step, note=DEMO_NOTE, created_at=when))
             previous = step
