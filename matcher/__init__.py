@@ -5,7 +5,7 @@ A pure library: it imports neither the web platform nor the database layer.
 
 from matcher.index import MatchIndex
 from matcher.signals import SignalWeights
-from matcher.text import normalize, tokenize
+from matcher.text import normalize, tokenize, tokenizer_version
 from matcher.types import (
     IndexVersionError,
     Match,
@@ -26,4 +26,5 @@ __all__ = [
     "TermContribution",
     "normalize",
     "tokenize",
+    "tokenizer_version",
 ]

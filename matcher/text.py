@@ -21,6 +21,7 @@ identical to converting and cutting whole texts (tests/matcher/test_text.py).
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
 import multiprocessing
@@ -30,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from importlib.metadata import version
 
 import jieba
 import zhconv
@@ -69,6 +71,17 @@ def domain_terms() -> tuple[str, ...]:
 def stop_words() -> frozenset[str]:
     """Return the shipped stop-word list (normalised)."""
     return frozenset(normalize(w) for w in _read_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def tokenizer_version() -> str:
+    """Identify the segmentation: cutter library and version plus a digest of the
+    shipped dictionary and stop words. Tokens stored under another version must be
+    re-segmented before they are mixed with tokens made now."""
+    digest = hashlib.sha256()
+    for name in ("domain_dict.txt", "stopwords.txt"):
+        digest.update(resources.files("matcher.dictionary").joinpath(name).read_bytes())
+    return f"jieba-{version('jieba')}+dict-{digest.hexdigest()[:12]}"
 
 
 @lru_cache(maxsize=1)

@@ -2,20 +2,51 @@
 
 ``sparse_dot_topn`` multiplies a block of query rows by the offers' transposed
 matrix while keeping only the best ``candidates`` per row (C++ with threads),
-so memory is O(block x candidates). The structured signals then re-rank that
-pool, vectorised over all pairs of the block.
+so memory is O(block x candidates). Where it has no wheel (Linux aarch64 gets
+only 0.3.x, without ``sp_matmul_topn``), scipy multiplies the block and the best
+``candidates`` per row are kept afterwards: same pools, more memory per block.
+The structured signals then re-rank that pool, vectorised over all pairs of the
+block.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sparse_dot_topn import sp_matmul_topn
 
 from matcher import signals as sg
 from matcher.store import Side
 
-__all__ = ["block_topk", "alive_columns", "cached_id_ranks"]
+try:
+    from sparse_dot_topn import sp_matmul_topn
+except ImportError:  # no wheel for this platform, or a 0.3.x without sp_matmul_topn
+    sp_matmul_topn = None
+
+__all__ = ["block_topk", "alive_columns", "cached_id_ranks", "product_topn"]
+
+
+def _scipy_topn(A: sp.csr_matrix, B: sp.csr_matrix, top_n: int) -> sp.csr_matrix:
+    """``A @ B`` keeping each row's ``top_n`` largest positive entries (ties: lower column)."""
+    C = (A @ B).tocsr()
+    C.sort_indices()
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    order = np.lexsort((C.indices, -C.data, rows))
+    counts = np.diff(C.indptr)
+    pos = np.arange(len(order)) - np.repeat(C.indptr[:-1], counts)
+    keep = order[(pos < top_n) & (C.data[order] > 0)]
+    keep.sort()  # back to row-major, column-sorted order
+    out = sp.csr_matrix((C.data[keep], C.indices[keep], np.concatenate(
+        ([0], np.cumsum(np.bincount(rows[keep], minlength=C.shape[0]))))), shape=C.shape)
+    return out
+
+
+def product_topn(A: sp.csr_matrix, B: sp.csr_matrix, top_n: int, n_threads: int = 1) -> sp.csr_matrix:
+    """Each row of ``A @ B`` cut to its ``top_n`` best entries, through sparse_dot_topn when
+    it is installed and scipy otherwise."""
+    if sp_matmul_topn is None:
+        return _scipy_topn(A, B, top_n)
+    return sp_matmul_topn(A, B, top_n=top_n, threshold=0.0,
+                          n_threads=n_threads if n_threads > 1 else None)
 
 
 def alive_columns(side: Side) -> sp.csr_matrix:
@@ -69,10 +100,7 @@ def block_topk(
     XT = alive_columns(offers)
     if Q.shape[0] == 0 or XT.shape[1] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    C = sp_matmul_topn(
-        Q, XT, top_n=max(candidates, top), threshold=0.0,
-        n_threads=n_threads if n_threads > 1 else None,
-    )
+    C = product_topn(Q, XT, max(candidates, top), n_threads)
     qi = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
     dj = C.indices.astype(np.int64)
     est = sg.score_pairs(
