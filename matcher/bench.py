@@ -130,7 +130,7 @@ def _bench_size(n: int, seed: int, naive_sample: int, end_to_end: bool) -> dict:
 
 def _end_to_end(needs_txt, offers_txt, naive: dict, n: int) -> dict:
     """`match` on files (segmentation included) vs the naive way on the same files."""
-    from matcher.cli import run_match
+    from matcher.batch import run_match
 
     with tempfile.TemporaryDirectory() as d:
         npath, opath = Path(d) / "needs.jsonl", Path(d) / "offers.jsonl"
@@ -140,7 +140,7 @@ def _end_to_end(needs_txt, offers_txt, naive: dict, n: int) -> dict:
                     fh.write(json.dumps({"id": f"{pre}{i}", "description": t},
                                         ensure_ascii=False) + "\n")
         t0 = time.perf_counter()
-        run_match(npath, opath, 10, 2, io.StringIO())
+        run_match(npath, opath, out=io.StringIO(), top=10, n_jobs=2)
         ours = time.perf_counter() - t0
     total = len(needs_txt) + len(offers_txt)
     # Naive on the same files: its per-posting segmentation rate and fit rate from
@@ -188,21 +188,6 @@ def format_report(rep: dict) -> str:
     return "\n".join(lines)
 
 
-def real_texts(csl_dir: Path | None = None) -> list[str]:
-    """The distinct CSL titles and abstracts (ts_dev abstracts and titles, the
-    cls_ctg_train titles), read where they lie, in file order."""
-    from matcher.evaluate import _csl_dir, _tsv
-
-    d = _csl_dir(csl_dir)
-    seen: dict[str, None] = {}
-    for row in _tsv(d / "ts_dev.tsv"):
-        seen[row[2]] = None
-        seen[row[1]] = None
-    for row in _tsv(d / "cls_ctg_train.tsv"):
-        seen[row[1]] = None
-    return list(seen)
-
-
 def run_real_text(csl_dir: Path | None = None, *, repeat: int = 5, n_jobs: int = 2) -> dict:
     """Segmentation of real text: naive one-process jieba against ``tokenize_many``
     in 1 and ``n_jobs`` processes, interleaved, ``repeat`` times each.
@@ -215,8 +200,9 @@ def run_real_text(csl_dir: Path | None = None, *, repeat: int = 5, n_jobs: int =
     import jieba
 
     from matcher import text as tx
+    from matcher.datasets import csl_texts
 
-    texts = real_texts(csl_dir)
+    texts = csl_texts(csl_dir)
     jieba.setLogLevel(60)
     jieba.initialize()
     tx._init_worker()
