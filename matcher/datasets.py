@@ -82,11 +82,18 @@ def load_labelled(directory: Path | None = None) -> Task:
     return Task("labelled", needs, read_postings(d / "offers.jsonl"), relevant)
 
 
-def load_csl_kg(directory: Path | None = None) -> Task:
-    """CSL keywords (``kg_dev``) -> their paper's title, ``cls_ctg_train`` titles as distractors."""
+def _part_file(directory: Path | None, name: str) -> Path:
+    path = csl_dir(directory) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    return path
+
+
+def load_csl_kg(directory: Path | None = None, *, part: str = "dev") -> Task:
+    """CSL keywords (``kg_{part}``) -> their paper's title, ``cls_ctg_train`` titles as distractors."""
     d = csl_dir(directory)
-    titles = [r[2] for r in read_tsv(d / "ts_dev.tsv")]
-    keywords = [r[2].replace("_", " ") for r in read_tsv(d / "kg_dev.tsv")]
+    titles = [r[2] for r in read_tsv(_part_file(d, f"ts_{part}.tsv"))]
+    keywords = [r[2].replace("_", " ") for r in read_tsv(_part_file(d, f"kg_{part}.tsv"))]
     distractors = [r[1] for r in read_tsv(d / "cls_ctg_train.tsv")]
     queries = [Posting(f"q{i}", kw) for i, kw in enumerate(keywords)]
     corpus = [Posting(f"t{i}", t) for i, t in enumerate(titles)]
@@ -94,9 +101,9 @@ def load_csl_kg(directory: Path | None = None) -> Task:
     return Task("csl-kg", queries, corpus, {f"q{i}": {f"t{i}"} for i in range(len(keywords))})
 
 
-def load_csl_ts(directory: Path | None = None) -> Task:
-    """CSL titles (``ts_dev``) -> their abstract."""
-    rows = read_tsv(csl_dir(directory) / "ts_dev.tsv")
+def load_csl_ts(directory: Path | None = None, *, part: str = "dev") -> Task:
+    """CSL titles (``ts_{part}``) -> their abstract."""
+    rows = read_tsv(_part_file(directory, f"ts_{part}.tsv"))
     queries = [Posting(f"q{i}", r[2]) for i, r in enumerate(rows)]
     corpus = [Posting(f"a{i}", "", r[1]) for i, r in enumerate(rows)]
     return Task("csl-ts", queries, corpus, {f"q{i}": {f"a{i}"} for i in range(len(rows))})
