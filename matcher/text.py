@@ -144,7 +144,13 @@ def _may_convert(text: str) -> bool:
 
 
 def normalize(text: str) -> str:
-    """NFKC, traditional -> simplified, lower-case, whitespace collapsed."""
+    """NFKC, traditional -> simplified, lower-case, whitespace collapsed.
+
+    Examples
+    --------
+    >>> normalize("ＩＳＯ９００１　專利  質押")
+    'iso9001 专利 质押'
+    """
     text = unicodedata.normalize("NFKC", text or "")
     # zhconv converts phrase-aware (專利 -> 专利); it runs before lower() since
     # its tables are case-sensitive only for CJK and case is irrelevant there.
