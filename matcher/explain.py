@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from matcher import signals as sg
+from matcher.expand import EXPANDED_MARK
 from matcher.features import explain_pairs
 from matcher.taxonomy import category_relation
 from matcher.types import Match, Signal, TermContribution
@@ -53,7 +54,9 @@ def fold_terms(entries, names: Sequence[str], n_terms: int) -> tuple[TermContrib
     loose: dict[str, float] = {}
     for col, v, char in entries:
         if char:
-            host = next((word for word in acc if names[col] in word), None)
+            # An expansion is no text of the posting: it hosts no character n-gram.
+            host = next((word for word in acc
+                         if names[col] in word and not word.endswith(EXPANDED_MARK)), None)
             if host is not None:
                 acc[host] += v
             else:
@@ -66,17 +69,21 @@ def fold_terms(entries, names: Sequence[str], n_terms: int) -> tuple[TermContrib
 
 def explain(Q, qi, queries, target, rows, need_side: bool, *, names: Sequence[str],
             is_char: np.ndarray, n_terms: int, w: sg.SignalWeights,
-            terms: bool = True) -> list[Match]:
+            terms: bool = True, scale: np.ndarray | None = None) -> list[Match]:
     """Exact text score, reason terms and signals for (query, target row) pairs.
 
     ``names`` are the display names of the feature columns, ``is_char`` marks the
-    character n-gram columns.
+    character n-gram columns, ``scale`` is each pair's signal scale
+    (:func:`matcher.signals.pool_scale`; None means 1).
     """
+    if scale is None:
+        scale = np.ones(len(rows))
     with gc_paused():
-        return _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms)
+        return _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w,
+                        terms, np.asarray(scale, dtype=np.float64).tolist())
 
 
-def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms):
+def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms, scale):
     D = target.rows()
     qi, rows = np.asarray(qi), np.asarray(rows)
     if terms:
@@ -100,12 +107,12 @@ def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w
             rel = relation[ck] = category_relation(*ck)
         same_region = bool(need.region and need.region.strip()
                            and need.region.strip() == (offer.region or "").strip())
-        pk = (rel, offer.credit, same_region)
+        pk = (rel, offer.credit, same_region, scale[k])
         part = parts.get(pk)
         if part is None:
             # signals_for's deltas and their sum (the text part only decides the
             # clip, added below); exact: the same sum in the same order.
-            _, sigs = sg.signals_for(0.5, rel, offer.credit, same_region, w)
+            _, sigs = sg.signals_for(0.5, rel, offer.credit, same_region, w, scale[k])
             sigs = [s for s in sigs if s[0] != "clip"]
             part = parts[pk] = (tuple(Signal(*s) for s in sigs), sum(s[2] for s in sigs))
         sigs, total = part

@@ -17,6 +17,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
+from matcher.expand import CONCEPT_PREFIX, concepts_in
+
 __all__ = ["CHAR_PREFIX", "FeatureAnalyzer", "make_vectorizer", "weighted_rows", "explain_pairs"]
 
 # Marks character n-gram features so they never collide with a one-char word;
@@ -36,13 +38,19 @@ class FeatureAnalyzer:
     char_ngrams : tuple of int or None
         Inclusive (min_n, max_n) of character n-grams over the CJK runs of the
         joined tokens; None for words only.
+    concepts : bool
+        Add the domain dictionary's concepts found in the tokens
+        (:mod:`matcher.expand`), marked with ``CONCEPT_PREFIX``.
     """
 
-    def __init__(self, char_ngrams: tuple[int, int] | None = (1, 2)):
+    def __init__(self, char_ngrams: tuple[int, int] | None = (1, 2), concepts: bool = False):
         self.char_ngrams = char_ngrams
+        self.concepts = concepts
 
     def __call__(self, tokens: Sequence[str]) -> list[str]:
         feats = list(tokens)
+        if getattr(self, "concepts", False):  # absent on analyzers pickled before concepts
+            feats.extend(CONCEPT_PREFIX + c for c in concepts_in(tokens))
         if not self.char_ngrams:
             return feats
         lo, hi = self.char_ngrams
@@ -55,18 +63,21 @@ class FeatureAnalyzer:
         return feats
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FeatureAnalyzer) and other.char_ngrams == self.char_ngrams
+        return (isinstance(other, FeatureAnalyzer) and other.char_ngrams == self.char_ngrams
+                and getattr(other, "concepts", False) == getattr(self, "concepts", False))
 
     def __repr__(self) -> str:
-        return f"FeatureAnalyzer(char_ngrams={self.char_ngrams!r})"
+        return (f"FeatureAnalyzer(char_ngrams={self.char_ngrams!r}, "
+                f"concepts={getattr(self, 'concepts', False)!r})")
 
 
 def make_vectorizer(
-    *, char_ngrams: tuple[int, int] | None, sublinear_tf: bool, max_df: float, min_df: int
+    *, char_ngrams: tuple[int, int] | None, sublinear_tf: bool, max_df: float, min_df: int,
+    concepts: bool = False,
 ) -> TfidfVectorizer:
     """A TfidfVectorizer over token tuples; never sees raw text (no token_pattern)."""
     return TfidfVectorizer(
-        analyzer=FeatureAnalyzer(char_ngrams),
+        analyzer=FeatureAnalyzer(char_ngrams, concepts),
         token_pattern=None,
         lowercase=False,
         sublinear_tf=sublinear_tf,

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from matcher import signals as sg
+from matcher.expand import CONCEPT_PREFIX, EXPANDED_MARK
 from matcher.explain import explain
 from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, weighted_rows
 from matcher.parallel import fork_available, rematch_block, rematch_in_processes
@@ -31,6 +32,10 @@ class MatchIndex(BaseEstimator):
     char_weight : float, default=1.5
         Weight of the character n-gram block relative to words (with
         ``block_norm``: of the block-normalised character block).
+    concept_weight : float or None, default=2.5
+        Weight of the domain dictionary's concept features (:mod:`matcher.expand`)
+        relative to words; None or 0 leaves them out. Reasons from them are
+        marked as expansions.
     sublinear_tf : bool, default=False
         ``1 + log(tf)``; measured slightly worse on the labelled set (raw tf lets a
         need's repeated key term weigh), slightly better on CSL.
@@ -98,6 +103,7 @@ class MatchIndex(BaseEstimator):
         *,
         char_ngrams: tuple[int, int] | None = (1, 2),
         char_weight: float = 1.5,
+        concept_weight: float | None = 2.5,
         sublinear_tf: bool = False,
         tf_k1: float | None = None,
         offer_tf_k1: float | None = 8.0,
@@ -113,6 +119,7 @@ class MatchIndex(BaseEstimator):
     ) -> None:
         self.char_ngrams = char_ngrams
         self.char_weight = char_weight
+        self.concept_weight = concept_weight
         self.sublinear_tf = sublinear_tf
         self.tf_k1 = tf_k1
         self.offer_tf_k1 = offer_tf_k1
@@ -143,6 +150,7 @@ class MatchIndex(BaseEstimator):
         vec = make_vectorizer(
             char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
             sublinear_tf=self.sublinear_tf, max_df=max_df, min_df=self.min_df,
+            concepts=bool(self.concept_weight),
         )
         # An empty corpus vocabulary is legitimate (all postings empty); sklearn
         # refuses it, so seed with a placeholder document it can learn.
@@ -152,10 +160,13 @@ class MatchIndex(BaseEstimator):
         self.vectorizer_ = vec
         self.feature_names_ = vec.get_feature_names_out()
         # A plain list: indexing it per reason term is hot.
-        self.term_names_ = [f[len(CHAR_PREFIX):] if f.startswith(CHAR_PREFIX) else f
-                            for f in self.feature_names_.tolist()]
+        self.term_names_ = [_display_name(f) for f in self.feature_names_.tolist()]
         self.char_columns_ = char_mask(vec.vocabulary_)
-        self.col_weight_ = np.where(self.char_columns_, self.char_weight, 1.0).astype(np.float32)
+        concept = np.array([f.startswith(CONCEPT_PREFIX) for f in self.feature_names_.tolist()],
+                           dtype=bool)
+        self.col_weight_ = np.where(self.char_columns_, self.char_weight,
+                                    np.where(concept, self.concept_weight or 0.0, 1.0)
+                                    ).astype(np.float32)
         self.weights_ = self.weights or sg.SignalWeights()
         self.codes_ = sg.CodeBook()
         self.tokenizer_version_ = tokenizer_version()
@@ -262,20 +273,21 @@ class MatchIndex(BaseEstimator):
             pool = pool[cos[pool] >= kth]
         cat, reg = self.codes_.category(p.category), self.codes_.region(p.region)
         cat_delta = self.category_deltas()
+        scale = sg.pool_scale(cos[pool], np.zeros(len(pool), dtype=np.int64), 1, self.weights_)
         if need_side:
             est = sg.score_pairs(cos[pool], np.full(len(pool), cat), target.cat[pool],
                                  np.full(len(pool), reg), target.region[pool],
-                                 target.credit[pool], cat_delta, self.weights_)
+                                 target.credit[pool], cat_delta, self.weights_, scale)
         else:
             credit = sg.credit_delta(p.credit, self.weights_)
             est = sg.score_pairs(cos[pool], target.cat[pool], np.full(len(pool), cat),
                                  target.region[pool], np.full(len(pool), reg),
-                                 np.full(len(pool), credit), cat_delta, self.weights_)
+                                 np.full(len(pool), credit), cat_delta, self.weights_, scale)
         ids = [target.ids[i] for i in pool]
         order = sorted(range(len(pool)), key=lambda k: (-est[k], ids[k]))[: max(top, 0)]
         rows = pool[order]
         matches = self._explain(q, np.zeros(len(rows), dtype=np.int64), [p] * len(rows),
-                                target, rows, need_side)
+                                target, rows, need_side, scale=scale[order])
         return sorted(matches, key=_match_key(need_side))
 
     def rematch(
@@ -318,11 +330,11 @@ class MatchIndex(BaseEstimator):
         return state
 
     def _explain(self, Q, qi, queries, target: Side, rows, need_side: bool,
-                 terms: bool = True) -> list[Match]:
+                 terms: bool = True, scale: np.ndarray | None = None) -> list[Match]:
         """Exact text score, reason terms and signals (see :mod:`matcher.explain`)."""
         return explain(Q, qi, queries, target, rows, need_side, names=self.term_names_,
                        is_char=self.char_columns_, n_terms=self.n_terms, w=self.weights_,
-                       terms=terms)
+                       terms=terms, scale=scale)
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> None:
@@ -343,6 +355,16 @@ class MatchIndex(BaseEstimator):
         from matcher.persist import load_index
 
         return load_index(Path(path), resegment=resegment)
+
+
+def _display_name(feature: str) -> str:
+    """A feature as a reason shows it: character n-grams without their prefix,
+    concepts marked as expansions (no posting need contain the word)."""
+    if feature.startswith(CHAR_PREFIX):
+        return feature[len(CHAR_PREFIX):]
+    if feature.startswith(CONCEPT_PREFIX):
+        return feature[len(CONCEPT_PREFIX):] + EXPANDED_MARK
+    return feature
 
 
 def _match_key(need_side: bool):

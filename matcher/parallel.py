@@ -46,14 +46,14 @@ def rematch_block(index, rows: np.ndarray, top: int, with_terms: bool,
     """``(need_id, matches)`` for the need rows of one block."""
     needs, offers = index.needs_, index.offers_
     cat_delta = index.category_deltas()
-    qi, dj = block_topk(
+    qi, dj, scale = block_topk(
         needs.X[rows], offers, top=top, candidates=index.candidates,
         need_cat=needs.cat[rows], need_region=needs.region[rows],
         cat_delta=cat_delta, weights=index.weights_, n_threads=n_threads,
     )
     ms = explain(needs.X, rows[qi], [needs.postings[needs.ids[r]] for r in rows[qi]], offers, dj,
                  need_side=True, names=index.term_names_, is_char=index.char_columns_,
-                 n_terms=index.n_terms, w=index.weights_, terms=with_terms)
+                 n_terms=index.n_terms, w=index.weights_, terms=with_terms, scale=scale)
     grouped: dict[int, list[Match]] = {}
     for k, m in zip(qi.tolist(), ms, strict=True):
         grouped.setdefault(k, []).append(m)

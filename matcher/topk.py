@@ -60,27 +60,31 @@ def block_topk(
     cat_delta: np.ndarray,
     weights: sg.SignalWeights,
     n_threads: int = 1,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(query_row_in_block, offer_row)`` of each query's best ``top`` offers.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(query_row_in_block, offer_row, signal_scale)`` of each query's best
+    ``top`` offers.
 
     Offers are ranked by the final score (text + signals) within each query's
     text pool of ``candidates``; ties by id. Rows are grouped by query, best first.
+    The signal scale of a pair comes from its query's whole pool
+    (:func:`matcher.signals.pool_scale`).
     """
     XT = offers.alive_columns()
     if Q.shape[0] == 0 or XT.shape[1] == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     C = product_topn(Q, XT, max(candidates, top), n_threads)
     qi = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
     dj = C.indices.astype(np.int64)
+    scale = sg.pool_scale(C.data, qi, C.shape[0], weights)
     est = sg.score_pairs(
         C.data.astype(np.float64), need_cat[qi], offers.cat[dj], need_region[qi],
-        offers.region[dj], offers.credit[dj], cat_delta, weights,
+        offers.region[dj], offers.credit[dj], cat_delta, weights, scale,
     )
     order = np.lexsort((offers.id_ranks()[dj], -est, qi))
-    qi, dj = qi[order], dj[order]
+    qi, dj, scale = qi[order], dj[order], scale[order]
     # Position of each pair within its query's run, to keep the first `top`.
     counts = np.bincount(qi, minlength=C.shape[0])
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     pos = np.arange(len(qi)) - starts[qi]
     keep = pos < top
-    return qi[keep], dj[keep]
+    return qi[keep], dj[keep], scale[keep]
