@@ -27,7 +27,8 @@ from matcher.datasets import Task
 from matcher.jsonl import read_postings
 
 __all__ = ["GradedSet", "Tuned", "TUNED", "HELD_OUT", "load_set", "graded_metrics",
-           "evaluate_set", "format_side_by_side", "SET_NAMES"]
+           "evaluate_set", "format_side_by_side", "SET_NAMES", "default_systems",
+           "feedback_gain", "format_feedback", "simulated_decisions"]
 
 K = 10
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
@@ -194,3 +195,59 @@ def format_side_by_side(res: dict) -> str:
             margin = [systems[e][p][m] - max(systems[b][p][m] for b in baselines) for p, m in cols]
             lines.append(f"{e[:24] + ' - best baseline':36s}" + "".join(f"{x:+19.4f}" for x in margin))
     return "\n".join(lines)
+
+
+def _engine(task: Task) -> dict[str, list[str]]:
+    from matcher.index import MatchIndex
+
+    idx = MatchIndex(n_jobs=2).fit(task.queries, task.corpus)
+    return {nid: [m.offer_id for m in ms] for nid, ms in idx.rematch(top=K, explain=False)}
+
+
+def default_systems() -> dict[str, System]:
+    """The engine with its defaults, then the baselines of :mod:`matcher.evaluate`."""
+    from matcher import evaluate
+
+    return {"engine (MatchIndex defaults)": _engine,
+            **{n: f for n, f in evaluate.SYSTEMS.items() if not n.startswith("engine")}}
+
+
+def simulated_decisions(pools: Mapping[str, list], grades: Mapping[str, Mapping[str, int]],
+                        needs: list[str], top: int = K):
+    """Staff decisions as the judgements would give them: each of the engine's
+    ``top`` proposals for ``needs`` approved if graded >= 1, else rejected."""
+    from matcher.rerank import Decision
+
+    return [Decision(n, m.offer_id, int(grades.get(n, {}).get(m.offer_id, 0) > 0))
+            for n in needs for m in pools.get(n, [])[:top]]
+
+
+def feedback_gain(gs: GradedSet, *, learn_on: str = "tune", report_on: str = "test") -> dict:
+    """The engine alone and re-ranked by a model fitted on decisions about the
+    ``learn_on`` needs, both measured on the ``report_on`` needs."""
+    from matcher.index import MatchIndex
+    from matcher.rerank import FeedbackRanker, candidate_pools
+
+    idx = MatchIndex(n_jobs=2).fit(gs.task.queries, gs.task.corpus)
+    pools = candidate_pools(idx)
+    decisions = simulated_decisions(pools, gs.grades, gs.parts[learn_on])
+    engine = {n: [m.offer_id for m in ms[:K]] for n, ms in pools.items()}
+    ranker = FeedbackRanker().fit(idx, decisions, pools)
+    learned = {n: [m.offer_id for m in ms] for n, ms in ranker.rank(idx, pools=pools).items()}
+    ids = gs.parts[report_on]
+    return {"set": gs.name, "learn_on": learn_on, "report_on": report_on,
+            "decisions": len(decisions), "approved": sum(d.label for d in decisions),
+            "engine": graded_metrics(engine, gs.grades, ids),
+            "engine + feedback": graded_metrics(learned, gs.grades, ids)}
+
+
+def format_feedback(res: dict) -> str:
+    """Two lines: the engine and the re-ranked engine on the needs without decisions."""
+    part = {"tune": "tune", "test": "held-out"}
+    e, f = res["engine"], res["engine + feedback"]
+    return (f"feedback on {res['set']}: {res['decisions']} decisions ({res['approved']} approved) "
+            f"about the {part[res['learn_on']]} needs, measured on the {part[res['report_on']]} "
+            f"needs\n"
+            f"{'  engine alone':36s} mrr@10 {e['mrr@10']:.4f}  ndcg@10 {e['ndcg@10']:.4f}\n"
+            f"{'  engine + feedback':36s} mrr@10 {f['mrr@10']:.4f}  ndcg@10 {f['ndcg@10']:.4f}"
+            f"  (ndcg@10 {f['ndcg@10'] - e['ndcg@10']:+.4f})")
