@@ -101,11 +101,14 @@ def bench_cmd(
     from matcher import bench
 
     if real_text:
+        from matcher import bench_segmentation
+
         try:
-            rep = bench.run_real_text(csl_dir, repeat=repeat)
+            rep = bench_segmentation.run_real_text(csl_dir, repeat=repeat)
         except FileNotFoundError as exc:
             _fail(str(exc))
-        typer.echo(json.dumps(rep, indent=2) if as_json else bench.format_real_text(rep))
+        typer.echo(json.dumps(rep, indent=2) if as_json
+                   else bench_segmentation.format_real_text(rep))
         return
 
     sz = [int(s) for s in sizes.split(",") if s.strip()]
