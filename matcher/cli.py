@@ -6,6 +6,7 @@ The platform mounts ``app`` under its ``zhengqi`` console command;
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -76,6 +77,10 @@ def evaluate_cmd(
     from matcher import evaluate as ev
     from matcher.datasets import load_task
 
+    if importlib.util.find_spec("bm25s") is None:
+        _fail("评测需要可选依赖 [eval]，请先安装：pip install 'zhengqi[eval]'（在源码目录中：pip install -e '.[eval]'）\n"
+              "evaluate needs the [eval] extra: pip install 'zhengqi[eval]' "
+              "(from a checkout: pip install -e '.[eval]')")
     try:
         task = load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
     except (FileNotFoundError, ValueError) as exc:
@@ -101,11 +106,14 @@ def bench_cmd(
     from matcher import bench
 
     if real_text:
+        from matcher import bench_segmentation
+
         try:
-            rep = bench.run_real_text(csl_dir, repeat=repeat)
+            rep = bench_segmentation.run_real_text(csl_dir, repeat=repeat)
         except FileNotFoundError as exc:
             _fail(str(exc))
-        typer.echo(json.dumps(rep, indent=2) if as_json else bench.format_real_text(rep))
+        typer.echo(json.dumps(rep, indent=2) if as_json
+                   else bench_segmentation.format_real_text(rep))
         return
 
     sz = [int(s) for s in sizes.split(",") if s.strip()]
