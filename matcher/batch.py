@@ -65,13 +65,29 @@ def write_matches(needs: Sequence[Posting], found: dict[str, list[Match]], out: 
 
 
 def run_match(needs_path: Path, offers_path: Path, *, out: TextIO, top: int = 10,
-              n_jobs: int = 1) -> int:
+              n_jobs: int = 1, feedback: Path | None = None) -> int:
     """Match two JSON Lines files and write the result to the text stream ``out``.
 
-    Bad input raises :class:`matcher.jsonl.InputError` before anything is written.
+    With ``feedback`` (staff decisions, JSON Lines) the ranking is learned from
+    them (:mod:`matcher.rerank`); decisions about ids that are not in the two
+    files are skipped and counted on standard error. Bad input raises
+    :class:`matcher.jsonl.InputError` before anything is written.
     """
     needs = read_postings(needs_path)
     offers = read_postings(offers_path)
+    decisions = None
+    if feedback is not None:
+        from matcher.rerank import read_decisions
+
+        decisions, skipped = read_decisions(feedback, (p.id for p in needs), (p.id for p in offers))
+        if skipped:
+            print(f"feedback: 跳过 {skipped} 行（需求或服务 id 不在输入文件中）/ skipped {skipped} "
+                  f"line(s) whose ids are not in the input files", file=sys.stderr)
     both = segment_postings(needs + offers, n_jobs=n_jobs)
     needs, offers = both[: len(needs)], both[len(needs) :]
-    return write_matches(needs, match_postings(needs, offers, top=top, n_jobs=n_jobs), out)
+    if decisions is None:
+        return write_matches(needs, match_postings(needs, offers, top=top, n_jobs=n_jobs), out)
+    from matcher.learning import match_with_feedback
+
+    found = match_with_feedback(needs, offers, decisions, top=top, n_jobs=n_jobs, notes=sys.stderr)
+    return write_matches(needs, found, out)

@@ -34,12 +34,14 @@ def match_cmd(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="processes for segmentation")] = (
         os.cpu_count() or 1
     ),
+    feedback: Annotated[Path | None, typer.Option(
+        "--feedback", help="staff decisions, JSON Lines: need_id, offer_id, decision")] = None,
 ) -> None:
     """Match every need against the offers: one JSON line per need, in input order."""
     from matcher.batch import run_match
     from matcher.jsonl import InputError
 
-    for p in (needs, offers):
+    for p in (needs, offers, *([feedback] if feedback else [])):
         if not p.is_file():
             _fail(f"{p}: no such file")
     try:
@@ -48,7 +50,7 @@ def match_cmd(
             import io
 
             buf = io.StringIO()
-            run_match(needs, offers, out=buf, top=top, n_jobs=jobs)
+            run_match(needs, offers, out=buf, top=top, n_jobs=jobs, feedback=feedback)
             sys.stdout.write(buf.getvalue())
             sys.stdout.flush()
             return
@@ -56,7 +58,7 @@ def match_cmd(
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                run_match(needs, offers, out=fh, top=top, n_jobs=jobs)
+                run_match(needs, offers, out=fh, top=top, n_jobs=jobs, feedback=feedback)
             os.replace(tmp, out)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -68,26 +70,46 @@ def match_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    set_: Annotated[str, typer.Option("--set", help="labelled | csl-kg | csl-ts")] = "labelled",
-    csl_dir: Annotated[Path | None, typer.Option("--csl-dir", help="CSL dev split folder")] = None,
-    labelled_dir: Annotated[Path | None, typer.Option("--labelled-dir")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    set_: Annotated[str, typer.Option(
+        "--set", help="labelled | labelled-hard | csl-ts | csl-kg | all")] = "all",
+    csl_dir: Annotated[Path | None, typer.Option(
+        "--csl-dir", help="CSL folder (dev part: tuning; *_test.tsv there: held-out)")] = None,
+    labelled_dir: Annotated[Path | None, typer.Option(
+        "--labelled-dir", help="a labelled set's folder (needs, offers, split.json)")] = None,
+    feedback: Annotated[bool, typer.Option(
+        "--feedback/--no-feedback", help="also learn from decisions on the tune needs")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
 ) -> None:
-    """Recall@1/5/10, MRR@10, nDCG@10 of the engine beside three baselines."""
-    from matcher import evaluate as ev
-    from matcher.datasets import load_task
+    """Tune and held-out figures side by side: the engine beside three baselines."""
+    from matcher import heldout
 
     if importlib.util.find_spec("bm25s") is None:
         _fail("评测需要可选依赖 [eval]，请先安装：pip install 'zhengqi[eval]'（在源码目录中：pip install -e '.[eval]'）\n"
               "evaluate needs the [eval] extra: pip install 'zhengqi[eval]' "
               "(from a checkout: pip install -e '.[eval]')")
-    try:
-        task = load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
-    results = ev.run_all(task)
-    typer.echo(json.dumps(results, ensure_ascii=False, indent=2) if as_json
-               else ev.format_table(task, results))
+    names = heldout.SET_NAMES if set_ == "all" else (set_,)
+    if set_ not in (*heldout.SET_NAMES, "all"):
+        _fail(f"unknown evaluation set {set_!r} ({' | '.join(heldout.SET_NAMES)} | all)")
+    results = []
+    for name in names:
+        try:
+            gs = heldout.load_set(name, csl_dir=csl_dir, labelled_dir=labelled_dir)
+        except (FileNotFoundError, ValueError) as exc:
+            if set_ == "all" and name.startswith("csl"):
+                typer.echo(f"set={name}: skipped ({exc})", err=True)
+                continue
+            _fail(str(exc))
+        res = heldout.evaluate_set(gs, heldout.default_systems())
+        if feedback and "test" in gs.parts and not name.startswith("csl"):
+            res["feedback"] = heldout.feedback_gain(gs)
+        results.append(res)
+        if not as_json:
+            typer.echo(heldout.format_side_by_side(res))
+            if "feedback" in res:
+                typer.echo(heldout.format_feedback(res["feedback"]))
+            typer.echo("")
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
 
 
 @app.command("bench")

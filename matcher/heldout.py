@@ -193,7 +193,8 @@ def format_side_by_side(res: dict) -> str:
     for e in engines:
         if baselines:
             margin = [systems[e][p][m] - max(systems[b][p][m] for b in baselines) for p, m in cols]
-            lines.append(f"{e[:24] + ' - best baseline':36s}" + "".join(f"{x:+19.4f}" for x in margin))
+            label = "margin over best baseline" if len(engines) == 1 else f"{e[:20]} margin"
+            lines.append(f"{label:36s}" + "".join(f"{x:+19.4f}" for x in margin))
     return "\n".join(lines)
 
 
@@ -225,18 +226,23 @@ def simulated_decisions(pools: Mapping[str, list], grades: Mapping[str, Mapping[
 def feedback_gain(gs: GradedSet, *, learn_on: str = "tune", report_on: str = "test") -> dict:
     """The engine alone and re-ranked by a model fitted on decisions about the
     ``learn_on`` needs, both measured on the ``report_on`` needs."""
+    import io
+
     from matcher.index import MatchIndex
-    from matcher.rerank import FeedbackRanker, candidate_pools
+    from matcher.learning import rank_with_feedback
+    from matcher.rerank import candidate_pools
 
     idx = MatchIndex(n_jobs=2).fit(gs.task.queries, gs.task.corpus)
     pools = candidate_pools(idx)
     decisions = simulated_decisions(pools, gs.grades, gs.parts[learn_on])
     engine = {n: [m.offer_id for m in ms[:K]] for n, ms in pools.items()}
-    ranker = FeedbackRanker().fit(idx, decisions, pools)
-    learned = {n: [m.offer_id for m in ms] for n, ms in ranker.rank(idx, pools=pools).items()}
+    notes = io.StringIO()
+    ranked = rank_with_feedback(idx, decisions, top=K, pools=pools, notes=notes)
+    learned = {n: [m.offer_id for m in ms] for n, ms in ranked.items()}
     ids = gs.parts[report_on]
     return {"set": gs.name, "learn_on": learn_on, "report_on": report_on,
             "decisions": len(decisions), "approved": sum(d.label for d in decisions),
+            "notes": notes.getvalue().strip(),
             "engine": graded_metrics(engine, gs.grades, ids),
             "engine + feedback": graded_metrics(learned, gs.grades, ids)}
 
@@ -250,4 +256,5 @@ def format_feedback(res: dict) -> str:
             f"needs\n"
             f"{'  engine alone':36s} mrr@10 {e['mrr@10']:.4f}  ndcg@10 {e['ndcg@10']:.4f}\n"
             f"{'  engine + feedback':36s} mrr@10 {f['mrr@10']:.4f}  ndcg@10 {f['ndcg@10']:.4f}"
-            f"  (ndcg@10 {f['ndcg@10'] - e['ndcg@10']:+.4f})")
+            f"  (ndcg@10 {f['ndcg@10'] - e['ndcg@10']:+.4f})"
+            + (f"\n  {res['notes']}" if res.get("notes") else ""))

@@ -36,7 +36,7 @@ from matcher.text import normalize
 from matcher.types import Match, Signal
 
 __all__ = ["Decision", "FEATURES", "FeedbackRanker", "read_decisions", "pair_features",
-           "candidate_pools"]
+           "candidate_pools", "pinned"]
 
 PAIR_FEATURES = (
     "text", "word", "char", "concept", "bm25", "engine_score", "score_vs_top", "rank_recip",
@@ -318,3 +318,24 @@ class FeedbackRanker:
             from matcher.types import NotFittedError
 
             raise NotFittedError("This FeedbackRanker is not fitted yet: call fit(index, decisions).")
+
+
+def pinned(pools: Mapping[str, list[Match]], decisions: Sequence[Decision],
+            top: int) -> dict[str, list[Match]]:
+    """The engine's pools with the decisions applied: approved pairs first (score 1),
+    rejected ones left out."""
+    decided = {(d.need_id, d.offer_id): d.label for d in decisions}
+    out = {}
+    for n, ms in pools.items():
+        kept = []
+        for m in ms:
+            label = decided.get((n, m.offer_id))
+            if label == 0:
+                continue
+            if label == 1:
+                m = dataclasses.replace(m, score=1.0, signals=m.signals + (
+                    Signal("staff_approved", LABELS["staff_approved"], 1.0 - m.score),))
+            kept.append(m)
+        kept.sort(key=lambda m: (-m.score, m.offer_id))
+        out[n] = kept[:top]
+    return out
