@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from matcher.jsonl import read_postings
 
 __all__ = ["GradedSet", "Tuned", "TUNED", "HELD_OUT", "load_set", "graded_metrics",
            "evaluate_set", "format_side_by_side", "SET_NAMES", "default_systems",
-           "feedback_gain", "format_feedback", "simulated_decisions"]
+           "feedback_gain", "format_feedback", "simulated_decisions", "discipline_errors"]
 
 K = 10
 METRICS = ("recall@1", "recall@10", "mrr@10", "ndcg@10")
@@ -49,10 +49,41 @@ class Tuned:
 # Parts (``set/part``) that are reported as held-out quality.
 HELD_OUT = ("labelled/test", "labelled-hard/test", "csl-ts/test", "csl-kg/test")
 
+_ALL_TUNE = ("labelled/tune", "labelled-hard/tune", "csl-ts/tune", "csl-kg/tune")
+_LABELLED_TUNE = ("labelled/tune", "labelled-hard/tune")
+
 # Every default chosen by measurement, and the parts it was chosen on. The values
 # must equal the code's defaults (tests/matcher/test_heldout.py checks both that
-# and that each is reported on a part it was not chosen on).
-TUNED: tuple[Tuned, ...] = ()
+# and that each is reported on a part it was not chosen on). README "Tuning log"
+# has the grids and the figures.
+TUNED: tuple[Tuned, ...] = (
+    Tuned("MatchIndex.concept_weight", 2.5, _ALL_TUNE,
+          "grid 1-4 x char_weight 1.25/1.5: best labelled tune mean; CSL-kg falls as it grows"),
+    Tuned("MatchIndex.char_weight", 1.5, _ALL_TUNE, "1.25 equal on labelled, lower on CSL"),
+    Tuned("MatchIndex.need_idf_power", 2.0, _ALL_TUNE, "1/1.5/2: 2 best on CSL, within .005 elsewhere"),
+    Tuned("MatchIndex.offer_tf_k1", 8.0, _ALL_TUNE, "2/8/none: 8 best or tied everywhere"),
+    Tuned("SignalWeights.pool_relative", True, _LABELLED_TUNE, "issue 14 item 4"),
+    Tuned("SignalWeights.category", {"same": 0.3, "related": 0.0, "unrelated": -0.15,
+                                     "unknown": 0.0}, _LABELLED_TUNE,
+          "same .1-.5 x unrelated -same/2, -same"),
+    Tuned("SignalWeights.credit", {"good": 0.02, "bad": -0.1}, _LABELLED_TUNE),
+    Tuned("SignalWeights.region_same", 0.05, _LABELLED_TUNE, "0 / .05"),
+    Tuned("FeedbackRanker.C", 1.0, _LABELLED_TUNE, "0.1 / 1 / 10: within .003 nDCG"),
+)
+
+
+def discipline_errors(tuned: Sequence[Tuned] = TUNED,
+                      reported: Sequence[str] = HELD_OUT) -> list[str]:
+    """Problems with how tuned defaults are reported: a default chosen on a part
+    that is reported as held-out, or one reported on no part it was not chosen on."""
+    errors = []
+    for t in tuned:
+        leaked = sorted(set(t.tuned_on) & set(reported))
+        if leaked:
+            errors.append(f"{t.parameter} was tuned on held-out part(s) {', '.join(leaked)}")
+        if not set(reported) - set(t.tuned_on):
+            errors.append(f"{t.parameter} is reported only on the parts it was tuned on")
+    return errors
 
 
 @dataclass
