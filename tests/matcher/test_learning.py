@@ -4,10 +4,10 @@ import pytest
 
 from matcher import MatchIndex, Posting
 from matcher.learning import (
-    LearnReport,
     MIN_DECISIONS,
     DecisionRecord,
     DirectoryModelStore,
+    LearnReport,
     NotEnoughDecisions,
     decision_auc,
     decisions_from_records,
