@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["CONCEPT_PREFIX", "EXPANDED_MARK", "concepts_in", "dictionary_version",
-           "load_concepts", "parse_concepts"]
+__all__ = ["CONCEPT_PREFIX", "EXPANDED_MARK", "concepts_in", "load_concepts", "parse_concepts"]
 
 # Marks concept features; tokenize() never keeps "=" inside a token.
 CONCEPT_PREFIX = "="
@@ -100,15 +99,6 @@ def load_concepts() -> _Matcher:
     """The shipped dictionary's matcher (built once per process)."""
     text = resources.files("matcher").joinpath("dictionary/synonyms.txt").read_text("utf-8")
     return _Matcher(parse_concepts(text.splitlines()))
-
-
-@lru_cache(maxsize=1)
-def dictionary_version() -> str:
-    """A short digest of the dictionary: an index fitted with another one must be refitted."""
-    import hashlib
-
-    data = resources.files("matcher").joinpath("dictionary/synonyms.txt").read_bytes()
-    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def concepts_in(tokens: Sequence[str]) -> list[str]:

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.expand import CONCEPT_PREFIX, concepts_in
+from matcher.expand import CONCEPT_PREFIX, load_concepts
 
 __all__ = [
     "CHAR_PREFIX",
@@ -48,17 +48,21 @@ class FeatureAnalyzer:
         joined tokens; None for words only.
     concepts : bool
         Add the domain dictionary's concepts found in the tokens
-        (:mod:`matcher.expand`), marked with ``CONCEPT_PREFIX``.
+        (:mod:`matcher.expand`), marked with ``CONCEPT_PREFIX``. The dictionary is
+        read when the analyzer is made and travels with it (a saved index keeps
+        the concepts it was fitted with until it is refitted).
     """
 
     def __init__(self, char_ngrams: tuple[int, int] | None = (1, 2), concepts: bool = False):
         self.char_ngrams = char_ngrams
         self.concepts = concepts
+        self.concept_table = load_concepts() if concepts else None
 
     def __call__(self, tokens: Sequence[str]) -> list[str]:
         feats = list(tokens)
-        if getattr(self, "concepts", False):  # absent on analyzers pickled before concepts
-            feats.extend(CONCEPT_PREFIX + c for c in concepts_in(tokens))
+        table = getattr(self, "concept_table", None)  # absent on analyzers saved before it
+        if table is not None:
+            feats.extend(CONCEPT_PREFIX + c for c in table(tokens))
         if not self.char_ngrams:
             return feats
         lo, hi = self.char_ngrams

@@ -62,3 +62,12 @@ def test_expansion_terms_never_host_shared_characters():
     expansion = [c for t, c in m.terms if t.endswith(EXPANDED_MARK)]
     assert len(expansion) == 1
     assert sum(c for _, c in m.terms) <= m.text_score + 1e-9
+
+
+def test_a_saved_index_keeps_its_concepts(tmp_path):
+    need = Posting("n1", "外壳开裂", "")
+    idx = MatchIndex().fit([need], [Posting("o1", "零部件失效分析", "")])
+    idx.save(tmp_path / "index.bin")
+    again = MatchIndex.load(tmp_path / "index.bin")
+    terms = [t for t, _ in again.match_need(Posting("n2", "焊缝裂纹", ""))[0].terms]
+    assert terms == ["失效分析" + EXPANDED_MARK]
