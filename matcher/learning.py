@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import numpy as np
 
@@ -293,7 +293,7 @@ def learn(store: ModelStore, index, records: Iterable[DecisionRecord]) -> LearnR
 
 def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
                        pools: Mapping[str, list[Match]] | None = None,
-                       notes=None) -> dict[str, list[Match]]:
+                       notes: TextIO | None = None) -> dict[str, list[Match]]:
     """Rank every need with what the decisions teach, under the same rule as the
     platform: where the decisions allow a check (see :func:`split_by_need`), a model
     fitted on the training needs must beat the plain engine on the held-out needs'
@@ -326,7 +326,8 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
 
 
 def match_with_feedback(needs: Sequence, offers: Sequence, decisions: Sequence[Decision], *,
-                        top: int = 10, n_jobs: int = 1, notes=None) -> dict[str, list[Match]]:
+                        top: int = 10, n_jobs: int = 1,
+                        notes: TextIO | None = None) -> dict[str, list[Match]]:
     """The batch run with decisions: fit the index, then :func:`rank_with_feedback`."""
     from matcher.index import MatchIndex
 
