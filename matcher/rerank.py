@@ -33,7 +33,7 @@ from matcher.expand import CONCEPT_PREFIX
 from matcher.jsonl import InputError
 from matcher.taxonomy import category_relation
 from matcher.text import normalize
-from matcher.types import Match, Signal
+from matcher.types import Match, NotFittedError, Signal
 
 __all__ = ["Decision", "FEATURES", "FeedbackRanker", "read_decisions", "pair_features",
            "candidate_pools", "pinned"]
@@ -246,11 +246,14 @@ class FeedbackRanker:
         self.n_decisions_ = len(decisions)
         return self
 
-    def predict(self, ctx_or_index, pairs: Sequence[tuple[str, str]],
+    def predict(self, index, pairs: Sequence[tuple[str, str]],
                 pools: Mapping[str, list[Match]]) -> np.ndarray:
-        """Probability that staff approve each pair."""
+        """Probability that staff approve each ``(need_id, offer_id)`` pair of ``index``."""
         self._check()
-        ctx = ctx_or_index if isinstance(ctx_or_index, _PairContext) else _PairContext(ctx_or_index)
+        return self._predict(_PairContext(index), pairs, pools)
+
+    def _predict(self, ctx: _PairContext, pairs: Sequence[tuple[str, str]],
+                 pools: Mapping[str, list[Match]]) -> np.ndarray:
         if not len(pairs):
             return np.zeros(0)
         X = np.hstack([pair_features(ctx, pairs, pools), self._priors(ctx.index, pairs)])
@@ -290,40 +293,30 @@ class FeedbackRanker:
 
     def rank(self, index, *, top: int = 10, decisions: Sequence[Decision] = (),
              pools: Mapping[str, list[Match]] | None = None) -> dict[str, list[Match]]:
-        """Every open need's best ``top`` offers by the model (see module docstring)."""
+        """Every open need's best ``top`` offers by the model, then the decisions
+        applied (see :func:`pinned`)."""
         self._check()
         pools = pools if pools is not None else candidate_pools(index)
-        decided = {(d.need_id, d.offer_id): d.label for d in decisions}
-        ctx = _PairContext(index)
         pairs = [(n, m.offer_id) for n, ms in pools.items() for m in ms]
-        proba = dict(zip(pairs, self.predict(ctx, pairs, pools).tolist(), strict=True))
-        out: dict[str, list[Match]] = {}
+        proba = iter(self._predict(_PairContext(index), pairs, pools).tolist())
+        rescored = {}
         for n, ms in pools.items():
-            ranked = []
+            rescored[n] = []
             for m in ms:
-                label = decided.get((n, m.offer_id))
-                if label == 0:
-                    continue
-                score = 1.0 if label == 1 else proba[(n, m.offer_id)]
-                code = "staff_approved" if label == 1 else "feedback"
-                delta = score - m.score
-                ranked.append(dataclasses.replace(
-                    m, score=score, signals=m.signals + (Signal(code, LABELS[code], delta),)))
-            ranked.sort(key=lambda m: (-m.score, m.offer_id))
-            out[n] = ranked[:top]
-        return out
+                p = next(proba)
+                rescored[n].append(dataclasses.replace(m, score=p, signals=m.signals + (
+                    Signal("feedback", LABELS["feedback"], p - m.score),)))
+        return pinned(rescored, decisions, top)
 
     def _check(self) -> None:
         if not hasattr(self, "model_"):
-            from matcher.types import NotFittedError
-
             raise NotFittedError("This FeedbackRanker is not fitted yet: call fit(index, decisions).")
 
 
 def pinned(pools: Mapping[str, list[Match]], decisions: Sequence[Decision],
-            top: int) -> dict[str, list[Match]]:
-    """The engine's pools with the decisions applied: approved pairs first (score 1),
-    rejected ones left out."""
+           top: int) -> dict[str, list[Match]]:
+    """Ranked pools with the decisions applied, best ``top`` each: approved pairs
+    first (score 1, signal ``staff_approved``), rejected ones left out."""
     decided = {(d.need_id, d.offer_id): d.label for d in decisions}
     out = {}
     for n, ms in pools.items():
