@@ -18,6 +18,7 @@ from models.db import make_engine
 from models.migrate import upgrade
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
+from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
 from web.templating import make_templates
 
@@ -25,9 +26,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    """Migrate to head; in demo mode load the demo data into an empty database, in
+    production refuse to go on while demo accounts or demo data exist."""
     upgrade(engine)
-    if settings.seed_on_start and not settings.is_production:
+    if settings.is_production:
+        refuse_demo_data(engine)
+    elif settings.seed_on_start:
         from web.services.seed import seed_if_empty
 
         seed_if_empty(engine)
