@@ -27,7 +27,8 @@ def _count(session: Session, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def _production(engine: Engine) -> Settings:
-    return Settings(database_url=str(engine.url), mode="production")
+    return Settings(database_url=engine.url.render_as_string(hide_password=False), mode="production",
+                    allowed_hosts="testserver")
 
 
 def test_production_start_refuses_a_demo_database(engine: Engine, small_demo_dir: Path) -> None:
@@ -52,6 +53,7 @@ def test_serve_command_refuses_with_a_chinese_message(small_demo_dir: Path, tmp_
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ZHENGQI_MODE", "production")
+    monkeypatch.setenv("ZHENGQI_ALLOWED_HOSTS", "zhengqi.example")
     result = CliRunner().invoke(cli, ["serve", "--port", "1"])
     assert result.exit_code == 2
     assert "拒绝启动" in result.output and "zhengqi removedemo" in result.output
@@ -103,6 +105,7 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
 def _cli_env(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("ZHENGQI_MODE", "production")
+    monkeypatch.setenv("ZHENGQI_ALLOWED_HOSTS", "testserver")
 
 
 def test_removedemo_command(engine: Engine, small_demo_dir: Path, session: Session,
