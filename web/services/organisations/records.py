@@ -15,7 +15,8 @@ from models import Organisation, Qualification, User
 from models.base import MONEY_MAX
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import ORG_KIND_LABELS, QualificationKind
-from web.services import accounts, audit
+from web.services import audit
+from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
@@ -121,7 +122,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
             or not username.isascii():
         errors["username"] = "用户名为3–50位字母、数字、下划线或连字符"
     try:
-        accounts.check_password_strength(password)
+        auth.check_password_strength(password)
     except ValidationFailed as exc:
         errors["password"] = exc.message
     if values.get("password_confirm") is not None and values.get("password_confirm") != password:
@@ -141,7 +142,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     session.add(org)
     try:
         session.flush()
-        user = accounts.create_user(session, username=username, password=password,
+        user = auth.create_user(session, username=username, password=password,
                                     role=role_for_kind(kind), org_id=org.id,
                                     display_name=contacts["contact_name"] or username)
     except IntegrityError as exc:  # a concurrent registration took the name or code
