@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,9 +18,10 @@ from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
+from web.presentation.templates import make_templates
+from web.routes import all_routers
 from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
-from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -47,18 +46,6 @@ def prepare_database(engine: Engine, settings: Settings) -> None:
         seed_if_empty(engine)
 
 
-def _discover_routers(app: FastAPI) -> None:
-    # Every module under web/routes/{pages,api} that defines `router` is mounted, so
-    # adding an area never means editing a shared list.
-    for package_name in ("web.routes.api", "web.routes.pages"):
-        package = importlib.import_module(package_name)
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package_name}.{info.name}")
-            router = getattr(module, "router", None)
-            if router is not None:
-                app.include_router(router)
-
-
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the FastAPI app for ``settings`` (an engine may be passed in by tests)."""
     settings = settings or Settings()
@@ -69,7 +56,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching import IndexHolder
+        from web.services.matching.proposals import IndexHolder
 
         app.state.index = IndexHolder.load(engine)
         yield
@@ -115,7 +102,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
-    _discover_routers(app)
+    for router in all_routers():
+        app.include_router(router)
     return app
 
 

@@ -88,7 +88,7 @@ def create_admin(
     """Create an administrator account; the password is typed at a prompt, never passed as an argument."""
     from models.db import make_engine, session_scope
     from models.migrate import upgrade
-    from web.services import users
+    from web.services.accounts import users
     from web.services.errors import DomainError
     from web.settings import Settings
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
-from web.services import accounts
+from web.services.accounts import auth
 from web.services.errors import Forbidden, NotAuthenticated
 from web.settings import Settings
 
@@ -64,7 +64,7 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
     """The logged-in user, or None; cached on request.state for templates."""
     if hasattr(request.state, "user"):
         return request.state.user
-    found = accounts.session_for_token(session, request.cookies.get(SESSION_COOKIE))
+    found = auth.session_for_token(session, request.cookies.get(SESSION_COOKIE))
     user: CurrentUser | None = None
     if found is not None:
         u, s = found

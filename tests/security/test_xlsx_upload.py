@@ -16,13 +16,13 @@ from models import AuditLog, IndicatorActual
 from tests.factories import make_user
 from tests.web.conftest import login
 from web.security.xlsx import MAX_UNPACKED_BYTES
-from web.services.indicator_excel import (
+from web.services.indicators.plan import ensure_plan_indicators
+from web.services.indicators.workbook import (
     ACTUALS_SHEET,
     IMPORT_HEADERS,
     ImportRejected,
     import_actuals,
 )
-from web.services.indicators_meta import ensure_plan_indicators
 
 MAX = 5 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

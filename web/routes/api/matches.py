@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.routes.api._schemas import MatchOut, PageOut, match_out, page_out
-from web.services import portal
-from web.services.interest import express_interest
+from web.routes.api.schemas import MatchOut, PageOut, match_out, page_out
+from web.services.matches import portal
+from web.services.matches.interest import express_interest
 
 router = APIRouter(prefix="/api/v1/matches", tags=["匹配"])
 Party = Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))]

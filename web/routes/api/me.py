@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles
-from web.services import organisations
+from web.services.organisations import records
 
 router = APIRouter(prefix="/api/v1/me", tags=["账号"])
 
@@ -69,7 +69,7 @@ def _org_out(org: Any) -> OrganisationOut:
 @router.get("", response_model=MeOut, summary="当前用户")
 def me(session: SessionDep, user: UserDep) -> MeOut:
     """Who is logged in, with their organisation's full profile."""
-    org = organisations.get_organisation(session, user.org_id) if user.org_id else None
+    org = records.get_organisation(session, user.org_id) if user.org_id else None
     return MeOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                  organisation=_org_out(org) if org else None)
 
@@ -82,5 +82,5 @@ def update_organisation(
 ) -> OrganisationOut:
     """Change the organisation's own profile (name and credit code stay fixed)."""
     values = {k: ("1" if v is True else "" if v is False else v) for k, v in body.model_dump().items()}
-    org = organisations.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values)
+    org = records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values)
     return _org_out(org)

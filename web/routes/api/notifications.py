@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from web.deps import SessionDep, UserDep, csrf_protect
-from web.routes.api._schemas import PageOut
-from web.services import notifications, portal
+from web.routes.api.schemas import PageOut
+from web.services import notifications
+from web.services.matches import portal
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["消息"])
 

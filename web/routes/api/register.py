@@ -19,7 +19,8 @@ from web.deps import (
     csrf_protect,
     set_session_cookie,
 )
-from web.services import accounts, organisations
+from web.services.accounts import auth
+from web.services.organisations import records
 
 router = APIRouter(prefix="/api/v1", tags=["账号"])
 
@@ -70,8 +71,8 @@ def csrf_token(request: Request, user: OptionalUserDep) -> CsrfOut:
 def register(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
              body: RegisterIn) -> RegisteredOut:
     """Register the organisation and its first user, then log that user in."""
-    reg = organisations.register_organisation(session, **body.model_dump())
-    result = accounts.login(session, username=reg.user.username, password=body.password,
+    reg = records.register_organisation(session, **body.model_dump())
+    result = auth.login(session, username=reg.user.username, password=body.password,
                             ip=request.client.host if request.client else "",
                             session_hours=settings.session_hours)
     set_session_cookie(response, request, settings, result.token)

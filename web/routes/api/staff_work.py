@@ -10,8 +10,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
-from web.services import audit_log, feedback, pipeline, portraits, review
-from web.services.review import MatchView
+from web.services.audit import list_audit
+from web.services.matches import pipeline, review
+from web.services.matches.review import MatchView
+from web.services.matching import feedback
+from web.services.organisations import portraits
 
 router = APIRouter(prefix="/api/v1/staff", tags=["服务专员"], dependencies=[Depends(csrf_protect)])
 StaffDep = Annotated[CurrentUser, Depends(require_roles("staff", "admin"))]
@@ -230,7 +233,7 @@ def audit(session: SessionDep, user: StaffDep, action: Annotated[str | None, Que
           actor: Annotated[str | None, Query(max_length=50)] = None, date_from: date | None = None,
           date_to: date | None = None, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
-    p = audit_log.list_audit(session, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
+    p = list_audit(session, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
     return {"total": p.total, "page": p.page, "per_page": p.per_page,
             "items": [{"id": r.entry.id, "at": r.entry.created_at.isoformat(), "actor": r.actor_name,
                        "action": r.entry.action, "object_type": r.entry.object_type,

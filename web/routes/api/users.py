@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.routes.api._schemas import PageOut, page_out
-from web.services import users
+from web.routes.api.schemas import PageOut, page_out
+from web.services.accounts import users
 
 router = APIRouter(prefix="/api/v1/users", tags=["账号管理"])
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
-from web.routes.pages._portal import FormDep, query_without_page, render
-from web.services import users
+from web.routes.pages.portal import FormDep, query_without_page, render
+from web.services.accounts import users
 from web.services.errors import ValidationFailed
 
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect, set_session_cookie
-from web.navigation import HOME_FOR_ROLE
-from web.services import accounts
+from web.presentation.navigation import HOME_FOR_ROLE
+from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
 
 router = APIRouter(tags=["pages"])
@@ -37,7 +37,7 @@ def login(
 ) -> Response:
     """Check the credentials and open a server-side session."""
     try:
-        result = accounts.login(
+        result = auth.login(
             session, username=username, password=password,
             ip=request.client.host if request.client else "",
             session_hours=settings.session_hours, max_failures=settings.login_max_failures,
@@ -58,7 +58,7 @@ def login(
 @router.post("/logout", name="logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session on the server and drop the cookie."""
-    accounts.logout(session, token=request.cookies.get(SESSION_COOKIE))
+    auth.logout(session, token=request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

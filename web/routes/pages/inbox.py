@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from models import Notification
 from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
-from web.routes.pages._portal import query_without_page, render
-from web.services import notifications, portal
-from web.services.postings import Page
+from web.routes.pages.portal import query_without_page, render
+from web.services import notifications
+from web.services.matches import portal
+from web.services.paging import Page
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(unread_badge)])
 PER_PAGE = 20

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from web.deps import SessionDep, unread_badge
 from web.routes.pages.staff_common import StaffDep, render, to_int
-from web.services import portraits
+from web.services.organisations import portraits
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 KINDS = {"enterprise": "企业", "provider": "服务机构", "all": "全部"}

@@ -18,8 +18,9 @@ from web.routes.pages.staff_common import (
     to_int,
     xlsx_response,
 )
-from web.services import feedback, review, staff_export
 from web.services.errors import DomainError
+from web.services.matches import exports, review
+from web.services.matching import feedback
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
@@ -67,7 +68,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
 @router.get("/review/export.xlsx", name="staff_review_export")
 def review_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The filtered queue as an Excel file."""
-    data = staff_export.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
+    data = exports.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
     return xlsx_response(data, "审核队列.xlsx")
 
 

@@ -6,8 +6,8 @@ from sqlmodel import Session
 
 from models.match import MATCH_STATUS_LABELS
 from web.services.excel import Sheet, workbook_bytes
-from web.services.pipeline import PIPELINE_COLUMNS, board, list_contracts
-from web.services.review import QueueFilters, all_queue
+from web.services.matches.pipeline import PIPELINE_COLUMNS, board, list_contracts
+from web.services.matches.review import QueueFilters, all_queue
 
 
 def queue_xlsx(session: Session, *, filters: QueueFilters) -> bytes:

@@ -9,9 +9,9 @@ from sqlmodel import Session, col, func, or_, select
 
 from models import Match, Need, Offer, Organisation
 from web.services.errors import NotFound
-from web.services.interest import own_match
-from web.services.postings import Page, Side, get_own
-from web.services.privacy import Counterpart, counterpart, is_revealed
+from web.services.matches.interest import own_match
+from web.services.organisations.privacy import Counterpart, counterpart, is_revealed
+from web.services.postings.lifecycle import Page, Side, get_own
 
 RECOMMENDATIONS_MAX = 50
 

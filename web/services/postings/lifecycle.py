@@ -15,10 +15,11 @@ from sqlmodel import Session, col, func, or_, select
 from matcher.taxonomy import CATEGORIES
 from models import Need, Offer, Organisation
 from models.posting import DESCRIPTION_MAX, TITLE_MAX
-from web.services import audit, matching
+from web.services import audit
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
-from web.services.matching import IndexHolder
-from web.services.organisations import parse_money
+from web.services.matching import proposals
+from web.services.matching.proposals import IndexHolder
+from web.services.organisations.records import parse_money
 from web.services.paging import Page
 
 INDUSTRY_MAX = 32
@@ -38,7 +39,7 @@ class Side:
     role: str
 
     def key(self, posting_id: int) -> str:
-        return matching.need_key(posting_id) if self.name == "need" else matching.offer_key(posting_id)
+        return proposals.need_key(posting_id) if self.name == "need" else proposals.offer_key(posting_id)
 
 
 NEED = Side("need", Need, "需求", "budget_wan", "预算", "closed", "enterprise")
@@ -93,15 +94,15 @@ def get_own(session: Session, side: Side, *, posting_id: int, org_id: int | None
 
 def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Organisation, *,
           actor_id: int, threshold: float, top: int, note: str = "内容更新后重新推荐") -> int:
-    posting = (matching.need_posting(row, org) if side.name == "need"
-               else matching.offer_posting(row, org))
-    return matching.propose(session, holder, side=side.name, posting=posting, posting_id=row.id,
+    posting = (proposals.need_posting(row, org) if side.name == "need"
+               else proposals.offer_posting(row, org))
+    return proposals.propose(session, holder, side=side.name, posting=posting, posting_id=row.id,
                             threshold=threshold, top=top, actor_id=actor_id, revived_note=note)
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
-           values: dict[str, Any], draft: bool = False, threshold: float = matching.DEFAULT_THRESHOLD,
-           top: int = matching.DEFAULT_TOP) -> Any:
+           values: dict[str, Any], draft: bool = False, threshold: float = proposals.DEFAULT_THRESHOLD,
+           top: int = proposals.DEFAULT_TOP) -> Any:
     """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
     clean = validate(side, values)
     org = session.get(Organisation, org_id)
@@ -110,7 +111,7 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     # updated_at on creation too: other workers' index sync looks back over it, which also
     # catches rows whose ids were committed out of order by concurrent writers.
     row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
-                     tokens=matching.join_tokens(clean["title"], clean["description"]),
+                     tokens=proposals.join_tokens(clean["title"], clean["description"]),
                      updated_at=datetime.now(UTC), **clean)
     session.add(row)
     session.flush()
@@ -123,8 +124,8 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
 
 
 def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-         actor_id: int, values: dict[str, Any], threshold: float = matching.DEFAULT_THRESHOLD,
-         top: int = matching.DEFAULT_TOP) -> Any:
+         actor_id: int, values: dict[str, Any], threshold: float = proposals.DEFAULT_THRESHOLD,
+         top: int = proposals.DEFAULT_TOP) -> Any:
     """Change an open posting (proposals refreshed) or a draft (stays private). Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in ("open", "draft"):
@@ -132,7 +133,7 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     clean = validate(side, values)
     for key, value in clean.items():
         setattr(row, key, value)
-    row.tokens = matching.join_tokens(clean["title"], clean["description"])
+    row.tokens = proposals.join_tokens(clean["title"], clean["description"])
     row.updated_at = datetime.now(UTC)
     session.add(row)
     session.flush()
@@ -158,7 +159,7 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row.updated_at = datetime.now(UTC)
     session.add(row)
     note = "需求已关闭，推荐撤回" if side.name == "need" else "服务已撤回，推荐撤回"
-    matching.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
+    proposals.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
                                 actor_id=actor_id, note=note)
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
                  object_id=row.id)
@@ -184,8 +185,8 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, 
 
 
 def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-            actor_id: int, threshold: float = matching.DEFAULT_THRESHOLD,
-            top: int = matching.DEFAULT_TOP) -> Any:
+            actor_id: int, threshold: float = proposals.DEFAULT_THRESHOLD,
+            top: int = proposals.DEFAULT_TOP) -> Any:
     """Publish a draft: it is matched at once and pushed, as a new posting is. Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != "draft":
@@ -195,8 +196,8 @@ def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: in
 
 
 def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-           actor_id: int, threshold: float = matching.DEFAULT_THRESHOLD,
-           top: int = matching.DEFAULT_TOP) -> Any:
+           actor_id: int, threshold: float = proposals.DEFAULT_THRESHOLD,
+           top: int = proposals.DEFAULT_TOP) -> Any:
     """Reopen a closed need or withdrawn offer before its deadline; it is matched again.
 
     Proposals withdrawn at closing come back as proposed if they still reach the

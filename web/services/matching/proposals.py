@@ -1,6 +1,6 @@
 """The push (推送): matching a posting at once and storing the proposals it yields.
 
-A write to a need or offer goes into this worker's index (:mod:`web.services.match_index`)
+A write to a need or offer goes into this worker's index (:mod:`web.services.matching.index`)
 and is matched at once against the open postings of the other side; pairs at or above
 the threshold become ``proposed`` matches and the other side's organisation is told
 once per pair.
@@ -18,7 +18,7 @@ from matcher import Match as EngineMatch
 from matcher import Posting
 from models import Match, MatchEvent, Need, Offer
 from web.services import notifications
-from web.services.match_index import (
+from web.services.matching.index import (
     IndexHolder,
     join_tokens,
     need_key,

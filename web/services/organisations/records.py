@@ -16,7 +16,8 @@ from models.base import MONEY_MAX
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import ORG_KIND_LABELS, QualificationKind
 from web.security.passwords import check_password
-from web.services import accounts, audit
+from web.services import audit
+from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
@@ -142,7 +143,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     session.add(org)
     try:
         session.flush()
-        user = accounts.create_user(session, username=username, password=password,
+        user = auth.create_user(session, username=username, password=password,
                                     role=role_for_kind(kind), org_id=org.id,
                                     display_name=contacts["contact_name"] or username)
     except IntegrityError as exc:  # a concurrent registration took the name or code

@@ -14,8 +14,8 @@ from models import Contract, Match, MatchEvent, User
 from models.match import MATCH_STATUS_LABELS, TRANSITIONS, ContractType
 from web.services import audit
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from web.services.matches.review import MatchView, get_view, load_views, utc, view_select
 from web.services.notifications import notify
-from web.services.review import MatchView, get_view, load_views, utc, view_select
 
 PIPELINE_COLUMNS: tuple[str, ...] = ("approved", "contacted", "negotiating", "contracted", "closed")
 OPEN_STATUSES = frozenset({"approved", "contacted", "negotiating"})
@@ -82,7 +82,7 @@ def _cards(session: Session, views: list[MatchView], stale_days: int) -> list[Ca
 def board(session: Session, *, stale_days: int, org: str | None = None,
           stale_only: bool = False) -> Board:
     """All matches in the pipeline, by column, with stale ones flagged."""
-    from web.services.review import enterprise_alias, provider_alias
+    from web.services.matches.review import enterprise_alias, provider_alias
 
     stmt = view_select().where(col(Match.status).in_(PIPELINE_COLUMNS))
     if org:
@@ -226,7 +226,7 @@ class ContractRow:
 
 def list_contracts(session: Session, *, org_id: int | None = None) -> list[ContractRow]:
     """Signed contracts, newest first; optionally those of one organisation (either side)."""
-    from web.services.review import enterprise_alias, provider_alias
+    from web.services.matches.review import enterprise_alias, provider_alias
 
     stmt = view_select().where(Match.status == "contracted")
     if org_id is not None:

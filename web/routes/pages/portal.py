@@ -1,7 +1,7 @@
 """Shared machinery of the enterprise and provider portals (they mirror each other).
 
-`build_portal_router(side)` makes the router of one portal; enterprise.py and
-provider.py each mount one. Routes parse input, call one service, then render or redirect.
+`build_portal_router(side)` makes the router of one portal; web/routes/__init__.py
+mounts one per side. Routes parse input, call one service, then render or redirect.
 """
 
 
@@ -23,10 +23,12 @@ from web.deps import (
     require_roles,
     unread_badge,
 )
-from web.services import organisations, portal, postings
 from web.services.errors import DomainError, ValidationFailed
-from web.services.interest import express_interest
-from web.services.postings import Side
+from web.services.matches import portal
+from web.services.matches.interest import express_interest
+from web.services.organisations import records
+from web.services.postings import lifecycle
+from web.services.postings.lifecycle import Side
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -101,9 +103,9 @@ def build_portal_router(side: Side) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> Response:
         """The organisation's own postings, filtered and paginated."""
-        filters = postings.PostingFilter(status=status or None, category=category or None, q=q or None,
+        filters = lifecycle.PostingFilter(status=status or None, category=category or None, q=q or None,
                                          date_from=parse_day(date_from), date_to=parse_day(date_to))
-        result = postings.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
+        result = lifecycle.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
         return render(request, "postings/list.html", {**ctx_base, "page": result, "filters": filters,
                                                       "raw": {"date_from": date_from or "", "date_to": date_to or ""},
                                                       "qs": query_without_page(request)})
@@ -119,7 +121,7 @@ def build_portal_router(side: Side) -> APIRouter:
         settings = request.app.state.settings
         draft = form.get("action") == "draft"
         try:
-            row = postings.create(session, request.app.state.index, side, org_id=user.org_id or 0,
+            row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
                                   actor_id=user.id, values=form, draft=draft,
                                   threshold=settings.match_threshold, top=settings.match_top_k)
         except ValidationFailed as exc:
@@ -133,7 +135,7 @@ def build_portal_router(side: Side) -> APIRouter:
     def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
                        posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0) -> Response:
         """One posting with its recommendations and their reasons."""
-        row = postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         flash = None
         if posted:
@@ -151,7 +153,7 @@ def build_portal_router(side: Side) -> APIRouter:
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
         """The form to change an open posting."""
-        row = postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         values = {k: getattr(row, k) for k in ("title", "description", "category", "industry",
                                                 side.money_field, "deadline")}
         return render(request, "postings/form.html", {**ctx_base, "values": values, "errors": {}, "editing": row})
@@ -163,11 +165,11 @@ def build_portal_router(side: Side) -> APIRouter:
         """Save the change and refresh the posting's proposals."""
         settings = request.app.state.settings
         try:
-            postings.edit(session, request.app.state.index, side, posting_id=posting_id,
+            lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
                           org_id=user.org_id or 0, actor_id=user.id, values=form,
                           threshold=settings.match_threshold, top=settings.match_top_k)
         except ValidationFailed as exc:
-            row = postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": row,
                            "flash": exc.message, "flash_kind": "error"}, status_code=422)
@@ -177,7 +179,7 @@ def build_portal_router(side: Side) -> APIRouter:
                  dependencies=[Depends(csrf_protect)])
     def close_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
         """Close (or withdraw) the posting; its open proposals are withdrawn."""
-        postings.close(session, request.app.state.index, side, posting_id=posting_id,
+        lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
                        org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
 
@@ -192,13 +194,13 @@ def build_portal_router(side: Side) -> APIRouter:
                  dependencies=[Depends(csrf_protect)])
     def publish_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(postings.publish, request, session, user, posting_id, "posted")
+        return open_again(lifecycle.publish, request, session, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
     def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
-        return open_again(postings.reopen, request, session, user, posting_id, "reopened")
+        return open_again(lifecycle.reopen, request, session, user, posting_id, "reopened")
 
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(
@@ -231,13 +233,13 @@ def build_portal_router(side: Side) -> APIRouter:
     @router.get(f"{base}/profile", name=f"{role}_profile")
     def profile(request: Request, session: SessionDep, user: member, saved: int = 0) -> Response:
         """The organisation's own profile (portrait fields are private to it and staff)."""
-        org = organisations.get_organisation(session, user.org_id)
+        org = records.get_organisation(session, user.org_id)
         return _profile_page(request, session, org, values=None, errors={},
                              flash="资料已保存。" if saved else None)
 
     def _profile_page(request: Request, session: SessionDep, org: Any, *, values: dict | None,
                       errors: dict, flash: str | None = None, status_code: int = 200) -> Response:
-        quals = organisations.list_qualifications(session, org_id=org.id) if role == "enterprise" else []
+        quals = records.list_qualifications(session, org_id=org.id) if role == "enterprise" else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
             "QUAL_KINDS": [q.value for q in QualificationKind], "flash": flash,
@@ -247,9 +249,9 @@ def build_portal_router(side: Side) -> APIRouter:
     def save_profile(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
         """Save the profile."""
         try:
-            organisations.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
+            records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
         except ValidationFailed as exc:
-            org = organisations.get_organisation(session, user.org_id)
+            org = records.get_organisation(session, user.org_id)
             return _profile_page(request, session, org, values=form, errors=exc.errors,
                                  flash=exc.message, status_code=422)
         return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
@@ -260,9 +262,9 @@ def build_portal_router(side: Side) -> APIRouter:
         def add_qualification(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
             """Record a qualification (高新技术企业, 雏鹰, 瞪羚 …)."""
             try:
-                organisations.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
+                records.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
             except ValidationFailed as exc:
-                org = organisations.get_organisation(session, user.org_id)
+                org = records.get_organisation(session, user.org_id)
                 return _profile_page(request, session, org, values=None, errors=exc.errors,
                                      flash=exc.message, status_code=422)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
@@ -272,7 +274,7 @@ def build_portal_router(side: Side) -> APIRouter:
         def delete_qualification(request: Request, session: SessionDep, user: member,
                                  qualification_id: int) -> Response:
             """Remove one of the enterprise's qualifications."""
-            organisations.remove_qualification(session, org_id=user.org_id or 0, actor_id=user.id,
+            records.remove_qualification(session, org_id=user.org_id or 0, actor_id=user.id,
                                                qualification_id=qualification_id)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 

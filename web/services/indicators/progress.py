@@ -32,7 +32,7 @@ from models.match import MatchStatus
 from models.organisation import QualificationKind
 from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
-from web.services.indicators_meta import PLAN_YEARS, ensure_plan_indicators, plain_decimal
+from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators, plain_decimal
 
 # The status rule, shown on the page as written here.
 MET, NEAR, BEHIND = "达标", "接近", "滞后"

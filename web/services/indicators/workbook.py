@@ -14,14 +14,14 @@ from web.security.xlsx import WorkbookRefused, inspect_xlsx
 from web.services import audit
 from web.services.errors import ValidationFailed
 from web.services.excel import Sheet, workbook_bytes
-from web.services.indicators import (
+from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators
+from web.services.indicators.progress import (
     PLATFORM_COUNTED,
     STATUS_RULE,
     actual_exists,
     dashboard,
     parse_value,
 )
-from web.services.indicators_meta import PLAN_YEARS, ensure_plan_indicators
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 ACTUALS_SHEET = "实际值"

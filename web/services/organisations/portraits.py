@@ -10,8 +10,8 @@ from sqlmodel import Session, col, func, or_, select
 
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
-from web.services.pipeline import ContractRow, list_contracts
-from web.services.review import (
+from web.services.matches.pipeline import ContractRow, list_contracts
+from web.services.matches.review import (
     MatchView,
     Page,
     enterprise_alias,

@@ -8,9 +8,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from web.services.portal import MatchView
-from web.services.postings import Page
-from web.services.privacy import Counterpart
+from web.services.matches.portal import MatchView
+from web.services.organisations.privacy import Counterpart
+from web.services.paging import Page
 
 T = TypeVar("T")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, or_, select
 
 from models import Organisation, User
-from web.services import accounts, audit
+from web.services import audit
+from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.postings import Page
+from web.services.paging import Page
 
 ADMIN_CREATABLE = ("staff", "official", "admin")
 
@@ -22,7 +23,7 @@ def create_account(session: Session, *, actor_id: int | None, username: str, pas
         raise ValidationFailed("只能开通服务专员、领导或管理员账号", field="role")
     if len(display_name.strip()) > 50:
         raise ValidationFailed("姓名不能超过50个字", field="display_name")
-    user = accounts.create_user(session, username=username, password=password, role=role,
+    user = auth.create_user(session, username=username, password=password, role=role,
                                 display_name=display_name.strip())
     audit.record(session, actor_id=actor_id, action="user.create", object_type="user",
                  object_id=user.id, detail={"role": role, "username": user.username})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.routes.api._schemas import (
+from web.routes.api.schemas import (
     MatchOut,
     PageOut,
     PostingIn,
@@ -18,9 +18,10 @@ from web.routes.api._schemas import (
     page_out,
     posting_out,
 )
-from web.services import portal, postings
 from web.services.errors import NotFound
-from web.services.postings import Side
+from web.services.matches import portal
+from web.services.postings import lifecycle
+from web.services.postings.lifecycle import Side
 
 
 def build_postings_api(side: Side) -> APIRouter:
@@ -42,7 +43,7 @@ def build_postings_api(side: Side) -> APIRouter:
             if row is None or row.status == "draft":
                 raise NotFound(f"未找到该{side.label}")
             return row
-        return postings.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        return lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
         recs = portal.recommendations(session, side, posting_id=row.id, org_id=org_id)
@@ -58,10 +59,10 @@ def build_postings_api(side: Side) -> APIRouter:
               page: Annotated[int, Query(ge=1, le=100000)] = 1,
               per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
         """Own postings (staff: all), filtered by status, category, keyword and date, paginated."""
-        filters = postings.PostingFilter(status=status, category=category, q=q,
+        filters = lifecycle.PostingFilter(status=status, category=category, q=q,
                                          date_from=date_from, date_to=date_to)
         org_id = None if user.role == "staff" else user.org_id
-        result = postings.list_postings(session, side, org_id=org_id, filters=filters, page=page,
+        result = lifecycle.list_postings(session, side, org_id=org_id, filters=filters, page=page,
                                         per_page=per_page)
         return page_out(result, [posting_out(r, side.money_field) for r in result.items])
 
@@ -70,7 +71,7 @@ def build_postings_api(side: Side) -> APIRouter:
     def create(request: Request, session: SessionDep, user: owner, body: PostingIn) -> PostingWithMatches:
         """Post it (matched at once; the answer carries its recommendations) or save a draft."""
         s = request.app.state.settings
-        row = postings.create(session, request.app.state.index, side, org_id=user.org_id or 0,
+        row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
                               actor_id=user.id, values=values(body), draft=body.draft,
                               threshold=s.match_threshold, top=s.match_top_k)
         return with_matches(session, row, user.org_id)
@@ -86,7 +87,7 @@ def build_postings_api(side: Side) -> APIRouter:
                body: PostingIn) -> PostingWithMatches:
         """Change an open posting; its recommendations are refreshed."""
         s = request.app.state.settings
-        row = postings.edit(session, request.app.state.index, side, posting_id=posting_id,
+        row = lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
                             org_id=user.org_id or 0, actor_id=user.id, values=values(body),
                             threshold=s.match_threshold, top=s.match_top_k)
         return with_matches(session, row, user.org_id)
@@ -96,7 +97,7 @@ def build_postings_api(side: Side) -> APIRouter:
                  dependencies=[Depends(csrf_protect)])
     def close(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingOut:
         """Close the posting; its proposals not yet reviewed are withdrawn."""
-        row = postings.close(session, request.app.state.index, side, posting_id=posting_id,
+        row = lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
                              org_id=user.org_id or 0, actor_id=user.id)
         return posting_out(row, side.money_field)
 
@@ -112,13 +113,13 @@ def build_postings_api(side: Side) -> APIRouter:
                  dependencies=[Depends(csrf_protect)])
     def publish(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(postings.publish, request, session, user, posting_id)
+        return open_again(lifecycle.publish, request, session, user, posting_id)
 
     @router.post("/{posting_id}/reopen", response_model=PostingWithMatches, summary="重新开放",
                  dependencies=[Depends(csrf_protect)])
     def reopen(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
         """Reopen a closed need or withdrawn offer before its deadline; it is matched again."""
-        return open_again(postings.reopen, request, session, user, posting_id)
+        return open_again(lifecycle.reopen, request, session, user, posting_id)
 
     @router.get("/{posting_id}/recommendations", response_model=list[MatchOut], summary="推荐及理由")
     def recommendations(session: SessionDep, user: owner, posting_id: int) -> list[MatchOut]:
