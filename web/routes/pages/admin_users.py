@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
 from web.routes.pages.portal import FormDep, query_without_page, render
+from web.routes.params import Marker, PageNumber, RowId
 from web.services.accounts import users
 from web.services.errors import ValidationFailed
 
@@ -29,7 +30,7 @@ def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, 
 def list_users(request: Request, session: SessionDep, user: Admin,
                role: Annotated[str | None, Query(max_length=16)] = None,
                q: Annotated[str | None, Query(max_length=50)] = None,
-               page: Annotated[int, Query(ge=1, le=100000)] = 1, created: int = 0) -> Response:
+               page: PageNumber = 1, created: Marker = 0) -> Response:
     """All accounts, filtered and paginated, with the form to open a new one."""
     return _page(request, session, values={}, errors={}, role=role, q=q, page=page,
                  flash="账号已开通。" if created else None)
@@ -51,7 +52,7 @@ def create_user(request: Request, session: SessionDep, user: Admin, form: FormDe
 
 
 @router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
-def set_active(request: Request, session: SessionDep, user: Admin, user_id: int, form: FormDep) -> Response:
+def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep) -> Response:
     """Enable or disable an account."""
     users.set_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")
     return RedirectResponse("/admin/users", status_code=303)
