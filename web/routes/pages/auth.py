@@ -40,8 +40,7 @@ def login(
         result = auth.login(
             session, username=username, password=password,
             ip=request.client.host if request.client else "",
-            session_hours=settings.session_hours, max_failures=settings.login_max_failures,
-            window_minutes=settings.login_window_minutes,
+            session_hours=settings.session_hours,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
         return request.app.state.templates.TemplateResponse(

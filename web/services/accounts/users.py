@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, or_, select
 
 from models import Organisation, User
+from web.security import throttle
 from web.services import audit
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
@@ -60,3 +61,15 @@ def list_accounts(session: Session, *, role: str | None = None, q: str | None = 
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(col(User.id).desc()).offset((page - 1) * per_page).limit(per_page)).all()
     return Page(items=[tuple(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+def unlock_login(session: Session, *, actor_id: int, user_id: int) -> User:
+    """Clear the failed-login delays counted against an account (解除登录限制). Commits."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该账号")
+    cleared = throttle.clear_account(session, username=user.username)
+    audit.record(session, actor_id=actor_id, action="user.unlock", object_type="user",
+                 object_id=user.id, detail={"username": user.username, "counters": cleared})
+    session.commit()
+    return user
