@@ -66,13 +66,14 @@ class AccountDisabled(NotAuthenticated):
 
 def login(
     session: Session, *, username: str, password: str, ip: str = "", session_hours: int = 12,
-    now: datetime | None = None,
+    now: datetime | None = None, replaces: str | None = None,
 ) -> LoginResult:
     """Check the password under throttling (web.security.throttle) and open a server-side session.
 
     Commits: the attempt is counted before the password is checked, so a failure counts
     even though the login fails. A disabled account is told so, but only after the right
-    password, so the message reveals nothing to a guesser.
+    password, so the message reveals nothing to a guesser. ``replaces`` is the cookie token
+    of a session this browser already had: it ends, so a fixed or stolen one dies here.
     """
     now = now or datetime.now(UTC)
     key = username.strip().lower()
@@ -89,6 +90,10 @@ def login(
         session.commit()
         raise AccountDisabled()
     session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=True, created_at=now))
+    old = session.get(UserSession, _token_hash(replaces)) if replaces else None
+    if old is not None and old.revoked_at is None:
+        old.revoked_at = now
+        session.add(old)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_hash(token), user_id=user.id, csrf_token=csrf,
