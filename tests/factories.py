@@ -11,7 +11,7 @@ from sqlmodel import Session
 from matcher.text import tokenize
 from models import Need, Offer, Organisation, User
 from models.credit_code import make_credit_code
-from web.services.accounts import hash_password
+from web.services.accounts.auth import hash_password
 
 _seq = itertools.count(1)
 PASSWORD = "Passw0rd-test"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,10 +16,14 @@ from models.db import make_engine
 from models.migrate import upgrade
 from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
-from web.errors import install_error_handlers, wants_json
+from web.errors import error_response, install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
+from web.openapi_errors import declare_error_responses
+from web.presentation.templates import make_templates
+from web.routes import all_routers
+from web.security.body_guard import BodyGuard
+from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
-from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -35,24 +37,15 @@ class ConfigurationError(RuntimeError):
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    """Migrate to head; in demo mode load the demo data into an empty database, in
+    production refuse to go on while demo accounts or demo data exist."""
     upgrade(engine)
-    if settings.seed_on_start and not settings.is_production:
+    if settings.is_production:
+        refuse_demo_data(engine)
+    elif settings.seed_on_start:
         from web.services.seed import seed_if_empty
 
         seed_if_empty(engine)
-
-
-def _discover_routers(app: FastAPI) -> None:
-    # Every module under web/routes/{pages,api} that defines `router` is mounted, so
-    # adding an area never means editing a shared list.
-    for package_name in ("web.routes.api", "web.routes.pages"):
-        package = importlib.import_module(package_name)
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package_name}.{info.name}")
-            router = getattr(module, "router", None)
-            if router is not None:
-                app.include_router(router)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -65,7 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching import IndexHolder
+        from web.services.matching.proposals import IndexHolder
 
         app.state.index = IndexHolder.load(engine)
         yield
@@ -106,12 +99,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)
+    declare_error_responses(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
-    _discover_routers(app)
+    for router in all_routers():
+        app.include_router(router)
     return app
 
 

@@ -28,7 +28,7 @@ from models import Offer, Organisation, User
 from models.credit_code import make_credit_code
 from models.db import make_engine
 from web.app import create_app, prepare_database
-from web.services.accounts import hash_password
+from web.services.accounts.auth import hash_password
 from web.settings import Settings
 
 PASSWORD = "Bench-2022x"

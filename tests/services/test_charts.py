@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from web.services.charts import Series, bar_chart, column_chart, fmt, nice_axis, nice_ceiling
+from web.presentation.charts import Series, bar_chart, column_chart, fmt, nice_axis, nice_ceiling
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tests.factories import make_need, make_org, make_proposal, make_user
-from web.services import review
-from web.services.feedback import approval_stats, overall
+from web.services.matches import review
+from web.services.matching.feedback import approval_stats, overall
 
 
 def test_approval_rate_per_category(session: Session) -> None:

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from models import AuditLog, IndicatorActual
 from tests.factories import make_actual, make_user
-from web.services.indicator_excel import (
+from web.services.indicators.plan import ensure_plan_indicators
+from web.services.indicators.workbook import (
     ACTUALS_SHEET,
     IMPORT_HEADERS,
     ImportRejected,
@@ -21,7 +22,6 @@ from web.services.indicator_excel import (
     import_actuals,
     import_template,
 )
-from web.services.indicators_meta import ensure_plan_indicators
 
 MAX = 5 * 1024 * 1024
 

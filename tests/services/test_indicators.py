@@ -20,7 +20,8 @@ from tests.factories import (
     make_user,
 )
 from web.services.errors import ValidationFailed
-from web.services.indicators import (
+from web.services.indicators.plan import ensure_plan_indicators
+from web.services.indicators.progress import (
     BEHIND,
     MET,
     NEAR,
@@ -34,7 +35,6 @@ from web.services.indicators import (
     qualified_enterprises,
     wan_to_yi,
 )
-from web.services.indicators_meta import ensure_plan_indicators
 
 # The plan's annex (重点任务工作目标年度分解表), typed in again independently of the code.
 ANNEX = [

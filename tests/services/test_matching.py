@@ -7,16 +7,18 @@ from sqlmodel import Session, select
 
 from models import Match, Need, Notification
 from tests.factories import make_need, make_offer, make_org, make_user
-from web.services import matching, portal, postings
-from web.services.privacy import counterpart, size_band
+from web.services.matches import portal
+from web.services.matching import proposals
+from web.services.organisations.privacy import counterpart, size_band
+from web.services.postings import lifecycle
 
 
 def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -> None:
     ent, prov = make_org(session), make_org(session, kind="university")
     make_need(session, org=ent, tokens="")  # tokens missing: rebuild segments it
     make_offer(session, org=prov)
-    assert matching.rebuild_proposals(session) == 1
-    assert matching.rebuild_proposals(session) == 0
+    assert proposals.rebuild_proposals(session) == 1
+    assert proposals.rebuild_proposals(session) == 0
     m = session.exec(select(Match)).one()
     assert m.status == "proposed" and m.reasons["terms"]
     assert session.exec(select(Need)).one().tokens
@@ -26,14 +28,14 @@ def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -
 
 
 def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session) -> None:
-    holder = matching.IndexHolder.load(engine)
+    holder = proposals.IndexHolder.load(engine)
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)  # written after the holder loaded (another worker)
     with Session(engine) as s:
-        need = postings.create(s, holder, postings.NEED, org_id=ent.id, actor_id=user.id, values={
+        need = lifecycle.create(s, holder, lifecycle.NEED, org_id=ent.id, actor_id=user.id, values={
             "title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"})
-        recs = portal.recommendations(s, postings.NEED, posting_id=need.id, org_id=ent.id)
+        recs = portal.recommendations(s, lifecycle.NEED, posting_id=need.id, org_id=ent.id)
     assert len(recs) == 1 and not recs[0].other.revealed
 
 
@@ -41,9 +43,9 @@ def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> N
     ent, prov = make_org(session), make_org(session, kind="university")
     make_need(session, org=ent)
     user = make_user(session, role="provider", org=prov)
-    holder = matching.IndexHolder.load(engine)
+    holder = proposals.IndexHolder.load(engine)
     with Session(engine) as s:
-        postings.create(s, holder, postings.OFFER, org_id=prov.id, actor_id=user.id, values={
+        lifecycle.create(s, holder, lifecycle.OFFER, org_id=prov.id, actor_id=user.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     note = session.exec(select(Notification)).one()
     assert note.org_id == ent.id and "推荐服务" in note.title

@@ -7,13 +7,14 @@ from sqlmodel import Session, select
 
 from models import Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
-from web.services import matching, postings
-from web.services.postings import NEED, OFFER
+from web.services.matching import proposals
+from web.services.postings import lifecycle
+from web.services.postings.lifecycle import NEED, OFFER
 
 NEED_TEXT = {"title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"}
 
 
-def indexed(holder: matching.IndexHolder) -> dict[str, tuple[str, ...]]:
+def indexed(holder: proposals.IndexHolder) -> dict[str, tuple[str, ...]]:
     """What a worker's index holds: key -> tokens."""
     both = {**holder.index.needs_.postings, **holder.index.offers_.postings}
     return {k: tuple(p.tokens) for k, p in both.items() if p.is_open}
@@ -23,28 +24,28 @@ def test_edits_closes_and_reopens_by_one_worker_reach_the_other(engine: Engine, 
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = matching.IndexHolder.load(engine), matching.IndexHolder.load(engine)
+    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
     with Session(engine) as s:
-        need = postings.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
-        key = matching.need_key(need.id)
+        need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
+        key = proposals.need_key(need.id)
     with Session(engine) as s:
         worker_b.sync(s)
     assert key in indexed(worker_b)
     with Session(engine) as s:
-        postings.edit(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id,
+        lifecycle.edit(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id,
                       values={**NEED_TEXT, "description": "专利质押融资与知识产权评估"})
     with Session(engine) as s:
         worker_b.sync(s)
     words = "".join(indexed(worker_b)[key])
     assert "质押" in words and "缺陷" not in words
     with Session(engine) as s:
-        postings.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
+        lifecycle.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
     assert session.get(Need, need.id).updated_at is not None
     with Session(engine) as s:
         worker_b.sync(s)
     assert key not in indexed(worker_b)
     with Session(engine) as s:
-        postings.reopen(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
+        lifecycle.reopen(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
         worker_b.sync(s)
     assert key in indexed(worker_b)
     # Nothing new: a second sync applies nothing.
@@ -59,11 +60,11 @@ def test_other_worker_does_not_match_a_need_closed_elsewhere(engine: Engine, ses
     need = make_need(session, org=ent)
     user = make_user(session, org=ent)
     puser = make_user(session, role="provider", org=prov)
-    worker_a, worker_b = matching.IndexHolder.load(engine), matching.IndexHolder.load(engine)
+    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
     with Session(engine) as s:
-        postings.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
+        lifecycle.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
     with Session(engine) as s:  # worker B never heard of the closure until it syncs
-        postings.create(s, worker_b, OFFER, org_id=prov.id, actor_id=puser.id, values={
+        lifecycle.create(s, worker_b, OFFER, org_id=prov.id, actor_id=puser.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     assert session.exec(select(Match)).all() == []
 
@@ -72,22 +73,22 @@ def test_drafts_stay_out_of_every_index(engine: Engine, session: Session) -> Non
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = matching.IndexHolder.load(engine), matching.IndexHolder.load(engine)
+    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
     with Session(engine) as s:
-        need = postings.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT,
+        need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT,
                                draft=True)
         need_id = need.id
-        postings.edit(s, worker_a, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id,
+        lifecycle.edit(s, worker_a, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id,
                       values={**NEED_TEXT, "title": "视觉检测（草稿修改）"})
         worker_b.sync(s)
-    key = matching.need_key(need_id)
+    key = proposals.need_key(need_id)
     assert key not in indexed(worker_a) and key not in indexed(worker_b)
-    assert matching.IndexHolder.load(engine).size() == 1  # a restart does not load it either
+    assert proposals.IndexHolder.load(engine).size() == 1  # a restart does not load it either
     with Session(engine) as s:
-        assert matching.rebuild_proposals(s) == 0
+        assert proposals.rebuild_proposals(s) == 0
     assert session.exec(select(Match)).all() == []
     with Session(engine) as s:
-        postings.publish(s, worker_a, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id)
+        lifecycle.publish(s, worker_a, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id)
         worker_b.sync(s)
     assert key in indexed(worker_a) and key in indexed(worker_b)
     assert session.exec(select(Match)).one().status == "proposed"

@@ -15,7 +15,7 @@ from tests.factories import (
     make_offer,
     make_org,
 )
-from web.services.operations import MonthRow, operations
+from web.services.reports.operations import MonthRow, operations
 
 
 def _at(y: int, m: int, d: int, h: int = 0) -> datetime:

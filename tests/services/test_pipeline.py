@@ -10,9 +10,9 @@ from sqlmodel import Session, func, select
 
 from models import AuditLog, Contract, Match, MatchEvent, Notification
 from tests.factories import make_proposal, make_signed_contract, make_user
-from web.services import pipeline
 from web.services.errors import InvalidTransition, ValidationFailed
-from web.services.pipeline import ContractInput
+from web.services.matches import pipeline
+from web.services.matches.pipeline import ContractInput
 
 
 def _snapshot(session: Session) -> tuple:

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from models import Organisation, Qualification, RelatedParty
 from tests.factories import make_need, make_offer, make_org, make_proposal, make_signed_contract
-from web.services import portraits
 from web.services.errors import NotFound
+from web.services.organisations import portraits
 
 
 def test_rd_intensity_and_score_parts() -> None:

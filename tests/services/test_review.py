@@ -11,9 +11,9 @@ from sqlmodel import Session, func, select
 
 from models import AuditLog, Match, MatchEvent, Notification, RelatedParty
 from tests.factories import make_need, make_offer, make_org, make_proposal, make_user
-from web.services import review
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.review import QueueFilters
+from web.services.matches import review
+from web.services.matches.review import QueueFilters
 
 
 def _count(session: Session, model: type) -> int:

@@ -40,8 +40,8 @@ from tests.conftest import PG_URL
 from tests.services.conftest import small_demo, write_demo
 from web.app import prepare_database
 from web.services import seed as seed_service
-from web.services.accounts import verify_password
-from web.services.indicators_meta import PLAN_INDICATORS
+from web.services.accounts.auth import verify_password
+from web.services.indicators.plan import PLAN_INDICATORS
 from web.services.seed import (
     DEMO_NOTE,
     DEMO_PASSWORD,

@@ -24,8 +24,8 @@ from tests.factories import (
     make_user,
 )
 from tests.web.conftest import login
-from web.services.indicator_excel import ACTUALS_SHEET, IMPORT_HEADERS
-from web.services.indicators_meta import ensure_plan_indicators
+from web.services.indicators.plan import ensure_plan_indicators
+from web.services.indicators.workbook import ACTUALS_SHEET, IMPORT_HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

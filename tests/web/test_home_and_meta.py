@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from models import UserSession
 from tests.factories import make_org, make_user
 from tests.web.conftest import csrf_from, login
-from web.services.indicators_meta import ensure_plan_indicators
+from web.services.indicators.plan import ensure_plan_indicators
 
 
 def test_home_page_is_chinese_and_leads_each_role_to_login(client: TestClient) -> None:

@@ -25,7 +25,7 @@ from models import Indicator, IndicatorActual, Match, Notification, Qualificatio
 from tests.factories import PASSWORD, make_need, make_offer, make_org, make_user
 from tests.web.permission_entries import ROLES, Entry, load_entries, load_modules
 from web.app import create_app
-from web.services.indicators_meta import ensure_plan_indicators
+from web.services.indicators.plan import ensure_plan_indicators
 from web.settings import Settings
 
 EXCLUDED = ("/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from web.templating import TEMPLATES_DIR, make_templates
+from web.presentation.templates import TEMPLATES_DIR, make_templates
 
 _ALL = sorted(p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.rglob("*.html"))
 _EXTERNAL = re.compile(r"""(src|href)=["'](https?:)?//""", re.IGNORECASE)

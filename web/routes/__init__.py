@@ -1,0 +1,57 @@
+"""Every router of the app, in one list: the JSON API first, then the HTML pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.routes.api import dashboard as api_dashboard
+from web.routes.api import matches as api_matches
+from web.routes.api import me as api_me
+from web.routes.api import meta as api_meta
+from web.routes.api import notifications as api_notifications
+from web.routes.api import register as api_register
+from web.routes.api import staff_work as api_staff_work
+from web.routes.api import users as api_users
+from web.routes.api.postings import build_postings_api
+from web.routes.pages import (
+    admin_users,
+    auth,
+    dashboard,
+    home,
+    inbox,
+    register,
+    staff_audit,
+    staff_pipeline,
+    staff_portraits,
+    staff_review,
+)
+from web.routes.pages.portal import build_portal_router
+from web.services.postings.lifecycle import NEED, OFFER
+
+
+def all_routers() -> list[APIRouter]:
+    """The routers create_app mounts, in order (the mirrored sides are built per side)."""
+    return [
+        api_dashboard.router,
+        api_matches.router,
+        api_me.router,
+        api_meta.router,
+        build_postings_api(NEED),
+        api_notifications.router,
+        build_postings_api(OFFER),
+        api_register.router,
+        api_staff_work.router,
+        api_users.router,
+        admin_users.router,
+        auth.router,
+        dashboard.router,
+        build_portal_router(NEED),
+        home.router,
+        inbox.router,
+        build_portal_router(OFFER),
+        register.router,
+        staff_audit.router,
+        staff_pipeline.router,
+        staff_portraits.router,
+        staff_review.router,
+    ]

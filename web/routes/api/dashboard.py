@@ -7,13 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
-from web.services import indicators, operations
+from web.routes.params import BodyYear, RowId, Year
 from web.services.errors import NotFound
-from web.services.indicators_meta import PLAN_YEARS, plain_decimal
+from web.services.indicators import progress
+from web.services.indicators.plan import PLAN_YEARS, plain_decimal
+from web.services.reports import operations
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["指标看板"])
 
@@ -58,7 +60,7 @@ class Dashboard(BaseModel):
 
 class ActualCreate(BaseModel):
     number: int = Field(ge=1, le=7)
-    year: int
+    year: BodyYear
     value: str = Field(max_length=40, description="按指标单位的数值（字符串，避免浮点误差）")
     source: str = Field(max_length=100)
     source_date: date | None = None
@@ -72,7 +74,7 @@ class ActualCreated(BaseModel):
     value: Decimal
 
 
-def _status(view: indicators.IndicatorView) -> IndicatorStatus:
+def _status(view: progress.IndicatorView) -> IndicatorStatus:
     years = []
     for r in view.years:
         official = None
@@ -94,27 +96,28 @@ def _status(view: indicators.IndicatorView) -> IndicatorStatus:
 @router.get("/indicators", response_model=Dashboard, summary="七项指标的年度目标、实际值与状态")
 def dashboard(session: SessionDep, user: Reader) -> Dashboard:
     """Targets, official and platform figures, and status per indicator and year."""
-    return Dashboard(status_rule=indicators.STATUS_RULE,
-                     indicators=[_status(v) for v in indicators.dashboard(session)])
+    return Dashboard(status_rule=progress.STATUS_RULE,
+                     indicators=[_status(v) for v in progress.dashboard(session)])
 
 
 @router.get("/indicators/{number}/platform", summary="平台统计明细（计入的企业或技术合同）")
-def platform_detail(session: SessionDep, user: Reader, number: int,
-                    year: Annotated[int, Query()] = PLAN_YEARS[-1]) -> dict[str, Any]:
+def platform_detail(session: SessionDep, user: Reader, number: RowId,
+                    year: Year = PLAN_YEARS[-1]) -> dict[str, Any]:
     """The enterprises or contracts behind a platform-counted figure."""
-    if number not in indicators.PLATFORM_COUNTED:
+    if number not in progress.PLATFORM_COUNTED:
         raise NotFound("该指标由官方统计录入，平台不自行统计")
     if year not in PLAN_YEARS:
         raise NotFound("年度应为 2020、2021 或 2022")
-    value = indicators.platform_figures(session, year=year)[number]
-    if number == indicators.CONTRACT_INDICATOR:
-        rows = indicators.platform_contracts(session, year=year)
+    value = progress.platform_figures(session, year=year)[number]
+    if number == progress.CONTRACT_INDICATOR:
+        rows = progress.platform_contracts(session, year=year)
         return {"number": number, "year": year, "value": str(value), "unit": "亿元",
                 "contracts": [{**asdict(c), "amount_wan": str(c.amount_wan), "signed_on": c.signed_on.isoformat()}
                               for c in rows]}
-    orgs = indicators.qualified_enterprises(session, number=number, year=year)
+    orgs = progress.qualified_enterprises(session, number=number, year=year, role=user.role)
     return {"number": number, "year": year, "value": str(value), "unit": "家",
-            "enterprises": [asdict(e) for e in orgs]}
+            "enterprises": [{k: v for k, v in asdict(e).items() if k != "credit_code" or v is not None}
+                            for e in orgs]}
 
 
 @router.get("/operations", summary="平台运营数据")
@@ -139,7 +142,7 @@ def operations_figures(session: SessionDep, user: Reader) -> dict[str, Any]:
              dependencies=[Depends(csrf_protect)])
 def enter_actual(body: ActualCreate, session: SessionDep, user: Writer) -> ActualCreated:
     """Record one official figure (staff)."""
-    actual = indicators.enter_actual(session, actor_id=user.id, number=body.number, year=body.year,
+    actual = progress.enter_actual(session, actor_id=user.id, number=body.number, year=body.year,
                                      value=body.value, source=body.source, source_date=body.source_date,
                                      note=body.note)
     assert actual.id is not None

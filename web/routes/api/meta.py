@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from matcher.taxonomy import CATEGORIES, THEMES
 from web.deps import SessionDep
-from web.services.indicators_meta import IndicatorPublic, list_indicators
+from web.services.indicators.plan import IndicatorPublic, list_indicators
 
 router = APIRouter(prefix="/api/v1", tags=["基础"])
 

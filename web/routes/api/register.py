@@ -13,13 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from web.deps import (
     ANON_CSRF_COOKIE,
+    SESSION_COOKIE,
     OptionalUserDep,
     SessionDep,
     SettingsDep,
     csrf_protect,
     set_session_cookie,
 )
-from web.services import accounts, organisations
+from web.services.accounts import auth
+from web.services.organisations import records
 
 router = APIRouter(prefix="/api/v1", tags=["账号"])
 
@@ -70,9 +72,9 @@ def csrf_token(request: Request, user: OptionalUserDep) -> CsrfOut:
 def register(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
              body: RegisterIn) -> RegisteredOut:
     """Register the organisation and its first user, then log that user in."""
-    reg = organisations.register_organisation(session, **body.model_dump())
-    result = accounts.login(session, username=reg.user.username, password=body.password,
-                            ip=request.client.host if request.client else "",
+    reg = records.register_organisation(session, **body.model_dump())
+    result = auth.login(session, username=reg.user.username, password=body.password,
+                            ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
                             session_hours=settings.session_hours)
     set_session_cookie(response, request, settings, result.token)
     return RegisteredOut(user_id=reg.user.id or 0, username=reg.user.username, role=reg.user.role,

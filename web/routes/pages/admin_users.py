@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
-from web.routes.pages._portal import FormDep, query_without_page, render
-from web.services import users
+from web.routes.pages.portal import FormDep, query_without_page, render
+from web.routes.params import Marker, PageNumber, RowId
+from web.security import throttle
+from web.services.accounts import users
 from web.services.errors import ValidationFailed
 
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
@@ -19,8 +22,9 @@ router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin"))
 def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, role: str | None,
           q: str | None, page: int, flash: str | None = None, status_code: int = 200) -> Response:
     result = users.list_accounts(session, role=role or None, q=q or None, page=page)
+    limited = throttle.limited_usernames(session, [u.username for u, _ in result.items], now=datetime.now(UTC))
     return render(request, "admin/users.html", {
-        "page": result, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
+        "page": result, "limited": limited, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
         "qs": query_without_page(request), "flash": flash,
         "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
@@ -29,10 +33,10 @@ def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, 
 def list_users(request: Request, session: SessionDep, user: Admin,
                role: Annotated[str | None, Query(max_length=16)] = None,
                q: Annotated[str | None, Query(max_length=50)] = None,
-               page: Annotated[int, Query(ge=1, le=100000)] = 1, created: int = 0) -> Response:
+               page: PageNumber = 1, created: Marker = 0, unlocked: Marker = 0) -> Response:
     """All accounts, filtered and paginated, with the form to open a new one."""
     return _page(request, session, values={}, errors={}, role=role, q=q, page=page,
-                 flash="账号已开通。" if created else None)
+                 flash="账号已开通。" if created else "登录限制已解除。" if unlocked else None)
 
 
 @router.post("/admin/users", name="admin_user_create", dependencies=[Depends(csrf_protect)])
@@ -51,7 +55,14 @@ def create_user(request: Request, session: SessionDep, user: Admin, form: FormDe
 
 
 @router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
-def set_active(request: Request, session: SessionDep, user: Admin, user_id: int, form: FormDep) -> Response:
+def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep) -> Response:
     """Enable or disable an account."""
     users.set_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/unlock", name="admin_user_unlock", dependencies=[Depends(csrf_protect)])
+def unlock(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
+    """Clear the failed-login delays on an account."""
+    users.unlock_login(session, actor_id=user.id, user_id=user_id)
+    return RedirectResponse("/admin/users?unlocked=1", status_code=303)

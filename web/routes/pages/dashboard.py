@@ -11,10 +11,13 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
-from web.services import charts, indicator_excel, indicators, operations
+from web.presentation import charts
+from web.routes.params import Count, RowId, Year
 from web.services.errors import NotFound, ValidationFailed
 from web.services.excel import XLSX_MEDIA_TYPE
-from web.services.indicators_meta import PLAN_YEARS
+from web.services.indicators import progress, workbook
+from web.services.indicators.plan import PLAN_YEARS
+from web.services.reports import operations
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(unread_badge)])
 
@@ -26,7 +29,7 @@ Writer = Annotated[CurrentUser, Depends(require_roles(*WRITERS))]
 
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
     user = request.state.user
-    context = {"can_edit": user.role in WRITERS, "status_rule": indicators.STATUS_RULE,
+    context = {"can_edit": user.role in WRITERS, "status_rule": progress.STATUS_RULE,
                "years": PLAN_YEARS, **context}
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -40,7 +43,7 @@ def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
 @router.get("/dashboard", name="dashboard")
 def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Response:
     """The seven indicators against their targets, with charts and tables."""
-    views = indicators.dashboard(session)
+    views = progress.dashboard(session)
     return _render(request, "dashboard/index.html", {
         "views": views,
         "overview_svg": charts.overview_chart(views),
@@ -49,30 +52,31 @@ def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Respo
 
 
 @router.get("/dashboard/indicators/{number}", name="dashboard_indicator")
-def indicator_page(request: Request, session: SessionDep, user: Reader, number: int) -> Response:
+def indicator_page(request: Request, session: SessionDep, user: Reader, number: RowId) -> Response:
     """One indicator: every year, every entered figure and its source."""
-    view = indicators.indicator_view(session, number=number)
+    view = progress.indicator_view(session, number=number)
     return _render(request, "dashboard/indicator.html", {
         "view": view, "chart": charts.indicator_chart(view)})
 
 
 @router.get("/dashboard/indicators/{number}/platform", name="dashboard_platform")
 def platform_page(
-    request: Request, session: SessionDep, user: Reader, number: int,
-    year: Annotated[int, Query()] = PLAN_YEARS[-1],
+    request: Request, session: SessionDep, user: Reader, number: RowId,
+    year: Year = PLAN_YEARS[-1],
 ) -> Response:
     """What the platform counted: the enterprises, or the contracts behind indicator 7."""
-    view = indicators.indicator_view(session, number=number)
+    view = progress.indicator_view(session, number=number)
     if not view.platform_counted:
         raise NotFound("该指标由官方统计录入，平台不自行统计")
     if year not in PLAN_YEARS:
         raise NotFound("年度应为 2020、2021 或 2022")
     context: dict = {"view": view, "year": year, "row": next(r for r in view.years if r.year == year)}
-    if number == indicators.CONTRACT_INDICATOR:
-        context["contracts"] = indicators.platform_contracts(session, year=year)
+    if number == progress.CONTRACT_INDICATOR:
+        context["contracts"] = progress.platform_contracts(session, year=year)
         context["total_wan"] = sum((c.amount_wan for c in context["contracts"]), Decimal("0.00"))
     else:
-        context["enterprises"] = indicators.qualified_enterprises(session, number=number, year=year)
+        context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year,
+                                                                role=user.role)
     return _render(request, "dashboard/platform.html", context)
 
 
@@ -88,20 +92,20 @@ def operations_page(request: Request, session: SessionDep, user: Reader) -> Resp
 @router.get("/dashboard/export.xlsx", name="dashboard_export")
 def export_xlsx(session: SessionDep, user: Reader) -> Response:
     """Download the dashboard (targets, figures, status) as Excel."""
-    return _xlsx(indicator_excel.export_dashboard(session), f"指标完成情况_{date.today().isoformat()}.xlsx",
+    return _xlsx(workbook.export_dashboard(session), f"指标完成情况_{date.today().isoformat()}.xlsx",
                  "zhengqi-indicators.xlsx")
 
 
 @router.get("/dashboard/import-template.xlsx", name="dashboard_import_template")
 def import_template(session: SessionDep, user: Writer) -> Response:
     """Download the empty import template."""
-    return _xlsx(indicator_excel.import_template(session), "指标实际值导入模板.xlsx", "zhengqi-import-template.xlsx")
+    return _xlsx(workbook.import_template(session), "指标实际值导入模板.xlsx", "zhengqi-import-template.xlsx")
 
 
 def _entry_page(request: Request, session: SessionDep, *, form: dict | None = None,
                 errors: dict | None = None, import_errors: list | None = None,
                 flash: str | None = None, flash_kind: str = "ok", status_code: int = 200) -> Response:
-    views = indicators.dashboard(session)
+    views = progress.dashboard(session)
     return _render(request, "dashboard/entry.html", {
         "views": views, "form": form or {}, "errors": errors or {}, "import_errors": import_errors or [],
         "flash": flash, "flash_kind": flash_kind}, status_code=status_code)
@@ -110,7 +114,7 @@ def _entry_page(request: Request, session: SessionDep, *, form: dict | None = No
 @router.get("/dashboard/entry", name="dashboard_entry")
 def entry_page(request: Request, session: SessionDep, user: Writer,
                done: Annotated[str | None, Query(max_length=20)] = None,
-               n: Annotated[int | None, Query()] = None) -> Response:
+               n: Count = None) -> Response:
     """Staff: enter an official figure, import a file, or remove a wrong entry."""
     flash = {"entered": "已录入该指标数值。", "deleted": "已删除该记录。",
              "imported": f"已导入 {n or 0} 条指标数值。"}.get(done or "")
@@ -132,7 +136,7 @@ def enter_actual(
             when = date.fromisoformat(source_date) if source_date.strip() else None
         except ValueError:
             raise ValidationFailed(errors={"source_date": "日期格式应为 YYYY-MM-DD"}) from None
-        indicators.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
+        progress.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
                                 source=source, source_date=when, note=note)
     except ValidationFailed as exc:
         session.rollback()
@@ -143,9 +147,9 @@ def enter_actual(
 
 @router.post("/dashboard/actuals/{actual_id}/delete", name="dashboard_delete",
              dependencies=[Depends(csrf_protect)])
-def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: int) -> Response:
+def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: RowId) -> Response:
     """Remove a wrongly entered figure."""
-    indicators.delete_actual(session, actor_id=user.id, actual_id=actual_id)
+    progress.delete_actual(session, actor_id=user.id, actual_id=actual_id)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="deleted"), status_code=303)
 
 
@@ -157,11 +161,11 @@ def import_xlsx(
     """Import official figures from .xlsx: all rows or none."""
     try:
         if file is None or not file.filename:
-            raise indicator_excel.ImportRejected("请选择要导入的 .xlsx 文件")
+            raise workbook.ImportRejected("请选择要导入的 .xlsx 文件")
         data = file.file.read(settings.max_upload_bytes + 1)
-        count = indicator_excel.import_actuals(session, actor_id=user.id, data=data, filename=file.filename,
+        count = workbook.import_actuals(session, actor_id=user.id, data=data, filename=file.filename,
                                                max_bytes=settings.max_upload_bytes)
-    except indicator_excel.ImportRejected as exc:
+    except workbook.ImportRejected as exc:
         session.rollback()
         return _entry_page(request, session, import_errors=exc.cell_errors, flash=exc.message,
                            flash_kind="error", status_code=422)

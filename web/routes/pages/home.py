@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from web.deps import OptionalUserDep, SessionDep
-from web.services.overview import landing_stats
+from web.services.reports.overview import landing_stats
 
 router = APIRouter(tags=["pages"])
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from web.deps import SessionDep, unread_badge
 from web.routes.pages.staff_common import StaffDep, render, to_int
-from web.services import audit_log
+from web.services import audit
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 
@@ -28,9 +28,9 @@ def audit_page(request: Request, session: SessionDep, user: StaffDep) -> Respons
     action = (q.get("action") or "")[:50]
     actor = (q.get("actor") or "")[:50]
     date_from, date_to = to_date(q.get("from")), to_date(q.get("to"))
-    page = audit_log.list_audit(session, action=action or None, actor=actor or None, date_from=date_from,
+    page = audit.list_audit(session, action=action or None, actor=actor or None, date_from=date_from,
                                 date_to=date_to, page=to_int(q.get("page"), lo=1) or 1)
     return render(request, "staff/audit.html", {
-        "page": page, "actions": audit_log.known_actions(session), "action": action, "actor": actor,
+        "page": page, "actions": audit.known_actions(session), "action": action, "actor": actor,
         "date_from": date_from, "date_to": date_to,
     })

@@ -18,8 +18,10 @@ from web.routes.pages.staff_common import (
     to_int,
     xlsx_response,
 )
-from web.services import feedback, review, staff_export
+from web.routes.params import BodyId, FormRowId, RowId
 from web.services.errors import DomainError
+from web.services.matches import exports, review
+from web.services.matching import feedback
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
@@ -67,7 +69,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
 @router.get("/review/export.xlsx", name="staff_review_export")
 def review_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The filtered queue as an Excel file."""
-    data = staff_export.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
+    data = exports.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
     return xlsx_response(data, "审核队列.xlsx")
 
 
@@ -85,7 +87,7 @@ def manual_form(request: Request, session: SessionDep, user: StaffDep,
 @router.post("/review/manual", name="staff_manual_create", dependencies=CSRF)
 def manual_create(
     request: Request, session: SessionDep, user: StaffDep,
-    need_id: Annotated[int, Form()], offer_id: Annotated[int, Form()],
+    need_id: FormRowId, offer_id: FormRowId,
     note: Annotated[str, Form(max_length=500)] = "", approve: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a manual match (approved at once unless staff leave it in the queue)."""
@@ -99,7 +101,7 @@ def manual_create(
 @router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
 def review_bulk(
     request: Request, session: SessionDep, user: StaffDep,
-    decision: Annotated[str, Form()], match_ids: Annotated[list[int], Form()] = [],  # noqa: B006
+    decision: Annotated[str, Form()], match_ids: Annotated[list[BodyId], Form()] = [],  # noqa: B006
     reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
@@ -110,7 +112,7 @@ def review_bulk(
 
 
 @router.get("/review/{match_id}", name="staff_review_detail")
-def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: int) -> Response:
+def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: RowId) -> Response:
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
     view = review.get_view(session, match_id)
     return render(request, "staff/review_detail.html", {
@@ -124,7 +126,7 @@ def _decision_response(request: Request, back: str, match_id: int, done: str) ->
 
 
 @router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
-def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
             note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
     """Approve one proposal."""
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)
@@ -132,7 +134,7 @@ def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int
 
 
 @router.post("/review/{match_id}/reject", name="staff_review_reject", dependencies=CSRF)
-def reject(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
            reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
            back: Annotated[str, Form()] = "") -> Response:
     """Reject one proposal with a reason code."""

@@ -1,0 +1,1 @@
+"""Presentation beside the templates: the Jinja environment, navigation, charts."""

@@ -1,0 +1,39 @@
+"""The Jinja2 environment: one instance, with the globals every page needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from models.match import MATCH_STATUS_LABELS
+from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
+from models.posting import POSTING_STATUS_LABELS
+from models.user import ROLE_LABELS
+from web.presentation.navigation import nav_items
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in a form: the session's, or the anonymous double-submit one."""
+    user = getattr(request.state, "user", None)
+    if user is not None:
+        return user.csrf_token
+    return getattr(request.state, "anon_csrf", "") or request.cookies.get("zq_csrf", "")
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.globals.update(
+        csrf_token=csrf_token,
+        nav_items=nav_items,
+        ROLE_LABELS=ROLE_LABELS,
+        ORG_KIND_LABELS=ORG_KIND_LABELS,
+        MATCH_STATUS_LABELS=MATCH_STATUS_LABELS,
+        POSTING_STATUS_LABELS=POSTING_STATUS_LABELS,
+        CREDIT_LABELS=CREDIT_LABELS,
+    )
+    return templates

@@ -1,0 +1,1 @@
+"""Accounts: passwords, login sessions (auth) and the accounts an administrator manages (users)."""

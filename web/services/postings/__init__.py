@@ -1,0 +1,1 @@
+"""Needs and offers (postings): their two sides, validation and lifecycle."""

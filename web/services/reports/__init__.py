@@ -1,0 +1,1 @@
+"""Read-only figures about the platform: operating figures for officials, the landing page counts."""
