@@ -143,7 +143,17 @@ def test_parallel_guesses_are_counted_atomically(engine: Engine, session: Sessio
     assert len(session.exec(select(LoginAttempt)).all()) == len(evaluated)
 
 
-def test_login_page_says_when_to_try_again(client: TestClient, session: Session) -> None:
+def test_login_page_says_when_to_try_again(client: TestClient, session: Session,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock stands still, so a slow machine cannot outwait the one-second delay.
+    frozen = datetime.now(UTC)
+
+    class StoppedClock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return frozen
+
+    monkeypatch.setattr(auth, "datetime", StoppedClock)
     u = make_user(session).username
     token = csrf_from(client.get("/login").text)
     codes = [client.post("/login", data={"username": u, "password": "nope", "csrf_token": token}).status_code
