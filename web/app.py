@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from models.db import make_engine
 from models.migrate import upgrade
 from web.api_docs import install_api_docs
-from web.deps import ANON_CSRF_COOKIE
+from web.deps import ANON_CSRF_COOKIE, SESSION_COOKIE
 from web.errors import error_response, install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
 from web.openapi_errors import declare_error_responses
@@ -23,6 +23,7 @@ from web.presentation.templates import make_templates
 from web.routes import all_routers
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
+from web.security.headers import SecurityHeaders
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -94,12 +95,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if new_anon:
             response.set_cookie(ANON_CSRF_COOKIE, new_anon, httponly=True, samesite="lax",
                                 secure=request.url.scheme == "https")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
+    app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)

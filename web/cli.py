@@ -48,7 +48,8 @@ def serve(
     # Behind a reverse proxy (see README), X-Forwarded-Proto makes request.url https, so
     # session cookies are marked Secure; only the proxy's addresses are believed.
     uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                server_header=False)  # no "Server: uvicorn" banner
 
 
 @app.command()
