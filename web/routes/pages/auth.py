@@ -66,7 +66,8 @@ def login(
 @router.post("/logout", name="logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session on the server and drop the cookie."""
-    auth.logout(session, token=request.cookies.get(SESSION_COOKIE))
+    auth.logout(session, token=request.cookies.get(SESSION_COOKIE),
+                ip=request.client.host if request.client else "")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
