@@ -18,9 +18,16 @@ from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.services.matching.index import IndexHolder, MatchPolicy
+from web.services.matching.resegment import resegment_in_background
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def match_policy(settings: Settings) -> MatchPolicy:
+    """The match settings the services work with, from the platform's settings."""
+    return MatchPolicy(threshold=settings.match_threshold, top=settings.match_top_k)
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
@@ -29,7 +36,7 @@ def prepare_database(engine: Engine, settings: Settings) -> None:
     if settings.seed_on_start and not settings.is_production:
         from web.services.seed import seed_if_empty
 
-        seed_if_empty(engine)
+        seed_if_empty(engine, mode=settings.mode, policy=match_policy(settings))
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -40,9 +47,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching.proposals import IndexHolder
-
-        app.state.index = IndexHolder.load(engine)
+        app.state.index = IndexHolder.load(engine, policy=match_policy(settings))
+        # Stored tokens of an older tokenizer are segmented again off the request path.
+        app.state.resegmenting = resegment_in_background(engine, app.state.index)
         yield
 
     app = FastAPI(
@@ -89,4 +96,4 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     return app
 
 
-__all__ = ["create_app", "prepare_database"]
+__all__ = ["create_app", "match_policy", "prepare_database"]
