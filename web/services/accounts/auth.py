@@ -124,8 +124,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     row = session.get(UserSession, _token_hash(token))
     if row is None or row.revoked_at is not None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC):
+    if row.expires_at <= datetime.now(UTC):
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
