@@ -25,6 +25,7 @@ from tests.web.conftest import csrf_from, login
 from tests.web.test_portal_register_api import REG, anon_token
 from web.services.indicators.plan import ensure_plan_indicators
 from web.services.matches.interest import express_interest
+from web.services.postings.side import NEED as NEED_SIDE
 
 NEED = {"title": "数控机床故障诊断", "description": "需要机床振动监测与故障诊断服务", "category": "技术攻关"}
 
@@ -119,7 +120,7 @@ def test_parallel_interest_writes_one_audit_row(engine: Engine, session: Session
         start.wait()
         with Session(engine) as s:
             try:
-                express_interest(s, match_id=match.id, user_id=user.id or 0, role="enterprise", org_id=ent.id)
+                express_interest(s, NEED_SIDE, match_id=match.id, user_id=user.id or 0, org_id=ent.id)
             except Exception as exc:  # noqa: BLE001  (any failure is the test's finding)
                 errors.append(exc)
 

@@ -15,7 +15,7 @@ from web.services.organisations import records
 def _registration(**overrides: str) -> dict[str, str]:
     values = {"name": "河北区新材料有限公司", "kind": "enterprise", "credit_code": make_credit_code("120105", 424242),
               "contact_name": "李经理", "contact_phone": "022-26001234", "contact_email": "li@example.com",
-              "username": "xincailiao", "password": "Secret-2022", "password_confirm": "Secret-2022"}
+              "username": "xincailiao", "password": "Hebei-Qx7-2022z", "password_confirm": "Hebei-Qx7-2022z"}
     values.update(overrides)
     return values
 

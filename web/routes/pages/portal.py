@@ -187,12 +187,12 @@ def build_portal_router(side: Side) -> APIRouter:
     @router.get(f"{base}/profile", name=f"{role}_profile")
     def profile(request: Request, session: SessionDep, user: member, saved: Marker = 0) -> Response:
         """The organisation's own profile (portrait fields are private to it and staff)."""
-        org = records.get_organisation(session, user.org_id)
-        return _profile_page(request, session, org, values=None, errors={},
+        return _profile_page(request, session, user, values=None, errors={},
                              flash="资料已保存。" if saved else None)
 
-    def _profile_page(request: Request, session: SessionDep, org: Any, *, values: dict | None,
+    def _profile_page(request: Request, session: SessionDep, user: CurrentUser, *, values: dict | None,
                       errors: dict, flash: str | None = None, status_code: int = 200) -> Response:
+        org = records.get_organisation(session, user.org_id)
         quals = records.list_qualifications(session, org_id=org.id) if side.keeps_qualifications else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
@@ -205,8 +205,7 @@ def build_portal_router(side: Side) -> APIRouter:
         try:
             records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
         except ValidationFailed as exc:
-            org = records.get_organisation(session, user.org_id)
-            return _profile_page(request, session, org, values=form, errors=exc.errors,
+            return _profile_page(request, session, user, values=form, errors=exc.errors,
                                  flash=exc.message, status_code=422)
         return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
@@ -218,8 +217,7 @@ def build_portal_router(side: Side) -> APIRouter:
             try:
                 records.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
             except ValidationFailed as exc:
-                org = records.get_organisation(session, user.org_id)
-                return _profile_page(request, session, org, values=None, errors=exc.errors,
+                return _profile_page(request, session, user, values=None, errors=exc.errors,
                                      flash=exc.message, status_code=422)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
@@ -229,7 +227,7 @@ def build_portal_router(side: Side) -> APIRouter:
                                  qualification_id: RowId) -> Response:
             """Remove one of the enterprise's qualifications."""
             records.remove_qualification(session, org_id=user.org_id or 0, actor_id=user.id,
-                                               qualification_id=qualification_id)
+                                         qualification_id=qualification_id)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
     return router
