@@ -187,7 +187,7 @@ def test_feedback_and_audit_pages(staff_client, session: Session) -> None:  # ty
     assert client.get("/staff/audit?actor=赵&action=match").context["page"].total == 2
     assert client.get("/staff/audit?actor=nobody").context["page"].total == 0
     assert client.get("/staff/audit?from=2999-01-01").context["page"].total == 0
-    assert client.get(f"/staff/audit?to={date.today().isoformat()}&from=bad").context["page"].total == 2
+    assert client.get(f"/staff/audit?action=match&to={date.today().isoformat()}&from=bad").context["page"].total == 2
     api = client.get("/api/v1/staff/audit?action=match.approve").json()
     assert api["total"] == 1 and api["items"][0]["actor"] == "赵专员"
 
