@@ -59,9 +59,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
         from web.services.matching.proposals import IndexHolder
+        from web.services.matching.reranking import ProposalReranker
 
         app.state.index = IndexHolder.load(engine)
+        app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)
         yield
+        app.state.index.reranker.close()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",

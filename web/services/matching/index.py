@@ -77,6 +77,7 @@ class IndexHolder:
     changed_mark: datetime | None = None  # newest updated_at applied
     changes: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+    reranker: Any = None  # a reranking.ProposalReranker once the app has started
     _seen: dict[str, datetime] = field(default_factory=dict)  # key -> updated_at, near the mark
     _log: list[tuple[str, Any]] | None = None
     _refitting: bool = False

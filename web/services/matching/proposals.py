@@ -149,8 +149,11 @@ def propose(
     if not posting.is_open:
         return 0
     found = holder.match(side, posting, max(top, 1))
-    return store_proposals(session, side=side, posting_id=posting_id, found=found[:top],
-                           threshold=threshold, actor_id=actor_id, revived_note=revived_note)
+    created = store_proposals(session, side=side, posting_id=posting_id, found=found[:top],
+                              threshold=threshold, actor_id=actor_id, revived_note=revived_note)
+    if holder.reranker is not None:  # the active ranking model re-ranks after the commit
+        holder.reranker.schedule(session, side=side, posting_id=posting_id)
+    return created
 
 
 def withdraw_proposals(session: Session, holder: IndexHolder | None, *, side: str,
