@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Numeric, TypeDecorator
 from sqlmodel import Field
 
 
@@ -15,33 +14,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp that is always read back aware, in UTC.
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment in time, stored in UTC and always read back timezone-aware.
 
-    PostgreSQL keeps the zone; SQLite stores the text without it, so a read there gave a
-    naive value, which the API then sent without an offset (not an RFC 3339 date-time).
+    PostgreSQL keeps the zone itself; SQLite has no zone type and hands back naive values.
+    Doing the conversion here, once, means no code above the models has to guess.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            return value.astimezone(UTC)
-        return value
+        if value is None:
+            return None
+        # A naive value written by the platform is UTC already (utcnow, seed, tests).
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def created_at_field() -> Any:
-    return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 def timestamp_field(*, nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
 def money_field(*, nullable: bool = True, ge: int = 0) -> Any:

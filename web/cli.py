@@ -48,7 +48,8 @@ def serve(
     # Behind a reverse proxy (see README), X-Forwarded-Proto makes request.url https, so
     # session cookies are marked Secure; only the proxy's addresses are believed.
     uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                server_header=False)  # no "Server: uvicorn" banner
 
 
 @app.command()
@@ -67,6 +68,7 @@ def seed() -> None:
     """Load the demo data (idempotent: running it twice changes nothing)."""
     from models.db import make_engine
     from models.migrate import upgrade
+    from web.app import match_policy
     from web.services.seed import load_demo
     from web.settings import Settings
 
@@ -76,7 +78,7 @@ def seed() -> None:
         raise typer.Exit(2)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
-    report = load_demo(engine)
+    report = load_demo(engine, mode=settings.mode, policy=match_policy(settings))
     typer.echo(report)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import AuditLog, LoginAttempt, User
 from tests.factories import PASSWORD, make_user
@@ -143,7 +143,17 @@ def test_parallel_guesses_are_counted_atomically(engine: Engine, session: Sessio
     assert len(session.exec(select(LoginAttempt)).all()) == len(evaluated)
 
 
-def test_login_page_says_when_to_try_again(client: TestClient, session: Session) -> None:
+def test_login_page_says_when_to_try_again(client: TestClient, session: Session,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock stands still, so a slow machine cannot outwait the one-second delay.
+    frozen = datetime.now(UTC)
+
+    class StoppedClock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return frozen
+
+    monkeypatch.setattr(auth, "datetime", StoppedClock)
     u = make_user(session).username
     token = csrf_from(client.get("/login").text)
     codes = [client.post("/login", data={"username": u, "password": "nope", "csrf_token": token}).status_code
@@ -176,3 +186,23 @@ def test_disabled_account_page_message(client: TestClient, session: Session) -> 
     r = client.post("/login", data={"username": u, "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 403 and "该账号已停用" in r.text
     assert session.exec(select(User).where(User.username == u)).one().last_login_at is None
+
+
+def test_logins_failures_throttling_and_logouts_are_audited(client: TestClient, session: Session) -> None:
+    user = make_user(session)
+    token = csrf_from(client.get("/login").text)
+    for _ in range(PAIR.free + 2):
+        client.post("/login", data={"username": user.username, "password": "nope", "csrf_token": token})
+    client.post("/login", data={"username": "nobody-here", "password": "nope", "csrf_token": token})
+    with Session(client.app.state.engine) as s:  # type: ignore[attr-defined]
+        users.unlock_login(s, actor_id=user.id or 0, user_id=user.id or 0)
+    csrf = login(client, user.username)
+    client.post("/logout", data={"csrf_token": csrf})
+    session.expire_all()
+    rows = session.exec(select(AuditLog).where(col(AuditLog.action).startswith("auth."))
+                        .order_by(AuditLog.id)).all()
+    assert [r.action for r in rows] == (["auth.login_failed"] * (PAIR.free + 1) + ["auth.login_throttled",
+                                        "auth.login_failed", "auth.login", "auth.logout"])
+    assert rows[0].actor_id == user.id and rows[0].detail["username"] == user.username
+    assert rows[-3].actor_id is None and rows[-3].detail["username"] == "nobody-here"
+    assert all(r.detail["ip"] for r in rows)

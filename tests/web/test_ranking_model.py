@@ -18,9 +18,16 @@ from tests.factories import make_need, make_org, make_user
 from tests.web.conftest import login
 from web.app import create_app
 from web.services.matching import ranking_model
-from web.services.matching.index import IndexHolder, join_tokens, need_key, need_posting
+from web.services.matching.index import (
+    IndexHolder,
+    MatchPolicy,
+    engine_posting,
+    join_tokens,
+    need_key,
+)
 from web.services.matching.proposals import propose
 from web.services.matching.reranking import ProposalReranker
+from web.services.postings.side import NEED
 from web.settings import Settings
 
 TOPICS = ["专利质押融资", "电磁兼容检测", "3D打印打样", "高新技术企业认定", "精益生产咨询",
@@ -193,7 +200,7 @@ def test_active_model_reranks_new_proposals_after_commit(
     world = _world(session)
     _decide(session, world)
     holder = IndexHolder.from_session(session)
-    holder.engine = engine
+    holder.engine, holder.policy = engine, MatchPolicy(threshold=0.0)
     reranker = ProposalReranker(engine, holder, settings)
     holder.reranker = reranker
     ent = make_org(session)
@@ -201,8 +208,7 @@ def test_active_model_reranks_new_proposals_after_commit(
 
     def post_need(title: str) -> Need:
         need = make_need(session, org=ent, title=title, description=f"想找{t}服务", category="技术服务")
-        propose(session, holder, side="need", posting=need_posting(need, ent), posting_id=need.id or 0,
-                threshold=0.0)
+        propose(session, holder, NEED, posting=engine_posting(NEED, need, ent), posting_id=need.id or 0)
         session.commit()
         reranker.wait()
         session.expire_all()

@@ -17,6 +17,8 @@ ACTION_LABELS: dict[str, str] = {
     "match.approve": "批准匹配", "match.reject": "驳回匹配", "match.create_manual": "手动撮合",
     "match.move": "撮合进展", "contract.create": "登记合同",
     "ranking.train": "训练排序模型", "ranking.rollback": "回滚排序模型",
+    "auth.login": "登录", "auth.login_failed": "登录失败", "auth.login_throttled": "登录受限",
+    "auth.login_disabled": "停用账号尝试登录", "auth.logout": "退出登录", "user.unlock": "解除登录限制",
 }
 
 OBJECT_LABELS: dict[str, str] = {"match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构",

@@ -1,7 +1,7 @@
 """login throttle: failed-login counters by account, address and pair
 
 Revision ID: 7c41e2b9a0d3
-Revises: 3f2a9c1d7b10
+Revises: 8c4e1a7b2d90
 Create Date: 2026-12-02 17:30:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '7c41e2b9a0d3'
-down_revision: str | None = '3f2a9c1d7b10'
+down_revision: str | None = '8c4e1a7b2d90'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

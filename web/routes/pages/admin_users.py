@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
-from web.routes.pages.portal import FormDep, query_without_page, render
+from web.presentation.responses import render
+from web.routes.pages.portal import FormDep
 from web.routes.params import Marker, PageNumber, RowId
 from web.security import throttle
 from web.services.accounts import users
@@ -24,8 +25,9 @@ def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, 
     result = users.list_accounts(session, role=role or None, q=q or None, page=page)
     limited = throttle.limited_usernames(session, [u.username for u, _ in result.items], now=datetime.now(UTC))
     return render(request, "admin/users.html", {
-        "page": result, "limited": limited, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
-        "qs": query_without_page(request), "flash": flash,
+        "page": result, "limited": limited, "values": values, "errors": errors, "role_filter": role or "",
+        "q": q or "",
+        "flash": flash,
         "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
 

@@ -16,6 +16,7 @@ from web.deps import (
     set_session_cookie,
 )
 from web.presentation.navigation import HOME_FOR_ROLE
+from web.presentation.responses import render
 from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
 
@@ -34,7 +35,7 @@ def _safe_next(target: str | None) -> str | None:
 @router.get("/login", name="login_form", dependencies=[Depends(current_user_optional)])
 def login_form(request: Request, next: str | None = None) -> Response:
     """Show the login form."""
-    return request.app.state.templates.TemplateResponse(request, "auth/login.html", {"next": next})
+    return render(request, "auth/login.html", {"next": next})
 
 
 @router.post("/login", name="login", dependencies=[Depends(csrf_protect)])
@@ -52,7 +53,7 @@ def login(
             session_hours=settings.session_hours,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
-        return request.app.state.templates.TemplateResponse(
+        return render(
             request, "auth/login.html",
             {"error": exc.message, "username": username, "next": next},
             status_code=exc.status_code,
@@ -66,7 +67,8 @@ def login(
 @router.post("/logout", name="logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session on the server and drop the cookie."""
-    auth.logout(session, token=request.cookies.get(SESSION_COOKIE))
+    auth.logout(session, token=request.cookies.get(SESSION_COOKIE),
+                ip=request.client.host if request.client else "")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
-from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int
+from web.presentation.responses import render
+from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.services.errors import DomainError
 from web.services.matching import ranking_model
 

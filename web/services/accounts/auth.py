@@ -15,6 +15,7 @@ from models import LoginAttempt, User, UserSession
 from models.user import Role
 from web.security import throttle
 from web.security.passwords import check_password
+from web.services import audit
 from web.services.errors import NotAuthenticated, ValidationFailed
 
 _hasher = PasswordHasher()
@@ -77,19 +78,27 @@ def login(
     """
     now = now or datetime.now(UTC)
     key = username.strip().lower()
-    throttle.reserve_attempt(session, username=key, ip=ip, now=now)
+    try:
+        throttle.reserve_attempt(session, username=key, ip=ip, now=now)
+    except throttle.LoginThrottled as exc:
+        _security_audit(session, "auth.login_throttled", None, key, ip, wait_seconds=exc.wait_seconds)
+        session.commit()
+        raise
     user = session.exec(select(User).where(func.lower(User.username) == key)).first()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if not ok or user is None:
         session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        _security_audit(session, "auth.login_failed", user.id if user else None, key, ip)
         session.commit()
         raise NotAuthenticated("用户名或密码错误")
     throttle.attempt_succeeded(session, username=key, ip=ip, now=now)
     if not user.is_active:
         session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        _security_audit(session, "auth.login_disabled", user.id, key, ip)
         session.commit()
         raise AccountDisabled()
     session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=True, created_at=now))
+    _security_audit(session, "auth.login", user.id, key, ip)
     old = session.get(UserSession, _token_hash(replaces)) if replaces else None
     if old is not None and old.revoked_at is None:
         old.revoked_at = now
@@ -115,8 +124,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     row = session.get(UserSession, _token_hash(token))
     if row is None or row.revoked_at is not None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC):
+    if row.expires_at <= datetime.now(UTC):
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -124,7 +132,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     return user, row
 
 
-def logout(session: Session, *, token: str | None) -> None:
+def logout(session: Session, *, token: str | None, ip: str = "") -> None:
     """End the session for good: the cookie stops working even if replayed."""
     if not token:
         return
@@ -132,4 +140,13 @@ def logout(session: Session, *, token: str | None) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.add(row)
+        user = session.get(User, row.user_id)
+        _security_audit(session, "auth.logout", row.user_id, user.username if user else "", ip)
         session.commit()
+
+
+def _security_audit(session: Session, action: str, user_id: int | None, username: str, ip: str,
+                    **detail: object) -> None:
+    """Logins, failures, throttling and logouts in the audit log (等保 安全审计; flushes)."""
+    audit.record(session, actor_id=user_id, action=action, object_type="user", object_id=user_id,
+                 detail={"username": username[:50], "ip": ip[:64], **detail})

@@ -23,6 +23,7 @@ from models import Match
 from web.services.matching.index import IndexHolder, need_key
 from web.services.matching.proposals import store_proposals
 from web.services.matching.ranking_model import model_store
+from web.services.postings.side import NEED, Side
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class ProposalReranker:
     and a single background thread that re-ranks proposals."""
 
     def __init__(self, engine: Engine, holder: IndexHolder, settings: Settings) -> None:
-        self.engine, self.holder, self.settings = engine, holder, settings
+        self.engine, self.holder = engine, holder
         self.store = model_store(settings)
         self._loaded: tuple[int, FeedbackRanker] | None = None
         self._lock = threading.Lock()
@@ -50,7 +51,7 @@ class ProposalReranker:
                 self._loaded = (version, self.store.load(version))
             return self._loaded[1] if self._loaded else None
 
-    def schedule(self, session: Session, *, side: str, posting_id: int) -> None:
+    def schedule(self, session: Session, side: Side, *, posting_id: int) -> None:
         """Re-rank this posting's proposals once ``session`` commits (if a model is active)."""
         if self.active() is None:
             return
@@ -70,23 +71,23 @@ class ProposalReranker:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _run(self, side: str, posting_id: int) -> int:
+    def _run(self, side: Side, posting_id: int) -> int:
         try:
             with Session(self.engine) as session:
-                changed = self.rerank_posting(session, side=side, posting_id=posting_id)
+                changed = self.rerank_posting(session, side, posting_id=posting_id)
                 session.commit()
                 return changed
         except Exception:  # noqa: BLE001  (the engine's proposals stay as they were)
-            log.exception("re-ranking %s %s failed", side, posting_id)
+            log.exception("re-ranking %s %s failed", side.name, posting_id)
             raise
 
-    def rerank_posting(self, session: Session, *, side: str, posting_id: int) -> int:
+    def rerank_posting(self, session: Session, side: Side, *, posting_id: int) -> int:
         """Re-rank with the active model the candidate pool of this need (or, for an
         offer, of each need it is proposed to); returns the needs re-ranked. Flushes."""
         model = self.active()
         if model is None:
             return 0
-        if side == "need":
+        if side is NEED:
             need_ids = [posting_id]
         else:
             need_ids = list(session.exec(select(Match.need_id).where(
@@ -101,9 +102,9 @@ class ProposalReranker:
                 if posting is None or not posting.is_open:
                     continue
                 pool = index.match_need(posting, top=index.candidates)
-                ranked = model.rank(index, top=self.settings.match_top_k, pools={key: pool})[key]
-            store_proposals(session, side="need", posting_id=need_id, found=ranked,
-                            threshold=self.settings.match_threshold,
+                ranked = model.rank(index, top=self.holder.policy.top, pools={key: pool})[key]
+            store_proposals(session, NEED, posting_id=need_id, found=ranked,
+                            threshold=self.holder.policy.threshold,
                             revived_note="排序模型重新评分后推荐")
             count += 1
         return count
