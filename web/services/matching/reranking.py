@@ -57,12 +57,14 @@ class ProposalReranker:
             return
 
         def submit(_: Session) -> None:
+            # Finished ones are dropped here: a worker that nobody waits on keeps no history.
+            self._pending = [f for f in self._pending if not f.done()]
             self._pending.append(self._pool.submit(self._run, side, posting_id))
 
         event.listen(session, "after_commit", submit, once=True)
 
     def wait(self) -> int:
-        """Block until the scheduled re-rankings are done; returns how many ran."""
+        """Block until the scheduled re-rankings are done (tests); returns how many were waited on."""
         done, self._pending = self._pending, []
         for f in done:
             f.result()
