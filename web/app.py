@@ -25,6 +25,7 @@ from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
 from web.services.matching.index import IndexHolder, MatchPolicy
+from web.services.matching.reranking import ProposalReranker
 from web.services.matching.resegment import resegment_in_background
 from web.settings import Settings
 
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.state.index = IndexHolder.load(engine, policy=match_policy(settings))
         # Stored tokens of an older tokenizer are segmented again off the request path.
         app.state.resegmenting = resegment_in_background(engine, app.state.index)
+        app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)
         yield
+        app.state.index.reranker.close()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",

@@ -137,6 +137,29 @@ def remove_demo(
         engine.dispose()
 
 
+@app.command()
+def learn() -> None:
+    """Train the ranking model on the stored staff decisions; activate it only if it is better."""
+    from models.db import make_engine, session_scope
+    from models.migrate import upgrade
+    from web.services.matching.ranking_model import report_lines, train
+    from web.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    try:
+        with session_scope(engine) as session:
+            outcome = train(session, settings, actor_id=None)
+            session.commit()
+    finally:
+        engine.dispose()
+    for line in report_lines(outcome):
+        typer.echo(line)
+    if outcome.too_few is not None:
+        raise typer.Exit(1)
+
+
 @app.command("makemigration")
 def make_migration(message: str = typer.Argument(..., help="Short description.")) -> None:
     """(Developers) autogenerate a migration from the models against a migrated database."""

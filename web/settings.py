@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every
+    # worker reads the active one from here, so workers on several hosts share this folder.
+    model_dir: str = "data/models"
     # Host names the platform answers to (comma separated in ZHENGQI_ALLOWED_HOSTS; a leading
     # "*." allows subdomains). Any other Host header is refused, so that links and redirects
     # can never point at a forged host. Production must set it.

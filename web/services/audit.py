@@ -16,16 +16,19 @@ from web.services.paging import Page
 ACTION_LABELS: dict[str, str] = {
     "match.approve": "批准匹配", "match.reject": "驳回匹配", "match.create_manual": "手动撮合",
     "match.move": "撮合进展", "contract.create": "登记合同",
+    "ranking.train": "训练排序模型", "ranking.rollback": "回滚排序模型",
     "auth.login": "登录", "auth.login_failed": "登录失败", "auth.login_throttled": "登录受限",
     "auth.login_disabled": "停用账号尝试登录", "auth.logout": "退出登录", "user.unlock": "解除登录限制",
 }
 
 OBJECT_LABELS: dict[str, str] = {"match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构",
-                                 "need": "需求", "offer": "服务", "indicator": "指标"}
+                                 "need": "需求", "offer": "服务", "indicator": "指标",
+                                 "ranking_model": "排序模型"}
 DETAIL_LABELS: dict[str, str] = {
     "from": "原状态", "to": "新状态", "note": "说明", "reason": "原因", "reason_code": "原因代码",
     "match_id": "匹配编号", "need_id": "需求编号", "offer_id": "服务编号", "amount_wan": "金额（万元）",
     "signed_on": "签约日期", "contract_type": "合同类型",
+    "result": "结果", "version": "模型版本", "activated": "是否启用",
 }
 
 

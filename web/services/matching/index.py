@@ -15,6 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
@@ -89,6 +90,7 @@ class IndexHolder:
     changed_mark: datetime | None = None  # newest updated_at applied
     changes: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+    reranker: Any = None  # a reranking.ProposalReranker once the app has started
     _seen: dict[str, datetime] = field(default_factory=dict)  # key -> updated_at, near the mark
     _log: list[tuple[Side, Posting]] | None = None
     _refitting: bool = False

@@ -128,8 +128,12 @@ def propose(
         return 0
     top = holder.policy.top
     found = holder.match(side, posting, max(top, 1))
-    return store_proposals(session, side, posting_id=posting_id, found=found[:top],
-                           threshold=holder.policy.threshold, actor_id=actor_id, revived_note=revived_note)
+    created = store_proposals(session, side, posting_id=posting_id, found=found[:top],
+                              threshold=holder.policy.threshold, actor_id=actor_id,
+                              revived_note=revived_note)
+    if holder.reranker is not None:  # the active ranking model re-ranks after the commit
+        holder.reranker.schedule(session, side, posting_id=posting_id)
+    return created
 
 
 def withdraw_proposals(session: Session, holder: IndexHolder | None, side: Side, *,
