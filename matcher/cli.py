@@ -7,6 +7,7 @@ The platform mounts ``app`` under its ``zhengqi`` console command;
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import os
 import sys
@@ -114,6 +115,10 @@ def evaluate_cmd(
     """Recall@1/5/10, MRR@10, nDCG@10 of the engine beside three baselines."""
     from matcher import evaluate as ev
 
+    if importlib.util.find_spec("bm25s") is None:
+        _fail("评测需要可选依赖 [eval]，请先安装：pip install 'zhengqi[eval]'（在源码目录中：pip install -e '.[eval]'）\n"
+              "evaluate needs the [eval] extra: pip install 'zhengqi[eval]' "
+              "(from a checkout: pip install -e '.[eval]')")
     try:
         task = ev.load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
     except (FileNotFoundError, ValueError) as exc:

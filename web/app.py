@@ -14,13 +14,23 @@ from sqlalchemy import Engine
 
 from models.db import make_engine
 from models.migrate import upgrade
+from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
+from web.hosts import AllowedHostsMiddleware
 from web.presentation.templates import make_templates
 from web.routes import all_routers
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that must not start the platform; ``problems`` say, in Chinese, what to set."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
@@ -35,6 +45,8 @@ def prepare_database(engine: Engine, settings: Settings) -> None:
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the FastAPI app for ``settings`` (an engine may be passed in by tests)."""
     settings = settings or Settings()
+    if problems := settings.production_problems():
+        raise ConfigurationError(problems)
     engine = engine or make_engine(settings.sqlalchemy_url)
 
     @asynccontextmanager
@@ -51,9 +63,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="zhengqi：企业需求与服务机构供给的智能匹配、审核撮合与科技指标监测。",
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by install_api_docs from local files
         redoc_url=None,
-        swagger_ui_parameters={"syntaxHighlight": False},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -82,6 +93,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    # Outermost: a forged Host never reaches a handler that builds links from it.
+    app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     for router in all_routers():
@@ -89,4 +103,4 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     return app
 
 
-__all__ = ["create_app", "prepare_database"]
+__all__ = ["ConfigurationError", "create_app", "prepare_database"]

@@ -30,11 +30,19 @@ def serve(
     from web.settings import Settings
 
     settings = Settings()
+    if problems := settings.production_problems():
+        typer.echo("无法以生产模式启动 / refusing to start in production mode:", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(2)
     engine = make_engine(settings.sqlalchemy_url)
     prepare_database(engine, settings)  # once, before workers start
     engine.dispose()
     typer.echo(f"河北区智慧政企服务平台: http://{host}:{port}/  (数据库: {_redacted(settings.database_url)})")
-    uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    # Behind a reverse proxy (see README), X-Forwarded-Proto makes request.url https, so
+    # session cookies are marked Secure; only the proxy's addresses are believed.
+    uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
 
 
 @app.command()

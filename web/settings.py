@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Hosts a browser on this machine uses, and the test client's name: enough for the demo.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")
+DEFAULT_DATABASE_URL = "sqlite:///zhengqi.db"
 
 
 class Settings(BaseSettings):
@@ -11,7 +17,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHENGQI_", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
-        default="sqlite:///zhengqi.db",
+        default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("DATABASE_URL", "ZHENGQI_DATABASE_URL"),
     )
     # "demo" loads the demo data (and its demo accounts) into an empty database;
@@ -26,10 +32,39 @@ class Settings(BaseSettings):
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Host names the platform answers to (comma separated in ZHENGQI_ALLOWED_HOSTS; a leading
+    # "*." allows subdomains). Any other Host header is refused, so that links and redirects
+    # can never point at a forged host. Production must set it.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = LOCAL_HOSTS
+    # Addresses of the reverse proxy whose X-Forwarded-For/-Proto uvicorn trusts.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+        return value
 
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
+
+    def production_problems(self) -> list[str]:
+        """What stops a production start, in Chinese, each with what to set (empty: none)."""
+        if not self.is_production:
+            return []
+        problems = []
+        if "database_url" not in self.model_fields_set:
+            problems.append(
+                "生产模式不能使用默认的 SQLite 文件数据库：请设置 DATABASE_URL，例如 "
+                "postgresql://zhengqi:密码@127.0.0.1:5432/zhengqi")
+        if "allowed_hosts" not in self.model_fields_set or not self.allowed_hosts \
+                or "*" in self.allowed_hosts:
+            problems.append(
+                "生产模式必须设置允许访问的域名：请设置 ZHENGQI_ALLOWED_HOSTS，例如 "
+                "zhengqi.hebei.gov.cn（多个用逗号分隔，不能用 *）")
+        return problems
 
     @property
     def sqlalchemy_url(self) -> str:

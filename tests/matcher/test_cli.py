@@ -90,3 +90,16 @@ def test_python_dash_m(files):
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[0])["need_id"] == "n2"
+
+
+def test_evaluate_without_the_eval_extra_names_it_in_both_languages(monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "bm25s" else real(name, *a))
+    result = runner.invoke(app, ["evaluate"])
+    assert result.exit_code == 2
+    assert "pip install 'zhengqi[eval]'" in result.output
+    assert "评测需要可选依赖 [eval]" in result.output
+    assert "Traceback" not in result.output
