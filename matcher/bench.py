@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import resource
 import tempfile
 import time
@@ -19,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher.bench_segmentation import naive_segment
 from matcher.gen import generate
 from matcher.index import MatchIndex
 from matcher.text import tokenize_many
 
-__all__ = ["run", "format_report", "run_real_text", "format_real_text"]
+__all__ = ["run", "format_report"]
 
 NAIVE_BLOCK = 500
 N_QUERIES = 300
@@ -32,12 +32,6 @@ E2E_NEEDS = 10_000
 
 def _rss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
-
-
-def _naive_segment(texts: list[str]) -> list[str]:
-    import jieba
-
-    return [" ".join(jieba.cut(t)) for t in texts]
 
 
 def _naive(needs_txt, offers_txt, *, n_needs: int, sample_blocks: int, seg_sample: int) -> dict:
@@ -49,7 +43,7 @@ def _naive(needs_txt, offers_txt, *, n_needs: int, sample_blocks: int, seg_sampl
     allt = needs_txt + offers_txt
     k = min(len(allt), seg_sample)
     t0 = time.perf_counter()
-    seg = _naive_segment(allt[:k])
+    seg = naive_segment(allt[:k])
     dt = time.perf_counter() - t0
     out["segment_s"] = dt * len(allt) / k
     out["segment_extrapolated"] = k < len(allt)
@@ -130,7 +124,7 @@ def _bench_size(n: int, seed: int, naive_sample: int, end_to_end: bool) -> dict:
 
 def _end_to_end(needs_txt, offers_txt, naive: dict, n: int) -> dict:
     """`match` on files (segmentation included) vs the naive way on the same files."""
-    from matcher.cli import run_match
+    from matcher.batch import run_match
 
     with tempfile.TemporaryDirectory() as d:
         npath, opath = Path(d) / "needs.jsonl", Path(d) / "offers.jsonl"
@@ -140,7 +134,7 @@ def _end_to_end(needs_txt, offers_txt, naive: dict, n: int) -> dict:
                     fh.write(json.dumps({"id": f"{pre}{i}", "description": t},
                                         ensure_ascii=False) + "\n")
         t0 = time.perf_counter()
-        run_match(npath, opath, 10, 2, io.StringIO())
+        run_match(npath, opath, out=io.StringIO(), top=10, n_jobs=2)
         ours = time.perf_counter() - t0
     total = len(needs_txt) + len(offers_txt)
     # Naive on the same files: its per-posting segmentation rate and fit rate from
@@ -185,73 +179,4 @@ def format_report(rep: dict) -> str:
             lines.append(f"{'match end-to-end ' + format(e['needs'], ',') + ' x ' + format(e['offers'], ','):44s}"
                          f"{e['engine_s']:11.2f}s{e['naive_s_estimated']:11.2f}s{e['ratio']:13.1f}x"
                          "  (naive from this run's rates)")
-    return "\n".join(lines)
-
-
-def real_texts(csl_dir: Path | None = None) -> list[str]:
-    """The distinct CSL titles and abstracts (ts_dev abstracts and titles, the
-    cls_ctg_train titles), read where they lie, in file order."""
-    from matcher.evaluate import _csl_dir, _tsv
-
-    d = _csl_dir(csl_dir)
-    seen: dict[str, None] = {}
-    for row in _tsv(d / "ts_dev.tsv"):
-        seen[row[2]] = None
-        seen[row[1]] = None
-    for row in _tsv(d / "cls_ctg_train.tsv"):
-        seen[row[1]] = None
-    return list(seen)
-
-
-def run_real_text(csl_dir: Path | None = None, *, repeat: int = 5, n_jobs: int = 2) -> dict:
-    """Segmentation of real text: naive one-process jieba against ``tokenize_many``
-    in 1 and ``n_jobs`` processes, interleaved, ``repeat`` times each.
-
-    Every engine repeat starts from empty text caches (the dictionaries stay
-    loaded, as jieba's does), so no repeat is helped by an earlier one. Wall
-    and CPU seconds are reported (min and median): on a shared machine other
-    load inflates wall times of the parallel run most.
-    """
-    import jieba
-
-    from matcher import text as tx
-
-    texts = real_texts(csl_dir)
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    tx._init_worker()
-    runs: dict[str, list[tuple[float, float]]] = {"jieba 1 process": [], "engine 1 process": [],
-                                                 f"engine {n_jobs} processes": []}
-
-    def timed(fn) -> tuple[float, float]:
-        c0, t0 = os.times(), time.perf_counter()
-        fn()
-        wall, c1 = time.perf_counter() - t0, os.times()
-        cpu = (c1.user + c1.system + c1.children_user + c1.children_system
-               - c0.user - c0.system - c0.children_user - c0.children_system)
-        return wall, cpu
-
-    for _ in range(repeat):
-        runs["jieba 1 process"].append(timed(lambda: _naive_segment(texts)))
-        for jobs, key in ((1, "engine 1 process"), (n_jobs, f"engine {n_jobs} processes")):
-            tx._clear_caches()
-            tx._init_worker()
-            runs[key].append(timed(lambda j=jobs: tokenize_many(texts, n_jobs=j)))
-    out = {"texts": len(texts), "chars": sum(map(len, texts)), "repeat": repeat, "systems": {}}
-    for key, rs in runs.items():
-        walls, cpus = sorted(w for w, _ in rs), sorted(c for _, c in rs)
-        out["systems"][key] = {"wall_min_s": walls[0], "wall_median_s": walls[len(walls) // 2],
-                               "cpu_median_s": cpus[len(cpus) // 2]}
-    return out
-
-
-def format_real_text(rep: dict) -> str:
-    base = rep["systems"]["jieba 1 process"]
-    lines = [f"segmentation of real text: {rep['texts']:,} distinct CSL titles and abstracts, "
-             f"{rep['chars']:,} chars, {rep['repeat']} interleaved repeats, text caches emptied per repeat",
-             f"{'':20s}{'wall min':>10s}{'wall med':>10s}{'cpu med':>10s}{'jieba/this (min)':>18s}"
-             f"{'chars/s (min)':>15s}"]
-    for key, r in rep["systems"].items():
-        lines.append(f"{key:20s}{r['wall_min_s']:9.3f}s{r['wall_median_s']:9.3f}s{r['cpu_median_s']:9.3f}s"
-                     f"{base['wall_min_s'] / r['wall_min_s']:17.2f}x{rep['chars'] / r['wall_min_s']:15,.0f}")
     return "\n".join(lines)

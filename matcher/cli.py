@@ -6,7 +6,6 @@ The platform mounts ``app`` under its ``zhengqi`` console command;
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import os
@@ -26,45 +25,6 @@ def _fail(msg: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _segment(postings, *, n_jobs: int, desc: str):
-    """Segment postings once (both cores), with a progress bar on stderr for long runs."""
-    from tqdm import tqdm
-
-    from matcher.text import tokenize_many
-
-    with tqdm(total=len(postings), desc=desc, unit="posting", file=sys.stderr,
-              disable=None if len(postings) >= 2000 else True) as bar:
-        toks = tokenize_many([p.text for p in postings], n_jobs=n_jobs, progress=bar.update)
-    return [dataclasses.replace(p, tokens=t) for p, t in zip(postings, toks, strict=True)]
-
-
-def run_match(needs_path: Path, offers_path: Path, top: int, n_jobs: int, out) -> int:
-    """Match files and write JSON Lines to the text stream ``out``; returns lines written."""
-    from tqdm import tqdm
-
-    from matcher.index import MatchIndex
-    from matcher.jsonl import read_postings
-
-    needs = read_postings(needs_path)
-    offers = read_postings(offers_path)
-    both = _segment(needs + offers, n_jobs=n_jobs, desc="分词")
-    needs, offers = both[: len(needs)], both[len(needs) :]
-    index = MatchIndex(n_jobs=n_jobs).fit(needs, offers)
-    found: dict[str, list] = {}
-    with tqdm(total=len(needs), desc="匹配", unit="need", file=sys.stderr,
-              disable=None if len(needs) >= 2000 else True) as bar:
-        for need_id, matches in index.rematch(top=top):
-            found[need_id] = matches
-            bar.update(1)
-    for need in needs:
-        rec = {"need_id": need.id, "matches": [
-            {"offer_id": m.offer_id, "score": round(m.score, 6), "terms": [t for t, _ in m.terms]}
-            for m in found.get(need.id, [])
-        ]}
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    return len(needs)
-
-
 @app.command("match")
 def match_cmd(
     needs: Annotated[Path, typer.Option("--needs", help="needs, JSON Lines")],
@@ -76,6 +36,7 @@ def match_cmd(
     ),
 ) -> None:
     """Match every need against the offers: one JSON line per need, in input order."""
+    from matcher.batch import run_match
     from matcher.jsonl import InputError
 
     for p in (needs, offers):
@@ -87,7 +48,7 @@ def match_cmd(
             import io
 
             buf = io.StringIO()
-            run_match(needs, offers, top, jobs, buf)
+            run_match(needs, offers, out=buf, top=top, n_jobs=jobs)
             sys.stdout.write(buf.getvalue())
             sys.stdout.flush()
             return
@@ -95,7 +56,7 @@ def match_cmd(
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                run_match(needs, offers, top, jobs, fh)
+                run_match(needs, offers, out=fh, top=top, n_jobs=jobs)
             os.replace(tmp, out)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -114,13 +75,14 @@ def evaluate_cmd(
 ) -> None:
     """Recall@1/5/10, MRR@10, nDCG@10 of the engine beside three baselines."""
     from matcher import evaluate as ev
+    from matcher.datasets import load_task
 
     if importlib.util.find_spec("bm25s") is None:
         _fail("评测需要可选依赖 [eval]，请先安装：pip install 'zhengqi[eval]'（在源码目录中：pip install -e '.[eval]'）\n"
               "evaluate needs the [eval] extra: pip install 'zhengqi[eval]' "
               "(from a checkout: pip install -e '.[eval]')")
     try:
-        task = ev.load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
+        task = load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     results = ev.run_all(task)
@@ -144,11 +106,14 @@ def bench_cmd(
     from matcher import bench
 
     if real_text:
+        from matcher import bench_segmentation
+
         try:
-            rep = bench.run_real_text(csl_dir, repeat=repeat)
+            rep = bench_segmentation.run_real_text(csl_dir, repeat=repeat)
         except FileNotFoundError as exc:
             _fail(str(exc))
-        typer.echo(json.dumps(rep, indent=2) if as_json else bench.format_real_text(rep))
+        typer.echo(json.dumps(rep, indent=2) if as_json
+                   else bench_segmentation.format_real_text(rep))
         return
 
     sz = [int(s) for s in sizes.split(",") if s.strip()]

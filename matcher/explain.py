@@ -37,22 +37,22 @@ def gc_paused():
             gc.enable()
 
 
-def fold_terms(entries, names: Sequence[str], is_char: Sequence[bool],
-               n_terms: int) -> tuple[TermContribution, ...]:
+def fold_terms(entries, names: Sequence[str], n_terms: int) -> tuple[TermContribution, ...]:
     """Readable reasons: shared words, each with the character n-grams inside it.
 
     A character n-gram that lies inside a listed word joins that word. One that lies in
     none (a bigram across a word boundary, such as 拟调 from 虚拟|调试) is no term a
     person would recognise, so it is left out of the list (its contribution stays in the
     text score, like that of every unlisted feature), unless nothing else is shared.
+    ``entries`` are ``(column, contribution, is a character n-gram)``.
     """
     acc: dict[str, float] = {}
-    for col, v in entries:
-        if not is_char[col]:
+    for col, v, char in entries:
+        if not char:
             acc[names[col]] = acc.get(names[col], 0.0) + v
     loose: dict[str, float] = {}
-    for col, v in entries:
-        if is_char[col]:
+    for col, v, char in entries:
+        if char:
             host = next((word for word in acc if names[col] in word), None)
             if host is not None:
                 acc[host] += v
@@ -64,9 +64,14 @@ def fold_terms(entries, names: Sequence[str], is_char: Sequence[bool],
     return tuple([TermContribution(t, c) for t, c in ranked])
 
 
-def explain(Q, qi, queries, target, rows, need_side: bool, *, names, is_char,
-            n_terms: int, w: sg.SignalWeights, terms: bool = True) -> list[Match]:
-    """Exact text score, reason terms and signals for (query, target row) pairs."""
+def explain(Q, qi, queries, target, rows, need_side: bool, *, names: Sequence[str],
+            is_char: np.ndarray, n_terms: int, w: sg.SignalWeights,
+            terms: bool = True) -> list[Match]:
+    """Exact text score, reason terms and signals for (query, target row) pairs.
+
+    ``names`` are the display names of the feature columns, ``is_char`` marks the
+    character n-gram columns.
+    """
     with gc_paused():
         return _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms)
 
@@ -75,7 +80,7 @@ def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w
     D = target.rows()
     qi, rows = np.asarray(qi), np.asarray(rows)
     if terms:
-        cos, term_lists = explain_pairs(Q, qi, D, rows, 2 * n_terms)
+        cos, term_lists = explain_pairs(Q, qi, D, rows, 2 * n_terms, is_char)
     else:
         # Row-wise dot products only: no per-term bookkeeping.
         cos = np.asarray(Q[qi].multiply(D[rows]).sum(axis=1)).ravel()
@@ -111,7 +116,7 @@ def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w
         out.append(Match(
             need_id=need.id, offer_id=offer.id, score=score, text_score=text,
             text_part=text_part,
-            terms=fold_terms(term_lists[k], names, is_char, n_terms) if terms else (),
+            terms=fold_terms(term_lists[k], names, n_terms) if terms else (),
             signals=sigs,
         ))
     return out

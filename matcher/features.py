@@ -124,14 +124,16 @@ def weighted_rows(raw: sp.csr_matrix, col_weight: np.ndarray, *, idf: np.ndarray
 
 
 def explain_pairs(
-    q: sp.csr_matrix, qi: np.ndarray, d: sp.csr_matrix, dj: np.ndarray, n_terms: int
-) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
+    q: sp.csr_matrix, qi: np.ndarray, d: sp.csr_matrix, dj: np.ndarray, n_terms: int,
+    is_char: np.ndarray,
+) -> tuple[np.ndarray, list[list[tuple[int, float, bool]]]]:
     """Exact cosines and top contributing columns for row pairs ``(q[qi[k]], d[dj[k]])``.
 
     For L2-normalised rows the cosine is ``sum_t q_t * d_t``; each product is that
     term's contribution, so the listed contributions plus the unlisted rest add up
     to the cosine. Vectorised over all pairs: one elementwise product of two
-    gathered sparse matrices, then a per-row sort.
+    gathered sparse matrices, then a per-row sort. Each listed entry is
+    ``(column, contribution, is a character n-gram)``.
     """
     n = len(qi)
     if n == 0:
@@ -146,7 +148,9 @@ def explain_pairs(
     starts = prod.indptr[:-1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(prod.indptr))
     keep = order[rank < n_terms]
-    terms: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for r, c, v in zip(rows[keep].tolist(), prod.indices[keep].tolist(), data[keep].tolist(), strict=True):
-        terms[r].append((c, v))
+    cols = prod.indices[keep]
+    terms: list[list[tuple[int, float, bool]]] = [[] for _ in range(n)]
+    for r, c, v, ch in zip(rows[keep].tolist(), cols.tolist(), data[keep].tolist(),
+                           is_char[cols].tolist(), strict=True):
+        terms[r].append((c, v, ch))
     return cos, terms

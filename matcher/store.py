@@ -37,6 +37,14 @@ class Side:
         self.n_main = 0
         self._delta_rows: list[sp.csr_matrix] = []
         self._delta: sp.csr_matrix | None = None
+        # Derived from X/XT and alive; rebuilt on demand, never saved.
+        self._alive_xt: tuple[tuple, sp.csr_matrix] | None = None
+        self._id_ranks: tuple[sp.csr_matrix, np.ndarray] | None = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_alive_xt"] = state["_id_ranks"] = None
+        return state
 
     def __len__(self) -> int:
         return len(self.postings)
@@ -120,6 +128,29 @@ class Side:
                 out[self.n_main :] = self.delta()[:, cols] @ weights
         out[~self.alive] = 0.0
         return out
+
+    def alive_columns(self) -> sp.csr_matrix:
+        """``XT`` with closed and removed postings zeroed out (cached until either changes)."""
+        key = (id(self.XT), hash(self.alive.tobytes()))
+        if self._alive_xt is not None and self._alive_xt[0] == key:
+            return self._alive_xt[1]
+        XT = self.XT
+        if not self.alive.all():
+            XT = (XT @ sp.diags(self.alive.astype(np.float32))).tocsr()
+            XT.eliminate_zeros()
+        self._alive_xt = (key, XT)
+        return XT
+
+    def id_ranks(self) -> np.ndarray:
+        """Rank of each row's id in sorted id order, for a vectorised id tie-break
+        (cached until the rows change)."""
+        if (self._id_ranks is None or self._id_ranks[0] is not self.XT
+                or len(self._id_ranks[1]) != len(self.ids)):
+            order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+            ranks = np.empty(len(order), dtype=np.int64)
+            ranks[order] = np.arange(len(order))
+            self._id_ranks = (self.XT, ranks)
+        return self._id_ranks[1]
 
     def open_postings(self) -> Iterator[Posting]:
         for i, pid in enumerate(self.ids):
