@@ -52,10 +52,20 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching.proposals import IndexHolder
+        from web.services.matching.background import Follower
+        from web.services.matching.index import IndexHolder, MatchSettings
 
-        app.state.index = IndexHolder.load(engine)
-        yield
+        index_dir = Path(settings.index_dir) if settings.index_dir else None
+        app.state.index = IndexHolder.load(
+            engine, index_dir=index_dir,
+            settings=MatchSettings(threshold=settings.match_threshold, top=settings.match_top_k))
+        follower = Follower(engine, app.state.index)
+        if settings.match_in_background:
+            follower.start()
+        try:
+            yield
+        finally:
+            follower.stop()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",

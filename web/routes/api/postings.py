@@ -20,6 +20,7 @@ from web.routes.api.schemas import (
 )
 from web.services.errors import NotFound
 from web.services.matches import portal
+from web.services.matching import feed
 from web.services.postings import lifecycle
 from web.services.postings.lifecycle import Side
 
@@ -47,8 +48,9 @@ def build_postings_api(side: Side) -> APIRouter:
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
         recs = portal.recommendations(session, side, posting_id=row.id, org_id=org_id)
+        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=row.id)
         return PostingWithMatches(**posting_out(row, side.money_field).model_dump(),
-                                  recommendations=[match_out(v) for v in recs])
+                                  recommendations=[match_out(v) for v in recs], matching=matching)
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
     def list_(session: SessionDep, user: reader,
@@ -69,11 +71,9 @@ def build_postings_api(side: Side) -> APIRouter:
     @router.post("", response_model=PostingWithMatches, status_code=201, summary=f"发布{tag}",
                  dependencies=[Depends(csrf_protect)])
     def create(request: Request, session: SessionDep, user: owner, body: PostingIn) -> PostingWithMatches:
-        """Post it (matched at once; the answer carries its recommendations) or save a draft."""
-        s = request.app.state.settings
+        """Post it (stored now, matched within seconds: ``matching`` says so) or save a draft."""
         row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                              actor_id=user.id, values=values(body), draft=body.draft,
-                              threshold=s.match_threshold, top=s.match_top_k)
+                              actor_id=user.id, values=values(body), draft=body.draft)
         return with_matches(session, row, user.org_id)
 
     @router.get("/{posting_id}", response_model=PostingOut, summary=f"{tag}详情")
@@ -86,10 +86,8 @@ def build_postings_api(side: Side) -> APIRouter:
     def update(request: Request, session: SessionDep, user: owner, posting_id: int,
                body: PostingIn) -> PostingWithMatches:
         """Change an open posting; its recommendations are refreshed."""
-        s = request.app.state.settings
         row = lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
-                            org_id=user.org_id or 0, actor_id=user.id, values=values(body),
-                            threshold=s.match_threshold, top=s.match_top_k)
+                            org_id=user.org_id or 0, actor_id=user.id, values=values(body))
         return with_matches(session, row, user.org_id)
 
     @router.post("/{posting_id}/close", response_model=PostingOut,
@@ -103,10 +101,8 @@ def build_postings_api(side: Side) -> APIRouter:
 
     def open_again(service: Any, request: Request, session: Session, user: CurrentUser,
                    posting_id: int) -> PostingWithMatches:
-        s = request.app.state.settings
         row = service(session, request.app.state.index, side, posting_id=posting_id,
-                      org_id=user.org_id or 0, actor_id=user.id, threshold=s.match_threshold,
-                      top=s.match_top_k)
+                      org_id=user.org_id or 0, actor_id=user.id)
         return with_matches(session, row, user.org_id)
 
     @router.post("/{posting_id}/publish", response_model=PostingWithMatches, summary="发布草稿",

@@ -26,6 +26,7 @@ from web.deps import (
 from web.services.errors import DomainError, ValidationFailed
 from web.services.matches import portal
 from web.services.matches.interest import express_interest
+from web.services.matching import feed
 from web.services.organisations import records
 from web.services.postings import lifecycle
 from web.services.postings.lifecycle import Side
@@ -118,12 +119,10 @@ def build_portal_router(side: Side) -> APIRouter:
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
     def create_posting(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
         """Post it (store, match at once, push, show recommendations) or save it as a draft."""
-        settings = request.app.state.settings
         draft = form.get("action") == "draft"
         try:
             row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                                  actor_id=user.id, values=form, draft=draft,
-                                  threshold=settings.match_threshold, top=settings.match_top_k)
+                                  actor_id=user.id, values=form, draft=draft)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
@@ -137,8 +136,11 @@ def build_portal_router(side: Side) -> APIRouter:
         """One posting with its recommendations and their reasons."""
         row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
+        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=posting_id)
         flash = None
-        if posted:
+        if posted and matching:
+            flash = f"{side.label}已发布。平台正在为您匹配，推荐几秒内显示在下方并推送给对方。"
+        elif posted:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
         elif drafted:
             flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
@@ -148,7 +150,7 @@ def build_portal_router(side: Side) -> APIRouter:
             flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
                                                         "flash": flash, "close_label": close_label,
-                                                        "today": date.today()})
+                                                        "today": date.today(), "matching": matching})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
@@ -163,11 +165,9 @@ def build_portal_router(side: Side) -> APIRouter:
     def update_posting(request: Request, session: SessionDep, user: member, posting_id: int,
                        form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
-        settings = request.app.state.settings
         try:
             lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
-                          org_id=user.org_id or 0, actor_id=user.id, values=form,
-                          threshold=settings.match_threshold, top=settings.match_top_k)
+                          org_id=user.org_id or 0, actor_id=user.id, values=form)
         except ValidationFailed as exc:
             row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
@@ -185,9 +185,8 @@ def build_portal_router(side: Side) -> APIRouter:
 
     def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
                    posting_id: int, flag: str) -> Response:
-        settings = request.app.state.settings
         service(session, request.app.state.index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                actor_id=user.id, threshold=settings.match_threshold, top=settings.match_top_k)
+                actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",

@@ -1,9 +1,8 @@
-"""The push (推送): matching a posting at once and storing the proposals it yields.
+"""The push (推送): storing the proposals a posting's match yields.
 
-A write to a need or offer goes into this worker's index (:mod:`web.services.matching.index`)
-and is matched at once against the open postings of the other side; pairs at or above
-the threshold become ``proposed`` matches and the other side's organisation is told
-once per pair.
+Background matching (:mod:`web.services.matching.background`) matches each written
+posting against the open postings of the other side; pairs at or above the threshold
+become ``proposed`` matches here and the other side's organisation is told once per pair.
 """
 
 from __future__ import annotations
@@ -18,22 +17,22 @@ from matcher import Match as EngineMatch
 from matcher import Posting
 from models import Match, MatchEvent, Need, Offer
 from web.services import notifications
+from web.services.matching import feed
 from web.services.matching.index import (
     IndexHolder,
+    MatchSettings,
     join_tokens,
     need_key,
     need_posting,
     offer_key,
     offer_posting,
 )
-from web.settings import Settings
 
 __all__ = ["IndexHolder", "join_tokens", "need_key", "need_posting", "offer_key", "offer_posting",
-           "propose", "rebuild_proposals", "store_proposals", "withdraw_proposals"]
+           "rebuild_proposals", "store_proposals", "withdraw_proposals"]
 
-_DEFAULTS = Settings.model_fields
-DEFAULT_THRESHOLD: float = _DEFAULTS["match_threshold"].default
-DEFAULT_TOP: int = _DEFAULTS["match_top_k"].default
+DEFAULT_THRESHOLD: float = MatchSettings.threshold
+DEFAULT_TOP: int = MatchSettings.top
 # Statuses an engine refresh may touch; anything later belongs to staff and the parties.
 ENGINE_OWNED = frozenset({"proposed", "withdrawn"})
 
@@ -134,25 +133,6 @@ def _clip(x: float) -> float:
     return min(1.0, max(0.0, float(x)))
 
 
-def propose(
-    session: Session, holder: IndexHolder, *, side: str, posting: Posting, posting_id: int,
-    threshold: float = DEFAULT_THRESHOLD, top: int = DEFAULT_TOP, actor_id: int | None = None,
-    revived_note: str = "内容更新后重新推荐",
-) -> int:
-    """Put a posting into the index, match it at once, store and push proposals (flushes).
-
-    Proposals of this posting that were withdrawn come back as proposed when they reach
-    the threshold again (``revived_note`` says why); the other side hears of a pair once.
-    """
-    holder.sync(session)
-    holder.put(side, posting)
-    if not posting.is_open:
-        return 0
-    found = holder.match(side, posting, max(top, 1))
-    return store_proposals(session, side=side, posting_id=posting_id, found=found[:top],
-                           threshold=threshold, actor_id=actor_id, revived_note=revived_note)
-
-
 def withdraw_proposals(session: Session, holder: IndexHolder | None, *, side: str,
                        posting_id: int, actor_id: int | None, note: str) -> int:
     """A posting was closed: remove it from the index and withdraw its open proposals."""
@@ -173,11 +153,14 @@ def rebuild_proposals(session: Session, *, threshold: float = DEFAULT_THRESHOLD,
 
     Fills in tokens that were never stored (e.g. rows written by a script). Commits.
     """
-    for Model in (Need, Offer):
+    for side, Model in (("need", Need), ("offer", Offer)):
         for row in session.exec(select(Model).where(Model.tokens == "")).all():
             row.tokens = join_tokens(row.title, row.description)
-            row.updated_at = datetime.now(UTC)  # running workers' indexes pick the tokens up
+            row.updated_at = datetime.now(UTC)
             session.add(row)
+            session.flush()
+            # Running workers' indexes pick the tokens up; the rematch below proposes.
+            feed.record(session, side=side, posting_id=row.id, kind="tokens")
     session.flush()
     holder = IndexHolder.from_session(session)
     created = 0

@@ -1,8 +1,11 @@
 """Needs (需求) and offers (服务/成果): post, save as draft, edit, publish, close, reopen, list.
 
-Every write that leaves a posting open pushes matches at once. A draft (草稿) is private
-to its organisation: it is never put in the match index, so it is never recommended to
-the other side and never matched until it is published."""
+A write is acknowledged once the posting is stored: the same transaction appends a
+change to the feed (:mod:`web.services.matching.feed`), and matching it, storing its
+proposals and notifying both sides follow within seconds in the background
+(:mod:`web.services.matching.background`). A draft (草稿) is private to its
+organisation: it is never put in the match index, so it is never recommended to the
+other side and never matched until it is published."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from models import Need, Offer, Organisation
 from models.posting import DESCRIPTION_MAX, TITLE_MAX
 from web.services import audit
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
-from web.services.matching import proposals
+from web.services.matching import feed, proposals
 from web.services.matching.proposals import IndexHolder
 from web.services.organisations.records import parse_money
 from web.services.paging import Page
@@ -92,24 +95,22 @@ def get_own(session: Session, side: Side, *, posting_id: int, org_id: int | None
     return row
 
 
-def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Organisation, *,
-          actor_id: int, threshold: float, top: int, note: str = "内容更新后重新推荐") -> int:
-    posting = (proposals.need_posting(row, org) if side.name == "need"
-               else proposals.offer_posting(row, org))
-    return proposals.propose(session, holder, side=side.name, posting=posting, posting_id=row.id,
-                            threshold=threshold, top=top, actor_id=actor_id, revived_note=note)
+def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row: Any,
+                   kind: str) -> None:
+    """Append the feed change, commit the write, then have it matched (background or now)."""
+    feed.record(session, side=side.name, posting_id=row.id, kind=kind)
+    session.commit()
+    if holder is not None:
+        holder.written()
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
-           values: dict[str, Any], draft: bool = False, threshold: float = proposals.DEFAULT_THRESHOLD,
-           top: int = proposals.DEFAULT_TOP) -> Any:
-    """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
+           values: dict[str, Any], draft: bool = False) -> Any:
+    """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits."""
     clean = validate(side, values)
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
-    # updated_at on creation too: other workers' index sync looks back over it, which also
-    # catches rows whose ids were committed out of order by concurrent writers.
     row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
                      tokens=proposals.join_tokens(clean["title"], clean["description"]),
                      updated_at=datetime.now(UTC), **clean)
@@ -117,15 +118,15 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
                  object_type=side.name, object_id=row.id, detail={"title": clean["title"]})
-    if not draft:
-        _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
-    session.commit()
+    if draft:
+        session.commit()
+    else:
+        _commit_change(session, holder, side, row, "create")
     return row
 
 
 def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-         actor_id: int, values: dict[str, Any], threshold: float = proposals.DEFAULT_THRESHOLD,
-         top: int = proposals.DEFAULT_TOP) -> Any:
+         actor_id: int, values: dict[str, Any]) -> Any:
     """Change an open posting (proposals refreshed) or a draft (stays private). Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in ("open", "draft"):
@@ -140,10 +141,9 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
                  object_id=row.id, detail={"title": clean["title"]})
     if row.status == "open":
-        org = session.get(Organisation, org_id)
-        assert org is not None
-        _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
-    session.commit()
+        _commit_change(session, holder, side, row, "edit")
+    else:
+        session.commit()
     return row
 
 
@@ -163,12 +163,12 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
                                 actor_id=actor_id, note=note)
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
                  object_id=row.id)
-    session.commit()
+    _commit_change(session, holder, side, row, "close")
     return row
 
 
-def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, org_id: int,
-                actor_id: int, action: str, note: str, threshold: float, top: int) -> Any:
+def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *,
+                actor_id: int, action: str) -> Any:
     if row.deadline is not None and row.deadline < date.today():
         raise InvalidTransition(f"该{side.label}的截止日期已过，请先修改截止日期")
     row.status = "open"
@@ -177,27 +177,21 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, 
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{action}", object_type=side.name,
                  object_id=row.id)
-    org = session.get(Organisation, org_id)
-    assert org is not None
-    _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top, note=note)
-    session.commit()
+    _commit_change(session, holder, side, row, action)
     return row
 
 
 def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-            actor_id: int, threshold: float = proposals.DEFAULT_THRESHOLD,
-            top: int = proposals.DEFAULT_TOP) -> Any:
-    """Publish a draft: it is matched at once and pushed, as a new posting is. Commits."""
+            actor_id: int) -> Any:
+    """Publish a draft: it is matched and pushed, as a new posting is. Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != "draft":
         raise InvalidTransition(f"该{side.label}不是草稿，无需发布")
-    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
-                       action="publish", note="草稿发布后推荐", threshold=threshold, top=top)
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="publish")
 
 
 def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-           actor_id: int, threshold: float = proposals.DEFAULT_THRESHOLD,
-           top: int = proposals.DEFAULT_TOP) -> Any:
+           actor_id: int) -> Any:
     """Reopen a closed need or withdrawn offer before its deadline; it is matched again.
 
     Proposals withdrawn at closing come back as proposed if they still reach the
@@ -206,8 +200,7 @@ def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != side.closed_status:
         raise InvalidTransition(f"该{side.label}未关闭，无需重新开放")
-    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
-                       action="reopen", note=f"{side.label}重新开放后恢复推荐", threshold=threshold, top=top)
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="reopen")
 
 
 @dataclass(frozen=True)
