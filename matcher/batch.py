@@ -9,14 +9,13 @@ No database, no HTTP: the CLI and the benchmark both call this module.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from matcher.index import MatchIndex
-from matcher.jsonl import read_postings
+from matcher.jsonl import match_line, read_postings
 from matcher.text import tokenize_many
 from matcher.types import Match, Posting
 
@@ -56,11 +55,7 @@ def match_postings(needs: Sequence[Posting], offers: Sequence[Posting], *, top: 
 def write_matches(needs: Sequence[Posting], found: dict[str, list[Match]], out: TextIO) -> int:
     """One line per need, in input order (the batch contract); returns lines written."""
     for need in needs:
-        rec = {"need_id": need.id, "matches": [
-            {"offer_id": m.offer_id, "score": round(m.score, 6), "terms": [t for t, _ in m.terms]}
-            for m in found.get(need.id, [])
-        ]}
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        out.write(match_line(need.id, found.get(need.id, [])))
     return len(needs)
 
 

@@ -94,6 +94,7 @@ def evaluate_cmd(
 def bench_cmd(
     sizes: Annotated[str, typer.Option("--sizes", help="offer counts, comma separated")] = "10000,100000",
     million: Annotated[bool, typer.Option("--million", help="add the 1,000,000 size")] = False,
+    max_needs: Annotated[int | None, typer.Option("--max-needs", min=1, help="needs per size at most (default: as many as offers)")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 20200101,
     naive_sample: Annotated[int, typer.Option("--naive-sample", help="need-blocks timed for the naive full rematch (0 = all)")] = 5,
     end_to_end: Annotated[bool, typer.Option("--end-to-end/--no-end-to-end", help="also time `match` on 10k needs x largest size")] = True,
@@ -119,5 +120,6 @@ def bench_cmd(
     sz = [int(s) for s in sizes.split(",") if s.strip()]
     if million and 1_000_000 not in sz:
         sz.append(1_000_000)
-    report = bench.run(sz, seed=seed, naive_sample=naive_sample, end_to_end=end_to_end)
+    report = bench.run(sz, seed=seed, naive_sample=naive_sample, end_to_end=end_to_end,
+                       max_needs=max_needs)
     typer.echo(json.dumps(report, indent=2) if as_json else bench.format_report(report))

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from matcher import signals as sg
-from matcher.features import explain_pairs
+from matcher.features import explain_pairs, pair_products
 from matcher.taxonomy import category_relation
 from matcher.types import Match, Signal, TermContribution
 
@@ -77,13 +77,13 @@ def explain(Q, qi, queries, target, rows, need_side: bool, *, names: Sequence[st
 
 
 def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms):
-    D = target.rows()
     qi, rows = np.asarray(qi), np.asarray(rows)
+    k, cols, products = pair_products(Q, qi, target.gather(rows))
     if terms:
-        cos, term_lists = explain_pairs(Q, qi, D, rows, 2 * n_terms, is_char)
+        cos, term_lists = explain_pairs(k, cols, products, len(rows), 2 * n_terms, is_char)
     else:
-        # Row-wise dot products only: no per-term bookkeeping.
-        cos = np.asarray(Q[qi].multiply(D[rows]).sum(axis=1)).ravel()
+        # The cosines only: no per-term bookkeeping.
+        cos = np.bincount(k, weights=products.astype(np.float64), minlength=len(rows))
         term_lists = None
     relation: dict[tuple, str] = {}
     parts: dict[tuple, tuple[tuple[Signal, ...], float]] = {}

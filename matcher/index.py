@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 
 from matcher import signals as sg
 from matcher.explain import explain
-from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, weighted_rows
+from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, tfidf_row, weighted_rows
 from matcher.parallel import fork_available, rematch_block, rematch_in_processes
 from matcher.store import Side
 from matcher.text import tokenize, tokenize_many, tokenizer_version
@@ -198,6 +198,11 @@ class MatchIndex(BaseEstimator):
         weighted as needs (``side="need"``) or as offers (``side="offer"``)."""
         self._check()
         docs = [p.tokens if p.tokens is not None else tuple(tokenize(p.text)) for p in postings]
+        if len(docs) == 1:  # a single query: skip the vectorizer's per-call validation
+            vec = self.vectorizer_
+            raw = tfidf_row(vec.analyzer(docs[0]), vec.vocabulary_, vec.idf_,
+                            sublinear_tf=vec.sublinear_tf, n_features=len(self.term_names_))
+            return self._weigh(raw, side)
         return self._weigh(self.vectorizer_.transform(docs), side)
 
     def _weigh(self, raw: sp.csr_matrix, side: str) -> sp.csr_matrix:

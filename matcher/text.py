@@ -26,6 +26,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -292,7 +293,9 @@ def _tokenize_span(span: tuple[int, int]) -> list[str]:
 
 
 def _split(joined: str) -> tuple[str, ...]:
-    return tuple(joined.split(" ")) if joined else ()
+    # Interned: tokens repeat across postings, and a million stored postings
+    # would otherwise hold a million copies of each common word.
+    return tuple(map(sys.intern, joined.split(" "))) if joined else ()
 
 
 def tokenize_many(
