@@ -36,10 +36,10 @@ from models import (
 from models.db import read_engine
 from models.match import ContractType
 from seed_data.loader import DemoData, PostingRow, read_demo
-from web.services.accounts import create_user
+from web.services.accounts.auth import create_user
 from web.services.errors import DomainError
-from web.services.indicators_meta import PLAN_INDICATORS, ensure_plan_indicators
-from web.services.matching import rebuild_proposals
+from web.services.indicators.plan import PLAN_INDICATORS, ensure_plan_indicators
+from web.services.matching.proposals import rebuild_proposals
 from web.settings import Settings
 
 DEMO_PASSWORD = "Demo-2022"
