@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -35,11 +36,26 @@ def default_dir() -> Path:
     return Path(tempfile.gettempdir()) / "zhengqi-index"
 
 
-def newest(session: Session) -> IndexVersion | None:
-    return session.exec(select(IndexVersion).order_by(col(IndexVersion.version).desc()).limit(1)).first()
+@dataclass(frozen=True)
+class Version:
+    """An index file and the feed position it holds (a plain copy of an IndexVersion row)."""
+
+    version: int
+    path: str
+    feed_seq: int
+    postings: int
 
 
-def open_version(engine: Engine, version: IndexVersion) -> IndexHolder:
+def newest(session: Session) -> Version | None:
+    row = session.exec(select(IndexVersion).order_by(col(IndexVersion.version).desc()).limit(1)).first()
+    return _plain(row) if row is not None else None
+
+
+def _plain(row: IndexVersion) -> Version:
+    return Version(version=row.version or 0, path=row.path, feed_seq=row.feed_seq, postings=row.postings)
+
+
+def open_version(engine: Engine, version: Version) -> IndexHolder:
     """A holder mapped from ``version``'s file and brought up to the feed's head."""
     holder = IndexHolder(index=load_mapped(Path(version.path)), engine=engine,
                          feed_mark=version.feed_seq, version=version.version)
@@ -55,7 +71,7 @@ def _max_key(postings: dict) -> int:
     return max((int(k[1:]) for k in postings), default=0)
 
 
-def refit(engine: Engine, *, index_dir: Path | None = None) -> IndexVersion:
+def refit(engine: Engine, *, index_dir: Path | None = None) -> Version:
     """Fit on the open postings, write a new index file and register it (the refit job)."""
     with Session(read_engine(engine)) as session:
         before = newest(session)
@@ -87,9 +103,11 @@ def refit(engine: Engine, *, index_dir: Path | None = None) -> IndexVersion:
                 assert found is not None
                 return found
         session.refresh(row)
-        _drop_old(session, row.version or 0)
-    log.info("index version %s written: %d postings, feed at %d", row.version, row.postings, row.feed_seq)
-    return row
+        written = _plain(row)
+        _drop_old(session, written.version)
+    log.info("index version %s written: %d postings, feed at %d", written.version, written.postings,
+             written.feed_seq)
+    return written
 
 
 def _drop_old(session: Session, version: int) -> None:
