@@ -74,6 +74,27 @@ def seed() -> None:
     typer.echo(report)
 
 
+@app.command("refit-index")
+def refit_index() -> None:
+    """Refit the match index on the open postings and publish it as the next version.
+
+    Running workers map the new version within seconds (the vocabulary takes in new
+    words); they also run this job themselves when their index has drifted.
+    """
+    from pathlib import Path
+
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from web.services.matching.index_files import refit
+    from web.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    version = refit(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
+    typer.echo(f"匹配索引第 {version.version} 版已写入：{version.postings} 条信息，{version.path}")
+
+
 @app.command("makemigration")
 def make_migration(message: str = typer.Argument(..., help="Short description.")) -> None:
     """(Developers) autogenerate a migration from the models against a migrated database."""

@@ -168,3 +168,39 @@ def test_two_workers_matching_the_same_batch_store_it_once(engine: Engine, sessi
     assert sum(results) == 1 or results.count(1) == 1
     assert len(session.exec(select(Match)).all()) == 1
     assert len(session.exec(select(Notification)).all()) == 2
+
+
+def test_refit_command_publishes_a_version_that_running_workers_take_up(
+        engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from web.cli import app
+
+    ent, prov = make_org(session), make_org(session, kind="university")
+    make_offer(session, org=prov)
+    running = worker(engine, tmp_path)
+    make_need(session, org=ent)  # written by a script: no feed change
+    monkeypatch.setenv("DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    monkeypatch.setenv("ZHENGQI_INDEX_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["refit-index"])
+    assert result.exit_code == 0, result.output
+    newest = session.exec(select(IndexVersion).order_by(IndexVersion.version.desc())).first()  # type: ignore[union-attr]
+    assert "第 2 版" in result.output and newest.version == 2 and newest.postings == 2
+    background.run_round(engine, running)
+    assert running.version == 2 and running.size() == 2
+
+
+def test_concurrent_refits_converge_on_one_version(engine: Engine, session: Session, tmp_path: Path) -> None:
+    make_offer(session, org=make_org(session, kind="university"))
+    worker(engine, tmp_path)
+    found: list[int] = []
+    threads = [threading.Thread(target=lambda: found.append(index_files.refit(engine, index_dir=tmp_path).version))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    versions = session.exec(select(IndexVersion)).all()
+    # Every caller ends up with a registered version; files of the losers are gone.
+    assert set(found) <= {v.version for v in versions}
+    assert {p.name for p in tmp_path.glob("*.zqm")} <= {Path(v.path).name for v in versions}

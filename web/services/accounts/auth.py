@@ -112,14 +112,16 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     """The live session and its user for a cookie token, or None."""
     if not token:
         return None
-    row = session.get(UserSession, _token_hash(token))
-    if row is None or row.revoked_at is not None:
+    # One query for both rows: this runs on every request of a logged-in user.
+    found = session.exec(select(User, UserSession).join(UserSession, col(UserSession.user_id) == User.id)
+                         .where(UserSession.id == _token_hash(token))).first()
+    if found is None:
+        return None
+    user, row = found
+    if row.revoked_at is not None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC):
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if expires <= datetime.now(UTC) or not user.is_active:
         return None
     return user, row
 

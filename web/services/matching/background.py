@@ -117,11 +117,14 @@ def run_round(engine: Engine, holder: IndexHolder) -> int:
     """
     with Session(read_engine(engine)) as session:
         version = index_files.newest(session)
+        head, done = feed.head(session), feed.cursor(session)
     if version is not None and version.version != holder.version:
         holder.swap(index_files.open_version(engine, version))
+    elif head == holder.feed_mark and done >= head:
+        return 0  # nothing new: an idle round costs three small reads
     with Session(read_engine(engine)) as session:
         holder.sync(session)
-        waiting = feed.head(session) > feed.cursor(session)
+    waiting = head > done
     if waiting and holder.refit_due and holder.size() < SMALL_INDEX:
         _refit(engine, holder)
     matched = catch_up(engine, holder)
@@ -146,8 +149,12 @@ def catch_up(engine: Engine, holder: IndexHolder) -> int:
 class Follower:
     """A worker's background thread: follow the feed and the index versions, match, refit."""
 
-    def __init__(self, engine: Engine, holder: IndexHolder, *, poll_seconds: float = 0.5) -> None:
-        self.engine, self.holder, self.poll_seconds = engine, holder, poll_seconds
+    def __init__(self, engine: Engine, holder: IndexHolder, *, poll_seconds: float | None = None) -> None:
+        self.engine, self.holder = engine, holder
+        # SQLite can only be polled; PostgreSQL wakes the thread with NOTIFY and is
+        # polled rarely, in case a notification was lost with a dropped connection.
+        listens = engine.dialect.name == "postgresql"
+        self.poll_seconds = poll_seconds if poll_seconds is not None else (5.0 if listens else 0.5)
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
         self._listener: _Listener | None = None
