@@ -23,10 +23,13 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL recommended for >1)."),
 ) -> None:
     """Migrate (and on an empty database, seed the demo data), then serve the platform."""
+    from pathlib import Path
+
     import uvicorn
 
     from models.db import make_engine
     from web.app import prepare_database
+    from web.services.matching.index_files import load_holder
     from web.settings import Settings
 
     settings = Settings()
@@ -37,6 +40,8 @@ def serve(
         raise typer.Exit(2)
     engine = make_engine(settings.sqlalchemy_url)
     prepare_database(engine, settings)  # once, before workers start
+    # An index version for the workers to map: written here, once, if there is none.
+    load_holder(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
     engine.dispose()
     typer.echo(f"河北区智慧政企服务平台: http://{host}:{port}/  (数据库: {_redacted(settings.database_url)})")
     # Behind a reverse proxy (see README), X-Forwarded-Proto makes request.url https, so
@@ -90,8 +95,11 @@ def refit_index() -> None:
 
     settings = Settings()
     engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    version = refit(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
+    try:
+        upgrade(engine)
+        version = refit(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
+    finally:
+        engine.dispose()
     typer.echo(f"匹配索引第 {version.version} 版已写入：{version.postings} 条信息，{version.path}")
 
 

@@ -32,7 +32,7 @@ from web.services.matching.index import IndexHolder, need_posting, offer_posting
 
 log = logging.getLogger(__name__)
 
-BATCH = 32  # changes per transaction: short write locks on SQLite
+BATCH = 8  # changes per transaction: short write locks (SQLite has one writer at a time)
 # Below this many postings a refit costs milliseconds: done before matching, so that
 # new words count at once. A larger index is refitted after the round's matching.
 SMALL_INDEX = 3000
