@@ -20,6 +20,9 @@ from web.errors import install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.services.matching.background import Follower
+from web.services.matching.index import IndexHolder, MatchPolicy
+from web.services.matching.resegment import resegment_in_background
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,13 +36,18 @@ class ConfigurationError(RuntimeError):
         self.problems = problems
 
 
+def match_policy(settings: Settings) -> MatchPolicy:
+    """The match settings the services work with, from the platform's settings."""
+    return MatchPolicy(threshold=settings.match_threshold, top=settings.match_top_k)
+
+
 def prepare_database(engine: Engine, settings: Settings) -> None:
     """Migrate to head and, in demo mode, load the demo data into an empty database."""
     upgrade(engine)
     if settings.seed_on_start and not settings.is_production:
         from web.services.seed import seed_if_empty
 
-        seed_if_empty(engine)
+        seed_if_empty(engine, mode=settings.mode, policy=match_policy(settings))
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -52,13 +60,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching.background import Follower
-        from web.services.matching.index import IndexHolder, MatchSettings
-
         index_dir = Path(settings.index_dir) if settings.index_dir else None
-        app.state.index = IndexHolder.load(
-            engine, index_dir=index_dir,
-            settings=MatchSettings(threshold=settings.match_threshold, top=settings.match_top_k))
+        app.state.index = IndexHolder.load(engine, index_dir=index_dir, policy=match_policy(settings))
+        # Stored tokens of an older tokenizer are segmented again off the request path.
+        app.state.resegmenting = resegment_in_background(engine, app.state.index)
         follower = Follower(engine, app.state.index)
         if settings.match_in_background:
             follower.start()
@@ -113,4 +118,4 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     return app
 
 
-__all__ = ["ConfigurationError", "create_app", "prepare_database"]
+__all__ = ["ConfigurationError", "create_app", "match_policy", "prepare_database"]

@@ -66,6 +66,7 @@ def seed() -> None:
     """Load the demo data (idempotent: running it twice changes nothing)."""
     from models.db import make_engine
     from models.migrate import upgrade
+    from web.app import match_policy
     from web.services.seed import load_demo
     from web.settings import Settings
 
@@ -75,7 +76,7 @@ def seed() -> None:
         raise typer.Exit(2)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
-    report = load_demo(engine)
+    report = load_demo(engine, mode=settings.mode, policy=match_policy(settings))
     typer.echo(report)
 
 

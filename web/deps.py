@@ -12,8 +12,10 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
+from web.services import notifications
 from web.services.accounts import auth
 from web.services.errors import Forbidden, NotAuthenticated
+from web.services.matching.index import IndexHolder
 from web.settings import Settings
 
 SESSION_COOKIE = "zq_session"
@@ -41,6 +43,14 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_index(request: Request) -> IndexHolder:
+    """This worker's match index, carrying the platform's match settings (threshold, top-k)."""
+    return request.app.state.index
+
+
+IndexDep = Annotated[IndexHolder, Depends(get_index)]
 
 
 def set_session_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
@@ -128,6 +138,4 @@ def user_model(session: Session, user: CurrentUser) -> User:
 def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
     """Put the unread count on request.state for the navigation badge (page routers)."""
     if user is not None:
-        from web.services import notifications
-
         request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)

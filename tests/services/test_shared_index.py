@@ -14,9 +14,9 @@ from models import FeedCursor, IndexVersion, Match, Notification, PostingChange
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matching import background, feed, index_files, proposals
 from web.services.matching.background import Follower
-from web.services.matching.index import IndexHolder
+from web.services.matching.index import IndexHolder, engine_posting
 from web.services.postings import lifecycle
-from web.services.postings.lifecycle import NEED, OFFER
+from web.services.postings.side import NEED, OFFER
 
 NEED_TEXT = {"title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"}
 OFFER_TEXT = {"title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"}
@@ -39,13 +39,13 @@ def test_workers_map_one_version_and_agree_on_scores(engine: Engine, session: Se
     assert a.version == b.version is not None
     assert session.exec(select(IndexVersion)).one().path.startswith(str(tmp_path))
     with Session(engine) as s:
-        key = proposals.need_key(lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id,
+        key = NEED.key(lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id,
                                                   values=NEED_TEXT).id)
     with Session(engine) as s:
         b.sync(s)
     posting = a.index.needs_.postings[key]
-    scores_a = [(m.offer_id, m.score) for m in a.match("need", posting, 10)]
-    scores_b = [(m.offer_id, m.score) for m in b.match("need", b.index.needs_.postings[key], 10)]
+    scores_a = [(m.offer_id, m.score) for m in a.match(NEED, posting, 10)]
+    scores_b = [(m.offer_id, m.score) for m in b.match(NEED, b.index.needs_.postings[key], 10)]
     assert scores_a == scores_b and scores_a
     stored = session.exec(select(Match)).one()
     assert stored.score == pytest.approx(scores_a[0][1])
@@ -71,7 +71,7 @@ def test_a_posting_through_one_worker_is_matched_by_the_other_without_a_request(
         assert session.exec(select(Match)).one().need_id == need_id
     finally:
         follower.stop()
-    assert proposals.need_key(need_id) in b.index.needs_.postings  # b learnt it from the feed
+    assert NEED.key(need_id) in b.index.needs_.postings  # b learnt it from the feed
     notes = session.exec(select(Notification)).all()
     assert sorted(n.org_id for n in notes) == sorted([ent.id, prov.id])  # both sides told
     with Session(engine) as s:
@@ -83,13 +83,13 @@ def test_version_swap_under_concurrent_queries_is_all_or_nothing(
     ent, prov = make_org(session), make_org(session, kind="university")
     make_offer(session, org=prov)
     holder = worker(engine, tmp_path)
-    probe = proposals.need_posting(make_need(session, org=ent), ent)
-    old = [(m.offer_id, m.score) for m in holder.match("need", probe, 10)]
+    probe = engine_posting(NEED, make_need(session, org=ent), ent)
+    old = [(m.offer_id, m.score) for m in holder.match(NEED, probe, 10)]
     for i in range(30):  # the next version knows more offers and more words
         make_offer(session, org=prov, title=f"机器视觉检测平台{i}", description="表面缺陷检测与视觉质检")
     fresh_version = index_files.refit(engine, index_dir=tmp_path)
     fresh = index_files.open_version(engine, fresh_version)
-    new = [(m.offer_id, m.score) for m in fresh.match("need", probe, 10)]
+    new = [(m.offer_id, m.score) for m in fresh.match(NEED, probe, 10)]
     assert new != old
     seen: list[list[tuple[str, float]]] = []
     errors: list[BaseException] = []
@@ -98,7 +98,7 @@ def test_version_swap_under_concurrent_queries_is_all_or_nothing(
     def query() -> None:
         while not stop.is_set():
             try:
-                seen.append([(m.offer_id, m.score) for m in holder.match("need", probe, 10)])
+                seen.append([(m.offer_id, m.score) for m in holder.match(NEED, probe, 10)])
             except BaseException as exc:  # noqa: BLE001  (any failure fails the test below)
                 errors.append(exc)
 

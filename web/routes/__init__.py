@@ -26,7 +26,7 @@ from web.routes.pages import (
     staff_review,
 )
 from web.routes.pages.portal import build_portal_router
-from web.services.postings.lifecycle import NEED, OFFER
+from web.services.postings.side import NEED, OFFER
 
 
 def all_routers() -> list[APIRouter]:

@@ -25,6 +25,13 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def unquote_cell(text: str) -> str:
+    """Undo :func:`safe_cell`'s guard on text read back from a workbook, as Excel's quote prefix would."""
+    if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
 @dataclass(frozen=True)
 class Sheet:
     title: str

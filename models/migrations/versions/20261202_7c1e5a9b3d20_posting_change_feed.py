@@ -1,7 +1,7 @@
 """posting change feed, feed cursors and index versions (one index for every worker)
 
 Revision ID: 7c1e5a9b3d20
-Revises: 3f2a9c1d7b10
+Revises: 8c4e1a7b2d90
 Create Date: 2026-12-02 17:40:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '7c1e5a9b3d20'
-down_revision: str | None = '3f2a9c1d7b10'
+down_revision: str | None = '8c4e1a7b2d90'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
 from web.services.audit import list_audit
-from web.services.matches import pipeline, review
-from web.services.matches.review import MatchView
+from web.services.matches import manual, pipeline, review, views
+from web.services.matches.views import StaffMatchView
 from web.services.matching import feedback
 from web.services.organisations import portraits
 
@@ -44,7 +44,7 @@ class MatchOut(BaseModel):
     reject_note: str | None = None
 
 
-def _out(v: MatchView) -> MatchOut:
+def _out(v: StaffMatchView) -> MatchOut:
     m = v.match
     return MatchOut(id=m.id or 0, status=m.status, source=m.source, score=m.score, category=v.need.category,
                     need_id=v.need.id or 0, need_title=v.need.title, enterprise=v.enterprise.name,
@@ -80,7 +80,7 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
 @router.get("/matches/{match_id}", response_model=MatchOut, summary="匹配详情")
 def match_detail(session: SessionDep, user: StaffDep, match_id: int) -> MatchOut:
     """One match with its postings' titles, shared terms and flags."""
-    return _out(review.get_view(session, match_id))
+    return _out(views.staff_view(session, match_id))
 
 
 class Decision(BaseModel):
@@ -95,14 +95,14 @@ class Rejection(Decision):
 def approve(session: SessionDep, user: StaffDep, match_id: int, body: Decision | None = None) -> MatchOut:
     """Approve a proposal: both sides are notified and see each other's contacts."""
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=body.note if body else "")
-    return _out(review.get_view(session, match_id))
+    return _out(views.staff_view(session, match_id))
 
 
 @router.post("/matches/{match_id}/reject", response_model=MatchOut, summary="驳回匹配")
 def reject(session: SessionDep, user: StaffDep, match_id: int, body: Rejection) -> MatchOut:
     """Reject a proposal with a reason code (不相关 irrelevant, 服务能力不符 capability, …)."""
     review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=body.reason_code, note=body.note)
-    return _out(review.get_view(session, match_id))
+    return _out(views.staff_view(session, match_id))
 
 
 class Bulk(BaseModel):
@@ -135,9 +135,9 @@ class ManualMatch(BaseModel):
 @router.post("/matches", response_model=MatchOut, status_code=201, summary="手动撮合")
 def create_manual(session: SessionDep, user: StaffDep, body: ManualMatch) -> MatchOut:
     """Pair any need with any offer by hand."""
-    m = review.create_manual_match(session, need_id=body.need_id, offer_id=body.offer_id, actor_id=user.id,
+    m = manual.create_manual_match(session, need_id=body.need_id, offer_id=body.offer_id, actor_id=user.id,
                                    note=body.note, approve=body.approve)
-    return _out(review.get_view(session, m.id or 0))
+    return _out(views.staff_view(session, m.id or 0))
 
 
 class ContractIn(BaseModel):

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
-from web.routes.pages.portal import FormDep, query_without_page, render
+from web.presentation.responses import render
+from web.routes.pages.portal import FormDep
 from web.services.accounts import users
 from web.services.errors import ValidationFailed
 
@@ -21,7 +22,7 @@ def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, 
     result = users.list_accounts(session, role=role or None, q=q or None, page=page)
     return render(request, "admin/users.html", {
         "page": result, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
-        "qs": query_without_page(request), "flash": flash,
+        "flash": flash,
         "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect, set_session_cookie
 from web.presentation.navigation import HOME_FOR_ROLE
+from web.presentation.responses import render
 from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
 
@@ -25,7 +26,7 @@ def _safe_next(target: str | None) -> str | None:
 @router.get("/login", name="login_form")
 def login_form(request: Request, next: str | None = None) -> Response:
     """Show the login form."""
-    return request.app.state.templates.TemplateResponse(request, "auth/login.html", {"next": next})
+    return render(request, "auth/login.html", {"next": next})
 
 
 @router.post("/login", name="login", dependencies=[Depends(csrf_protect)])
@@ -44,7 +45,7 @@ def login(
             window_minutes=settings.login_window_minutes,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
-        return request.app.state.templates.TemplateResponse(
+        return render(
             request, "auth/login.html",
             {"error": exc.message, "username": username, "next": next},
             status_code=exc.status_code,

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
-from web.services.errors import NotFound, ValidationFailed
-from web.services.excel import XLSX_MEDIA_TYPE
-from web.services.indicators import progress, workbook
+from web.presentation.responses import render, xlsx_response
+from web.services.errors import ValidationFailed
+from web.services.indicators import actuals, counted, progress, workbook
 from web.services.indicators.plan import PLAN_YEARS
 from web.services.reports import operations
 
@@ -27,16 +25,11 @@ Writer = Annotated[CurrentUser, Depends(require_roles(*WRITERS))]
 
 
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+    """Render a dashboard page with what every one of them shows (tabs, rule, years)."""
     user = request.state.user
     context = {"can_edit": user.role in WRITERS, "status_rule": progress.STATUS_RULE,
                "years": PLAN_YEARS, **context}
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    # RFC 6266/5987: the Chinese name for current browsers, an ASCII one for the rest.
-    return Response(data, media_type=XLSX_MEDIA_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"})
+    return render(request, name, context, status_code=status_code)
 
 
 @router.get("/dashboard", name="dashboard")
@@ -64,18 +57,10 @@ def platform_page(
     year: Annotated[int, Query()] = PLAN_YEARS[-1],
 ) -> Response:
     """What the platform counted: the enterprises, or the contracts behind indicator 7."""
+    detail = counted.platform_detail(session, number=number, year=year)
     view = progress.indicator_view(session, number=number)
-    if not view.platform_counted:
-        raise NotFound("该指标由官方统计录入，平台不自行统计")
-    if year not in PLAN_YEARS:
-        raise NotFound("年度应为 2020、2021 或 2022")
-    context: dict = {"view": view, "year": year, "row": next(r for r in view.years if r.year == year)}
-    if number == progress.CONTRACT_INDICATOR:
-        context["contracts"] = progress.platform_contracts(session, year=year)
-        context["total_wan"] = sum((c.amount_wan for c in context["contracts"]), Decimal("0.00"))
-    else:
-        context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year)
-    return _render(request, "dashboard/platform.html", context)
+    return _render(request, "dashboard/platform.html", {
+        "view": view, "year": year, "row": next(r for r in view.years if r.year == year), "detail": detail})
 
 
 @router.get("/dashboard/operations", name="dashboard_operations")
@@ -90,14 +75,15 @@ def operations_page(request: Request, session: SessionDep, user: Reader) -> Resp
 @router.get("/dashboard/export.xlsx", name="dashboard_export")
 def export_xlsx(session: SessionDep, user: Reader) -> Response:
     """Download the dashboard (targets, figures, status) as Excel."""
-    return _xlsx(workbook.export_dashboard(session), f"指标完成情况_{date.today().isoformat()}.xlsx",
-                 "zhengqi-indicators.xlsx")
+    return xlsx_response(workbook.export_dashboard(session), f"指标完成情况_{date.today().isoformat()}.xlsx",
+                         "zhengqi-indicators.xlsx")
 
 
 @router.get("/dashboard/import-template.xlsx", name="dashboard_import_template")
 def import_template(session: SessionDep, user: Writer) -> Response:
     """Download the empty import template."""
-    return _xlsx(workbook.import_template(session), "指标实际值导入模板.xlsx", "zhengqi-import-template.xlsx")
+    return xlsx_response(workbook.import_template(session), "指标实际值导入模板.xlsx",
+                         "zhengqi-import-template.xlsx")
 
 
 def _entry_page(request: Request, session: SessionDep, *, form: dict | None = None,
@@ -134,10 +120,9 @@ def enter_actual(
             when = date.fromisoformat(source_date) if source_date.strip() else None
         except ValueError:
             raise ValidationFailed(errors={"source_date": "日期格式应为 YYYY-MM-DD"}) from None
-        progress.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
-                                source=source, source_date=when, note=note)
+        actuals.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
+                             source=source, source_date=when, note=note)
     except ValidationFailed as exc:
-        session.rollback()
         return _entry_page(request, session, form=form, errors=exc.errors, flash=exc.message,
                            flash_kind="error", status_code=422)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="entered"), status_code=303)
@@ -147,7 +132,7 @@ def enter_actual(
              dependencies=[Depends(csrf_protect)])
 def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: int) -> Response:
     """Remove a wrongly entered figure."""
-    progress.delete_actual(session, actor_id=user.id, actual_id=actual_id)
+    actuals.delete_actual(session, actor_id=user.id, actual_id=actual_id)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="deleted"), status_code=303)
 
 
@@ -164,7 +149,6 @@ def import_xlsx(
         count = workbook.import_actuals(session, actor_id=user.id, data=data, filename=file.filename,
                                                max_bytes=settings.max_upload_bytes)
     except workbook.ImportRejected as exc:
-        session.rollback()
         return _entry_page(request, session, import_errors=exc.cell_errors, flash=exc.message,
                            flash_kind="error", status_code=422)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="imported", n=count),

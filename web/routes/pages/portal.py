@@ -5,31 +5,22 @@ mounts one per side. Routes parse input, call one service, then render or redire
 """
 
 
-import re
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from matcher.taxonomy import CATEGORIES, THEMES
-from models.match import MATCH_STATUS_LABELS
 from models.organisation import QualificationKind
-from web.deps import (
-    CurrentUser,
-    SessionDep,
-    csrf_protect,
-    require_roles,
-    unread_badge,
-)
-from web.services.errors import DomainError, ValidationFailed
-from web.services.matches import portal
+from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles, unread_badge
+from web.presentation.responses import render
+from web.services.errors import ValidationFailed
+from web.services.matches import views
 from web.services.matches.interest import express_interest
 from web.services.matching import feed
 from web.services.organisations import records
-from web.services.postings import lifecycle
-from web.services.postings.lifecycle import Side
+from web.services.postings import lifecycle, listing
+from web.services.postings.side import Side
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -41,35 +32,6 @@ async def form_data(request: Request) -> dict[str, str]:
 FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
-def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into (segment, is_shared_term) pairs; the template escapes each."""
-    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
-    if not text or not words:
-        return [(text or "", False)]
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            out.append((text[pos:m.start()], False))
-        out.append((m.group(0), True))
-        pos = m.end()
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return out
-
-
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    base = {"hl": highlight, "CATEGORIES": CATEGORIES, "THEMES": THEMES,
-            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS}
-    return request.app.state.templates.TemplateResponse(request, name, {**base, **context},
-                                                        status_code=status_code)
-
-
-def query_without_page(request: Request) -> str:
-    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page" and v])
-
-
 def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
@@ -79,18 +41,15 @@ def parse_day(raw: str | None) -> date | None:
 
 def build_portal_router(side: Side) -> APIRouter:
     """The portal of one side: home, postings, matches, profile."""
-    role = side.role
-    base = f"/{role}"
-    items = "needs" if side.name == "need" else "offers"
+    role, base, items = side.role, f"/{side.role}", side.plural
     member = Annotated[CurrentUser, Depends(require_roles(role))]
     router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles(role)), Depends(unread_badge)])
-    ctx_base = {"side": side, "base": base, "items": items, "role": role}
-    close_label = "关闭" if side.name == "need" else "撤回"
+    ctx_base = {"side": side}
 
     @router.get(base, name=f"{role}_home")
     def home(request: Request, session: SessionDep, user: member) -> Response:
         """The portal's start page: open postings, recent matches, unread messages."""
-        summary = portal.summary(session, side, org_id=user.org_id)
+        summary = views.portal_summary(session, side, org_id=user.org_id)
         return render(request, f"{role}/home.html", {**ctx_base, "summary": summary})
 
     @router.get(f"{base}/{items}", name=f"{role}_postings")
@@ -104,12 +63,11 @@ def build_portal_router(side: Side) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> Response:
         """The organisation's own postings, filtered and paginated."""
-        filters = lifecycle.PostingFilter(status=status or None, category=category or None, q=q or None,
+        filters = listing.PostingFilter(status=status or None, category=category or None, q=q or None,
                                          date_from=parse_day(date_from), date_to=parse_day(date_to))
-        result = lifecycle.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
+        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
         return render(request, "postings/list.html", {**ctx_base, "page": result, "filters": filters,
-                                                      "raw": {"date_from": date_from or "", "date_to": date_to or ""},
-                                                      "qs": query_without_page(request)})
+                                                      "raw": {"date_from": date_from or "", "date_to": date_to or ""}})
 
     @router.get(f"{base}/{items}/new", name=f"{role}_posting_new")
     def new_posting(request: Request, user: member) -> Response:
@@ -117,12 +75,13 @@ def build_portal_router(side: Side) -> APIRouter:
         return render(request, "postings/form.html", {**ctx_base, "values": {}, "errors": {}, "editing": None})
 
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
-    def create_posting(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+    def create_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                       form: FormDep) -> Response:
         """Post it (store, match at once, push, show recommendations) or save it as a draft."""
         draft = form.get("action") == "draft"
         try:
-            row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                                  actor_id=user.id, values=form, draft=draft)
+            row = lifecycle.create(session, index, side, org_id=user.org_id or 0,
+                                   actor_id=user.id, values=form, draft=draft)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
@@ -134,8 +93,8 @@ def build_portal_router(side: Side) -> APIRouter:
     def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
                        posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0) -> Response:
         """One posting with its recommendations and their reasons."""
-        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
-        recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=posting_id)
         flash = None
         if posted and matching:
@@ -149,27 +108,27 @@ def build_portal_router(side: Side) -> APIRouter:
         elif updated:
             flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
-                                                        "flash": flash, "close_label": close_label,
-                                                        "today": date.today(), "matching": matching})
+                                                        "flash": flash, "matching": matching,
+                                                        "today": date.today()})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
         """The form to change an open posting."""
-        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         values = {k: getattr(row, k) for k in ("title", "description", "category", "industry",
                                                 side.money_field, "deadline")}
         return render(request, "postings/form.html", {**ctx_base, "values": values, "errors": {}, "editing": row})
 
     @router.post(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_update",
                  dependencies=[Depends(csrf_protect)])
-    def update_posting(request: Request, session: SessionDep, user: member, posting_id: int,
-                       form: FormDep) -> Response:
+    def update_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                       posting_id: int, form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
         try:
-            lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
-                          org_id=user.org_id or 0, actor_id=user.id, values=form)
+            lifecycle.edit(session, index, side, posting_id=posting_id, org_id=user.org_id or 0,
+                           actor_id=user.id, values=form)
         except ValidationFailed as exc:
-            row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": row,
                            "flash": exc.message, "flash_kind": "error"}, status_code=422)
@@ -177,29 +136,28 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/close", name=f"{role}_posting_close",
                  dependencies=[Depends(csrf_protect)])
-    def close_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def close_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                      posting_id: int) -> Response:
         """Close (or withdraw) the posting; its open proposals are withdrawn."""
-        lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
-                       org_id=user.org_id or 0, actor_id=user.id)
+        lifecycle.close(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
 
-    def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
+    def open_again(service: Any, session: SessionDep, index: IndexDep, user: CurrentUser,
                    posting_id: int, flag: str) -> Response:
-        service(session, request.app.state.index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                actor_id=user.id)
+        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
                  dependencies=[Depends(csrf_protect)])
-    def publish_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def publish_posting(session: SessionDep, index: IndexDep, user: member, posting_id: int) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(lifecycle.publish, request, session, user, posting_id, "posted")
+        return open_again(lifecycle.publish, session, index, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
-    def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def reopen_posting(session: SessionDep, index: IndexDep, user: member, posting_id: int) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
-        return open_again(lifecycle.reopen, request, session, user, posting_id, "reopened")
+        return open_again(lifecycle.reopen, session, index, user, posting_id, "reopened")
 
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(
@@ -209,24 +167,24 @@ def build_portal_router(side: Side) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> Response:
         """The organisation's matches with their status."""
-        result = portal.list_org_matches(session, role=role, org_id=user.org_id, status=status or None,
-                                         q=q or None, page=page)
+        result = views.list_org_matches(session, side, org_id=user.org_id, status=status or None,
+                                        q=q or None, page=page)
         return render(request, "matches/list.html", {**ctx_base, "page": result, "status": status or "",
-                                                     "q": q or "", "qs": query_without_page(request)})
+                                                     "q": q or ""})
 
     @router.get(f"{base}/matches/{{match_id}}", name=f"{role}_match_detail")
     def match_detail(request: Request, session: SessionDep, user: member, match_id: int,
                      interest: int = 0) -> Response:
         """One match: both texts with the shared terms marked, the other side as privacy allows."""
-        view = portal.match_view(session, match_id=match_id, role=role, org_id=user.org_id)
+        view = views.portal_view(session, side, match_id=match_id, org_id=user.org_id)
         flash = "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。" if interest else None
         return render(request, "matches/detail.html", {**ctx_base, "v": view, "flash": flash})
 
     @router.post(f"{base}/matches/{{match_id}}/interest", name=f"{role}_match_interest",
                  dependencies=[Depends(csrf_protect)])
-    def interest(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
+    def interest(session: SessionDep, user: member, match_id: int) -> Response:
         """Express interest: marks the match and tells staff; the other side learns nothing yet."""
-        express_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
+        express_interest(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id)
         return RedirectResponse(f"{base}/matches/{match_id}?interest=1", status_code=303)
 
     @router.get(f"{base}/profile", name=f"{role}_profile")
@@ -238,7 +196,7 @@ def build_portal_router(side: Side) -> APIRouter:
 
     def _profile_page(request: Request, session: SessionDep, org: Any, *, values: dict | None,
                       errors: dict, flash: str | None = None, status_code: int = 200) -> Response:
-        quals = records.list_qualifications(session, org_id=org.id) if role == "enterprise" else []
+        quals = records.list_qualifications(session, org_id=org.id) if side.keeps_qualifications else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
             "QUAL_KINDS": [q.value for q in QualificationKind], "flash": flash,
@@ -255,7 +213,7 @@ def build_portal_router(side: Side) -> APIRouter:
                                  flash=exc.message, status_code=422)
         return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
-    if role == "enterprise":
+    if side.keeps_qualifications:
         @router.post(f"{base}/profile/qualifications", name="enterprise_qualification_add",
                      dependencies=[Depends(csrf_protect)])
         def add_qualification(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
@@ -280,4 +238,4 @@ def build_portal_router(side: Side) -> APIRouter:
     return router
 
 
-__all__ = ["DomainError", "build_portal_router", "highlight", "render"]
+__all__ = ["FormDep", "build_portal_router", "parse_day"]

@@ -7,7 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import SessionDep, SettingsDep, csrf_protect, set_session_cookie
 from web.presentation.navigation import HOME_FOR_ROLE
-from web.routes.pages.portal import FormDep, render
+from web.presentation.responses import render
+from web.routes.pages.portal import FormDep
 from web.services.accounts import auth
 from web.services.errors import ValidationFailed
 from web.services.organisations import records

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from models.match import ContractType
+from models.match import PIPELINE_STAGES, ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
-from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
+from web.presentation.responses import render, xlsx_response
+from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.services.errors import ValidationFailed
 from web.services.matches import exports, pipeline
 
@@ -26,7 +27,7 @@ def pipeline_board(request: Request, session: SessionDep, settings: SettingsDep,
     board = pipeline.board(session, stale_days=settings.stale_days, org=org[:50] or None,
                            stale_only=bool(stale))
     return render(request, "staff/pipeline.html", {
-        "board": board, "columns": pipeline.PIPELINE_COLUMNS, "org": org[:50], "stale": bool(stale),
+        "board": board, "columns": PIPELINE_STAGES, "org": org[:50], "stale": bool(stale),
     })
 
 
@@ -77,7 +78,6 @@ def pipeline_move(
         pipeline.move_match(session, match_id=match_id, to_status=to_status, actor_id=user.id,
                             note=note, contract=contract)
     except ValidationFailed as exc:
-        session.rollback()
         form = {"to_status": to_status, "note": note, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)

@@ -9,18 +9,12 @@ from fastapi.responses import Response
 
 from matcher.taxonomy import CATEGORIES
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
-from web.routes.pages.staff_common import (
-    StaffDep,
-    redirect_with,
-    render,
-    safe_back,
-    to_float,
-    to_int,
-    xlsx_response,
-)
-from web.services.errors import DomainError
-from web.services.matches import exports, review
+from web.presentation.responses import render, xlsx_response
+from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to_float, to_int
+from web.services.errors import ValidationFailed
+from web.services.matches import exports, manual, review, views
 from web.services.matching import feedback
+from web.services.postings.side import NEED, OFFER
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
@@ -61,7 +55,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
     return render(request, "staff/review.html", {
         "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
         "default_threshold": settings.match_threshold, "flash": _flash(request),
-        "query": request.url.query, "highlight": review.highlight,
+        "query": request.url.query,
     })
 
 
@@ -78,8 +72,8 @@ def manual_form(request: Request, session: SessionDep, user: StaffDep,
     """Pick any need and any offer to pair by hand."""
     return render(request, "staff/manual.html", {
         "nq": nq[:50], "oq": oq[:50],
-        "needs": review.search_postings(session, kind="need", q=nq[:50]),
-        "offers": review.search_postings(session, kind="offer", q=oq[:50]),
+        "needs": manual.search_postings(session, NEED, q=nq[:50]),
+        "offers": manual.search_postings(session, OFFER, q=oq[:50]),
     })
 
 
@@ -90,7 +84,7 @@ def manual_create(
     note: Annotated[str, Form(max_length=500)] = "", approve: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a manual match (approved at once unless staff leave it in the queue)."""
-    m = review.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
+    m = manual.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
                                    note=note, approve=bool(approve))
     if m.status == "approved":
         return redirect_with(f"/staff/pipeline/{m.id}", done="manual")
@@ -113,9 +107,9 @@ def review_bulk(
 @router.get("/review/{match_id}", name="staff_review_detail")
 def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: int) -> Response:
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
-    view = review.get_view(session, match_id)
+    view = views.staff_view(session, match_id)
     return render(request, "staff/review_detail.html", {
-        "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+        "v": view, "reasons": review.REJECT_REASONS,
         "flash": _DONE.get(request.query_params.get("done") or ""),
     })
 
@@ -139,12 +133,10 @@ def reject(request: Request, session: SessionDep, user: StaffDep, match_id: int,
     """Reject one proposal with a reason code."""
     try:
         review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=reason_code, note=note)
-    except DomainError as exc:
-        if exc.status_code != 422:
-            raise
-        view = review.get_view(session, match_id)
+    except ValidationFailed as exc:
+        view = views.staff_view(session, match_id)
         return render(request, "staff/review_detail.html", {
-            "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+            "v": view, "reasons": review.REJECT_REASONS,
             "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},
         }, status_code=422)
     return _decision_response(request, back, match_id, "rejected")

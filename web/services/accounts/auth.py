@@ -118,10 +118,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     if found is None:
         return None
     user, row = found
-    if row.revoked_at is not None:
-        return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC) or not user.is_active:
+    if row.revoked_at is not None or row.expires_at <= datetime.now(UTC) or not user.is_active:
         return None
     return user, row
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from models import Organisation, User
 from web.services import audit
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.paging import Page
+from web.services.paging import Page, paginate
 
 ADMIN_CREATABLE = ("staff", "official", "admin")
 
@@ -53,7 +53,5 @@ def list_accounts(session: Session, *, role: str | None = None, q: str | None = 
     if q:
         like = f"%{q.strip()[:50]}%"
         stmt = stmt.where(or_(col(User.username).like(like), col(User.display_name).like(like)))
-    per_page, page = max(1, min(per_page, 100)), max(1, page)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(col(User.id).desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(items=[tuple(r) for r in rows], total=total, page=page, per_page=per_page)
+    result = paginate(session, stmt.order_by(col(User.id).desc()), page=page, per_page=per_page)
+    return Page([tuple(r) for r in result.items], result.total, result.page, result.per_page)

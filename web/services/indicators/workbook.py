@@ -11,19 +11,15 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from models import Indicator, IndicatorActual
+from models.indicator import NOTE_MAX, SOURCE_MAX
 from web.services import audit
 from web.services.errors import ValidationFailed
-from web.services.excel import Sheet, workbook_bytes
+from web.services.excel import Sheet, unquote_cell, workbook_bytes
+from web.services.indicators.actuals import actual_exists, parse_value
+from web.services.indicators.counted import PLATFORM_COUNTED
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators
-from web.services.indicators.progress import (
-    PLATFORM_COUNTED,
-    STATUS_RULE,
-    actual_exists,
-    dashboard,
-    parse_value,
-)
+from web.services.indicators.progress import STATUS_RULE, dashboard
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 ACTUALS_SHEET = "实际值"
 IMPORT_HEADERS = ("指标编号", "指标名称", "年度", "数值", "来源", "来源日期", "备注", "示例数据")
 MAX_IMPORT_ROWS = 2000
@@ -118,10 +114,7 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    # Undo the export's guard against formula injection ('=…), as Excel's quote prefix would.
-    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
-        text = text[1:]
-    return text
+    return unquote_cell(text)
 
 
 def _parse_date(raw: object) -> date | None:
@@ -143,6 +136,14 @@ def _parse_date(raw: object) -> date | None:
 
 def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: str, max_bytes: int) -> int:
     """Import official figures from .xlsx: every row, or none; return how many were added."""
+    try:
+        return _import_actuals(session, actor_id=actor_id, data=data, filename=filename, max_bytes=max_bytes)
+    except ImportRejected:
+        session.rollback()  # the plan's indicators may have been added first: nothing stays
+        raise
+
+
+def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: str, max_bytes: int) -> int:
     ensure_plan_indicators(session)
     ws = _open_sheet(data, filename, max_bytes)
     rows = ws.iter_rows(values_only=True)
@@ -214,16 +215,16 @@ def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: st
         source = _text(cell("source"))
         if not source:
             errors.append(CellError(row_no, "来源", "未填写数据来源"))
-        elif len(source) > 100:
-            errors.append(CellError(row_no, "来源", "数据来源不能超过100字"))
+        elif len(source) > SOURCE_MAX:
+            errors.append(CellError(row_no, "来源", f"数据来源不能超过{SOURCE_MAX}字"))
         source_date = None
         try:
             source_date = _parse_date(cell("source_date"))
         except ValueError as exc:
             errors.append(CellError(row_no, "来源日期", str(exc)))
         note = _text(cell("note"))
-        if len(note) > 500:
-            errors.append(CellError(row_no, "备注", "备注不能超过500字"))
+        if len(note) > NOTE_MAX:
+            errors.append(CellError(row_no, "备注", f"备注不能超过{NOTE_MAX}字"))
         sample_text = _text(cell("is_sample")).lower()
         if sample_text not in _YES | _NO:
             errors.append(CellError(row_no, "示例数据", "应填写“是”或“否”"))

@@ -28,7 +28,9 @@ from models import Need, Offer, Organisation
 from models.db import read_engine
 from web.services import notifications
 from web.services.matching import feed, index_files
-from web.services.matching.index import IndexHolder, need_posting, offer_posting
+from web.services.matching.index import IndexHolder, engine_posting
+from web.services.notifications import Target
+from web.services.postings.side import NEED, OFFER, Side
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def match_pending(engine: Engine, holder: IndexHolder) -> int:
     """Match one batch of pending changes; returns how many changes this call consumed."""
     from web.services.matching.proposals import store_proposals
 
-    settings = holder.settings
+    policy = holder.policy
     with Session(read_engine(engine)) as session:
         done = feed.cursor(session)
         changes = feed.changes_after(session, done, limit=BATCH)
@@ -55,22 +57,21 @@ def match_pending(engine: Engine, holder: IndexHolder) -> int:
         for change in latest.values():
             posting = _open_posting(session, change)
             if posting is not None:
-                found.append((change, holder.match(change.side, posting, max(settings.top, 1))))
+                found.append((change, holder.match(_side(change), posting, max(policy.top, 1))))
     with Session(engine) as session:
         try:
             if not feed.advance(session, expected=done, to=changes[-1].seq):
                 session.rollback()
                 return 0
             for change, matches in found:
-                Model = Need if change.side == "need" else Offer
+                side = _side(change)
                 # Locked, so a close committing meanwhile waits for us (or we see it).
-                row = session.get(Model, change.posting_id, with_for_update=feed.is_postgres(session))
+                row = session.get(side.model, change.posting_id, with_for_update=feed.is_postgres(session))
                 if row is None or row.status != "open":
                     continue
                 created = store_proposals(
-                    session, side=change.side, posting_id=change.posting_id,
-                    found=matches[: settings.top], threshold=settings.threshold,
-                    actor_id=None, revived_note=_revived_note(change))
+                    session, side, posting_id=change.posting_id, found=matches[: policy.top],
+                    threshold=policy.threshold, actor_id=None, revived_note=_revived_note(change))
                 _tell_owner(session, row, change, created)
             session.commit()
         except IntegrityError:  # another worker created the cursor row first
@@ -79,34 +80,36 @@ def match_pending(engine: Engine, holder: IndexHolder) -> int:
     return len(changes)
 
 
+def _side(change: feed.Change) -> Side:
+    return NEED if change.side == NEED.name else OFFER
+
+
 def _revived_note(change: feed.Change) -> str:
     if change.kind == "reopen":
-        return f"{'需求' if change.side == 'need' else '服务'}重新开放后恢复推荐"
+        return f"{_side(change).label}重新开放后恢复推荐"
     return REVIVED_NOTES.get(change.kind, "内容更新后重新推荐")
 
 
 def _open_posting(session: Session, change: feed.Change):  # type: ignore[no-untyped-def]
-    Model = Need if change.side == "need" else Offer
-    row = session.get(Model, change.posting_id)
+    side = _side(change)
+    row = session.get(side.model, change.posting_id)
     if row is None or row.status != "open":
         return None
     org = session.get(Organisation, row.org_id)
     assert org is not None
-    return need_posting(row, org) if change.side == "need" else offer_posting(row, org)
+    return engine_posting(side, row, org)
 
 
 def _tell_owner(session: Session, row: Need | Offer, change: feed.Change, created: int) -> None:
     """The poster hears once per change that matching is done (the page updates too)."""
     if not created:
         return
-    need = change.side == "need"
-    label, path = ("需求", f"/enterprise/needs/{row.id}") if need else ("服务", f"/provider/offers/{row.id}")
-    other = "服务" if need else "需求"
+    side = _side(change)
     notifications.notify(
         session, org_id=row.org_id, kind="recommendation",
-        title=f"您的{label}「{row.title}」已完成匹配，新增{created}条推荐{other}",
+        title=f"您的{side.label}「{row.title}」已完成匹配，新增{created}条推荐{side.other.label}",
         body="推荐按内容相似度、服务类别与信用等排序，对方资料在服务专员审核通过前匿名显示。",
-        link=path, dedupe_key=f"matched:{change.side}:{row.id}:{change.seq}")
+        target=Target(side.name, row.id or 0), dedupe_key=f"matched:{change.side}:{row.id}:{change.seq}")
 
 
 def run_round(engine: Engine, holder: IndexHolder) -> int:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, func, select
 
 from models import Match, Need
+from models.match import APPROVED_OR_LATER, MatchStatus
 from web.services.matches.review import REJECT_REASONS
 
 # Decided and not rejected: every status past approval counts as an approval.
-APPROVED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})
 
 
 @dataclass
@@ -49,12 +49,12 @@ def approval_stats(session: Session) -> list[CategoryStat]:
     stats: dict[str, CategoryStat] = {}
     for category, status, code, n in rows:
         s = stats.setdefault(category, CategoryStat(category))
-        if status == "proposed":
+        if status == MatchStatus.proposed:
             s.proposed += n
-        elif status == "rejected":
+        elif status == MatchStatus.rejected:
             s.rejected += n
             s.reject_reasons[code or "other"] += n
-        elif status in APPROVED_STATUSES:
+        elif status in APPROVED_OR_LATER:
             s.approved += n
     return sorted(stats.values(), key=lambda s: (-s.decided, s.category))
 

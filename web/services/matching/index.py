@@ -20,34 +20,41 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from matcher import Match as EngineMatch
-from matcher import MatchIndex, Posting, tokenize
+from matcher import MatchIndex, Posting, tokenize, tokenizer_version
 from models import Need, Offer, Organisation
 from web.services.matching import feed
-from web.settings import Settings
+from web.services.postings.side import NEED, OFFER, Side
 
 # Past this share of words unknown to the vocabulary, a posting asks for a refit.
 UNKNOWN_SHARE = 0.2
 
 
 @dataclass(frozen=True)
-class MatchSettings:
-    """What background matching stores: pairs at or above ``threshold``, ``top`` per posting."""
+class MatchPolicy:
+    """The platform's match settings: proposals at or above ``threshold`` enter the staff
+    queue; at most ``top`` per posting. The app builds it from its Settings."""
 
-    threshold: float = Settings.model_fields["match_threshold"].default
-    top: int = Settings.model_fields["match_top_k"].default
+    threshold: float = 0.15
+    top: int = 10
 
 
 def need_key(need_id: int) -> str:
-    return f"n{need_id}"
+    return NEED.key(need_id)
 
 
 def offer_key(offer_id: int) -> str:
-    return f"o{offer_id}"
+    return OFFER.key(offer_id)
 
 
 def join_tokens(title: str, description: str) -> str:
     """Segment a posting once; the stored form is space-separated tokens."""
     return " ".join(tokenize(f"{title}\n{description}"))
+
+
+def stamp_tokens(row: Need | Offer) -> None:
+    """Segment a posting's text into its stored tokens, and record which segmentation made them."""
+    row.tokens = join_tokens(row.title, row.description)
+    row.tokens_version = tokenizer_version()
 
 
 def _posting(key: str, tokens: str, category: str | None, region: str | None,
@@ -56,16 +63,12 @@ def _posting(key: str, tokens: str, category: str | None, region: str | None,
                    tokens=tuple(tokens.split()))
 
 
-def need_posting(need: Need, org: Organisation) -> Posting:
-    """A need as the engine sees it (drafts and closed needs are not open)."""
-    return _posting(need_key(need.id or 0), need.tokens, need.category, org.region,
-                    is_open=need.status == "open")
-
-
-def offer_posting(offer: Offer, org: Organisation) -> Posting:
-    """An offer as the engine sees it (drafts and withdrawn offers are not open)."""
-    return _posting(offer_key(offer.id or 0), offer.tokens, offer.category, org.region,
-                    credit=org.credit_standing, is_open=offer.status == "open")
+def engine_posting(side: Side, row: Need | Offer, org: Organisation) -> Posting:
+    """A posting as the engine sees it (drafts and closed ones are not open); an offer
+    carries its provider's credit standing."""
+    credit = org.credit_standing if side is OFFER else None
+    return _posting(side.key(row.id or 0), row.tokens, row.category, org.region, credit=credit,
+                    is_open=row.status == "open")
 
 
 @dataclass
@@ -87,7 +90,7 @@ class IndexHolder:
     version: int | None = None
     changes: int = 0  # postings applied since the index was fitted
     unknown_words: bool = False  # a posting brought words the vocabulary lacks
-    settings: MatchSettings = field(default_factory=MatchSettings)
+    policy: MatchPolicy = field(default_factory=MatchPolicy)
     index_dir: Path | None = None  # where a refit writes its file
     on_write: Callable[[], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -95,12 +98,12 @@ class IndexHolder:
     # ------------------------------------------------------------ loading
     @classmethod
     def load(cls, engine: Engine, *, index_dir: Path | None = None,
-             settings: MatchSettings | None = None) -> IndexHolder:
+             policy: MatchPolicy | None = None) -> IndexHolder:
         """The newest index version, mapped and brought up to the feed (see index_files)."""
         from web.services.matching.index_files import load_holder
 
         holder = load_holder(engine, index_dir=index_dir)
-        holder.settings, holder.index_dir = settings or MatchSettings(), index_dir
+        holder.policy, holder.index_dir = policy or MatchPolicy(), index_dir
         return holder
 
     @classmethod
@@ -126,7 +129,7 @@ class IndexHolder:
     def sync(self, session: Session) -> int:
         """Apply the feed's changes after ``feed_mark`` and rows inserted by scripts."""
         changes = feed.changes_after(session, self.feed_mark)
-        keys = {(c.side, c.posting_id) for c in changes}
+        keys = {(c.side, c.posting_id) for c in changes}  # side names: "need" | "offer"
         postings = _load_by_id(session, keys)
         needs, need_mark = _load_needs(session, after=self.need_mark)
         offers, offer_mark = _load_offers(session, after=self.offer_mark)
@@ -136,11 +139,11 @@ class IndexHolder:
             for c in changes:
                 found = postings.get((c.side, c.posting_id))
                 if found is not None:
-                    self._apply(c.side, found)
+                    self._apply(NEED if c.side == NEED.name else OFFER, found)
             for p in needs:
-                self._apply("need", p)
+                self._apply(NEED, p)
             for p in offers:
-                self._apply("offer", p)
+                self._apply(OFFER, p)
             if changes:
                 self.feed_mark = max(self.feed_mark, changes[-1].seq)
             self.need_mark = max(self.need_mark, need_mark)
@@ -156,12 +159,12 @@ class IndexHolder:
 
             run_round(self.engine, self)
 
-    def put(self, side: str, posting: Posting) -> None:
+    def put(self, side: Side, posting: Posting) -> None:
         """Apply one posting now (this worker's own write; the feed brings it to the others)."""
         with self.lock:
             self._apply(side, posting)
 
-    def _apply(self, side: str, p: Posting) -> None:
+    def _apply(self, side: Side, p: Posting) -> None:
         if p.is_open and p.tokens:
             vocab = self.index.vectorizer_.vocabulary_
             words = set(p.tokens)
@@ -169,7 +172,7 @@ class IndexHolder:
                 self.unknown_words = True
         if not p.is_open:
             self.index.remove(p.id)
-        elif side == "need":
+        elif side is NEED:
             self.index.add_need(p)
         else:
             self.index.add_offer(p)
@@ -183,10 +186,10 @@ class IndexHolder:
             self.changes, self.unknown_words = fresh.changes, fresh.unknown_words
 
     # ------------------------------------------------------------ queries
-    def match(self, side: str, posting: Posting, top: int) -> list[EngineMatch]:
+    def match(self, side: Side, posting: Posting, top: int) -> list[EngineMatch]:
         """Rank the other side's open postings for ``posting``."""
         with self.lock:
-            if side == "need":
+            if side is NEED:
                 return self.index.match_need(posting, top=top)
             return self.index.match_offer(posting, top=top)
 
@@ -227,12 +230,12 @@ def _load_offers(session: Session, *, after: int) -> tuple[list[Posting], int]:
 def _load_by_id(session: Session, keys: set[tuple[str, int]]) -> dict[tuple[str, int], Posting]:
     """The current state of the given postings, any status."""
     out: dict[tuple[str, int], Posting] = {}
-    need_ids = [i for side, i in keys if side == "need"]
-    offer_ids = [i for side, i in keys if side == "offer"]
+    need_ids = [i for side, i in keys if side == NEED.name]
+    offer_ids = [i for side, i in keys if side == OFFER.name]
     if need_ids:
         for r in session.exec(_need_columns().where(col(Need.id).in_(need_ids))).all():
-            out[("need", r[0])] = _need_row(*r)
+            out[(NEED.name, r[0])] = _need_row(*r)
     if offer_ids:
         for r in session.exec(_offer_columns().where(col(Offer.id).in_(offer_ids))).all():
-            out[("offer", r[0])] = _offer_row(*r)
+            out[(OFFER.name, r[0])] = _offer_row(*r)
     return out

@@ -14,37 +14,23 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from matcher import Match as EngineMatch
-from matcher import Posting
-from models import Match, MatchEvent, Need, Offer
+from matcher import Posting, tokenizer_version
+from models import Match, MatchEvent
+from models.match import ENGINE_OWNED, MatchStatus
 from web.services import notifications
 from web.services.matching import feed
-from web.services.matching.index import (
-    IndexHolder,
-    MatchSettings,
-    join_tokens,
-    need_key,
-    need_posting,
-    offer_key,
-    offer_posting,
-)
-
-__all__ = ["IndexHolder", "join_tokens", "need_key", "need_posting", "offer_key", "offer_posting",
-           "rebuild_proposals", "store_proposals", "withdraw_proposals"]
-
-DEFAULT_THRESHOLD: float = MatchSettings.threshold
-DEFAULT_TOP: int = MatchSettings.top
-# Statuses an engine refresh may touch; anything later belongs to staff and the parties.
-ENGINE_OWNED = frozenset({"proposed", "withdrawn"})
+from web.services.matching.index import IndexHolder, MatchPolicy, stamp_tokens
+from web.services.notifications import Target
+from web.services.postings.side import NEED, OFFER, Side
 
 
-# ---------------------------------------------------------------- proposals
 def reasons_of(m: EngineMatch) -> dict[str, Any]:
     """The reasons JSON stored on a Match row."""
     return {"terms": [[t, round(float(c), 4)] for t, c in m.terms],
             "signals": [[code, label, round(float(d), 4)] for code, label, d in m.signals]}
 
 
-def _event(session: Session, match: Match, to: str, note: str, actor_id: int | None) -> None:
+def _event(session: Session, match: Match, to: MatchStatus, note: str, actor_id: int | None) -> None:
     session.add(MatchEvent(match_id=match.id or 0, actor_id=actor_id, from_status=match.status,
                            to_status=to, note=note))
     match.status = to
@@ -52,23 +38,22 @@ def _event(session: Session, match: Match, to: str, note: str, actor_id: int | N
     session.add(match)
 
 
-def _notify_new(session: Session, match: Match, *, side: str, other_org_id: int,
-                other_title: str) -> None:
-    if side == "need":  # a need was posted: tell the provider about a fitting need
-        title = f"您的服务「{other_title}」有新的匹配需求"
-        link = f"/provider/offers/{match.offer_id}"
+def _notify_new(session: Session, match: Match, *, told: Side, org_id: int, title: str) -> None:
+    """Tell the organisation that owns the ``told`` side's posting of a new pair."""
+    if told is OFFER:  # a need was posted: tell the provider about a fitting need
+        title = f"您的服务「{title}」有新的匹配需求"
     else:
-        title = f"您的需求「{other_title}」有新的推荐服务"
-        link = f"/enterprise/needs/{match.need_id}"
+        title = f"您的需求「{title}」有新的推荐服务"
     notifications.notify(
-        session, org_id=other_org_id, kind="recommendation", title=title,
+        session, org_id=org_id, kind="recommendation", title=title,
         body="平台根据内容相似度、服务类别与信用等为您推荐，对方资料在服务专员审核通过前匿名显示。",
-        link=link, match_id=match.id, dedupe_key=f"recommend:need:{match.need_id}:offer:{match.offer_id}",
+        target=Target(told.name, told.own_posting_id(match)), match_id=match.id,
+        dedupe_key=f"recommend:need:{match.need_id}:offer:{match.offer_id}",
     )
 
 
 def store_proposals(
-    session: Session, *, side: str, posting_id: int, found: Iterable[EngineMatch],
+    session: Session, side: Side, *, posting_id: int, found: Iterable[EngineMatch],
     threshold: float, actor_id: int | None = None, refresh: bool = True, notify_both: bool = False,
     revived_note: str = "内容更新后重新推荐",
 ) -> int:
@@ -79,17 +64,14 @@ def store_proposals(
     (a batch rematch, where nobody is looking at the page) the posting's own
     organisation is told too. Flushes only.
     """
-    Own = Need if side == "need" else Offer
-    own = session.get(Own, posting_id) if notify_both else None
-    kept = {int((m.offer_id if side == "need" else m.need_id)[1:]): m
-            for m in found if m.score >= threshold}
-    own_col = Match.need_id if side == "need" else Match.offer_id
-    other_attr = "offer_id" if side == "need" else "need_id"
-    existing = {getattr(m, other_attr): m
-                for m in session.exec(select(Match).where(own_col == posting_id)).all()}
-    Other = Offer if side == "need" else Need
+    other = side.other
+    own = session.get(side.model, posting_id) if notify_both else None
+    kept = {other.posting_id(getattr(m, f"{other.name}_id")): m for m in found if m.score >= threshold}
+    existing = {other.own_posting_id(m): m
+                for m in session.exec(select(Match).where(side.match_column() == posting_id)).all()}
     others = {i: (o, t) for i, o, t in session.exec(
-        select(Other.id, Other.org_id, Other.title).where(col(Other.id).in_(list(kept)))).all()
+        select(other.model.id, other.model.org_id, other.model.title)
+        .where(col(other.model.id).in_(list(kept)))).all()
     } if kept else {}
     created = 0
     now = datetime.now(UTC)
@@ -98,33 +80,31 @@ def store_proposals(
         if other_id not in others:
             continue
         if row is None:
-            ids = {"need_id": posting_id, "offer_id": other_id} if side == "need" else \
-                  {"need_id": other_id, "offer_id": posting_id}
+            ids = {side.match_key: posting_id, other.match_key: other_id}
             row = Match(**ids, score=_clip(m.score), text_score=_clip(m.text_score),
-                        reasons=reasons_of(m), status="proposed", updated_at=now)
+                        reasons=reasons_of(m), status=MatchStatus.proposed, updated_at=now)
             session.add(row)
             session.flush()
             session.add(MatchEvent(match_id=row.id or 0, actor_id=actor_id, from_status=None,
-                                   to_status="proposed", note="系统自动推荐"))
+                                   to_status=MatchStatus.proposed, note="系统自动推荐"))
             created += 1
         elif row.status in ENGINE_OWNED:
             row.score, row.text_score, row.reasons = _clip(m.score), _clip(m.text_score), reasons_of(m)
             row.updated_at = now
             session.add(row)
-            if row.status == "withdrawn":
-                _event(session, row, "proposed", revived_note, actor_id)
+            if row.status == MatchStatus.withdrawn:
+                _event(session, row, MatchStatus.proposed, revived_note, actor_id)
                 created += 1
         else:
             continue
         org_id, title = others[other_id]
-        _notify_new(session, row, side=side, other_org_id=org_id, other_title=title)
+        _notify_new(session, row, told=other, org_id=org_id, title=title)
         if own is not None:
-            mirror = "offer" if side == "need" else "need"
-            _notify_new(session, row, side=mirror, other_org_id=own.org_id, other_title=own.title)
+            _notify_new(session, row, told=side, org_id=own.org_id, title=own.title)
     if refresh:
         for other_id, row in existing.items():
-            if other_id not in kept and row.status == "proposed" and row.source == "engine":
-                _event(session, row, "withdrawn", "内容修改后不再达到推荐阈值", actor_id)
+            if other_id not in kept and row.status == MatchStatus.proposed and row.source == "engine":
+                _event(session, row, MatchStatus.withdrawn, "内容修改后不再达到推荐阈值", actor_id)
     session.flush()
     return created
 
@@ -133,40 +113,42 @@ def _clip(x: float) -> float:
     return min(1.0, max(0.0, float(x)))
 
 
-def withdraw_proposals(session: Session, holder: IndexHolder | None, *, side: str,
+def withdraw_proposals(session: Session, holder: IndexHolder | None, side: Side, *,
                        posting_id: int, actor_id: int | None, note: str) -> int:
     """A posting was closed: remove it from the index and withdraw its open proposals."""
     if holder is not None:
-        holder.put(side, Posting(id=need_key(posting_id) if side == "need" else offer_key(posting_id),
-                                 is_open=False, tokens=()))
-    own_col = Match.need_id if side == "need" else Match.offer_id
-    rows = session.exec(select(Match).where(own_col == posting_id, Match.status == "proposed")).all()
+        holder.put(side, Posting(id=side.key(posting_id), is_open=False, tokens=()))
+    rows = session.exec(select(Match).where(side.match_column() == posting_id,
+                                            Match.status == MatchStatus.proposed)).all()
     for row in rows:
-        _event(session, row, "withdrawn", note, actor_id)
+        _event(session, row, MatchStatus.withdrawn, note, actor_id)
     session.flush()
     return len(rows)
 
 
-def rebuild_proposals(session: Session, *, threshold: float = DEFAULT_THRESHOLD,
-                      top: int = DEFAULT_TOP) -> int:
+def rebuild_proposals(session: Session, *, policy: MatchPolicy | None = None) -> int:
     """Fit on all open postings and propose for every open need; returns new proposals.
 
-    Fills in tokens that were never stored (e.g. rows written by a script). Commits.
+    First segments again the tokens that are missing (rows written by a script) or were
+    made by another tokenizer version, so the fit never mixes two segmentations. Commits.
     """
-    for side, Model in (("need", Need), ("offer", Offer)):
-        for row in session.exec(select(Model).where(Model.tokens == "")).all():
-            row.tokens = join_tokens(row.title, row.description)
+    policy = policy or MatchPolicy()
+    current = tokenizer_version()
+    for side in (NEED, OFFER):
+        Model = side.model
+        stale = select(Model).where((Model.tokens == "") | (Model.tokens_version != current))
+        for row in session.exec(stale).all():
+            stamp_tokens(row)
             row.updated_at = datetime.now(UTC)
             session.add(row)
             session.flush()
             # Running workers' indexes pick the tokens up; the rematch below proposes.
-            feed.record(session, side=side, posting_id=row.id, kind="tokens")
+            feed.record(session, side=side.name, posting_id=row.id, kind="tokens")
     session.flush()
     holder = IndexHolder.from_session(session)
     created = 0
-    for need_id, found in holder.index.rematch(top=top):
-        created += store_proposals(session, side="need", posting_id=int(need_id[1:]), found=found,
-                                   threshold=threshold, refresh=False, notify_both=True)
+    for need_key, found in holder.index.rematch(top=policy.top):
+        created += store_proposals(session, NEED, posting_id=NEED.posting_id(need_key), found=found,
+                                   threshold=policy.threshold, refresh=False, notify_both=True)
     session.commit()
     return created
-

@@ -11,14 +11,8 @@ from sqlmodel import Session, col, func, or_, select
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
-from web.services.matches.review import (
-    MatchView,
-    Page,
-    enterprise_alias,
-    load_views,
-    provider_alias,
-    view_select,
-)
+from web.services.matches.views import StaffMatchView, involving, load_staff_views, staff_select
+from web.services.paging import Page
 
 # Innovation-capability score (创新能力评分), 0–100, shown on the page with this formula.
 RD_FULL_MARKS_INTENSITY = Decimal("0.05")  # 研发投入强度 ≥ 5% earns the full 30 points
@@ -67,7 +61,7 @@ class Portrait:
     related: list[RelatedRow]
     needs: list[Need]
     offers: list[Offer]
-    matches: list[MatchView]
+    matches: list[StaffMatchView]
     contracts: list[ContractRow] = field(default_factory=list)
 
     @property
@@ -157,8 +151,7 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
     offers = list(session.exec(select(Offer).where(Offer.org_id == org_id)
                                .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).all())
-    matches = load_views(session, view_select().where(
-        (enterprise_alias().id == org_id) | (provider_alias().id == org_id))
+    matches = load_staff_views(session, staff_select().where(involving(org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))
     return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals), related, needs,
                     offers, matches, list_contracts(session, org_id=org_id))

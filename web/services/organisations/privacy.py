@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from models import Match, Organisation
+from models.match import APPROVED_OR_LATER
 from models.organisation import ORG_KIND_LABELS
-
-# Statuses at or after staff approval: the parties may know each other.
-REVEALED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})
 
 
 def size_band(employees: int | None) -> str:
@@ -53,7 +51,7 @@ class Counterpart:
 
 
 def is_revealed(match: Match) -> bool:
-    return match.status in REVEALED_STATUSES
+    return match.status in APPROVED_OR_LATER
 
 
 def counterpart(org: Organisation, *, revealed: bool) -> Counterpart:

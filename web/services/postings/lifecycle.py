@@ -1,4 +1,4 @@
-"""Needs (需求) and offers (服务/成果): post, save as draft, edit, publish, close, reopen, list.
+"""Needs (需求) and offers (服务/成果): post, save as draft, edit, publish, close, reopen.
 
 A write is acknowledged once the posting is stored: the same transaction appends a
 change to the feed (:mod:`web.services.matching.feed`), and matching it, storing its
@@ -9,90 +9,19 @@ other side and never matched until it is published."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session
 
-from matcher.taxonomy import CATEGORIES
-from models import Need, Offer, Organisation
-from models.posting import DESCRIPTION_MAX, TITLE_MAX
+from models import Organisation
 from web.services import audit
-from web.services.errors import InvalidTransition, NotFound, ValidationFailed
+from web.services.errors import InvalidTransition, NotFound
 from web.services.matching import feed, proposals
-from web.services.matching.proposals import IndexHolder
-from web.services.organisations.records import parse_money
-from web.services.paging import Page
-
-INDUSTRY_MAX = 32
-PER_PAGE_MAX = 100
-
-
-@dataclass(frozen=True)
-class Side:
-    """What differs between needs and offers."""
-
-    name: str  # need | offer
-    model: type
-    label: str  # 需求 | 服务
-    money_field: str
-    money_label: str
-    closed_status: str
-    role: str
-
-    def key(self, posting_id: int) -> str:
-        return proposals.need_key(posting_id) if self.name == "need" else proposals.offer_key(posting_id)
-
-
-NEED = Side("need", Need, "需求", "budget_wan", "预算", "closed", "enterprise")
-OFFER = Side("offer", Offer, "服务", "price_wan", "参考价格", "withdrawn", "provider")
-SIDES = {"need": NEED, "offer": OFFER}
-
-
-def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
-    """Check a posting form; returns clean values or raises ValidationFailed(errors=...)."""
-    errors: dict[str, str] = {}
-    title = str(values.get("title") or "").strip()
-    description = str(values.get("description") or "").strip()
-    if not title:
-        errors["title"] = "请填写标题"
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"标题不能超过{TITLE_MAX}个字"
-    if not description:
-        errors["description"] = f"请填写{side.label}描述"
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"描述不能超过{DESCRIPTION_MAX}个字"
-    category = str(values.get("category") or "").strip()
-    if category not in CATEGORIES:
-        errors["category"] = "请选择平台服务类别中的一项" if category else "请选择服务类别"
-    industry = str(values.get("industry") or "").strip() or None
-    if industry and len(industry) > INDUSTRY_MAX:
-        errors["industry"] = f"产业方向不能超过{INDUSTRY_MAX}个字"
-    money = parse_money(errors, values, side.money_field, side.money_label)
-    deadline = None
-    raw = values.get("deadline")
-    if isinstance(raw, date):
-        deadline = raw
-    elif raw is not None and str(raw).strip():
-        try:
-            deadline = date.fromisoformat(str(raw).strip())
-        except ValueError:
-            errors["deadline"] = "截止日期格式应为 YYYY-MM-DD"
-    if deadline is not None and deadline < (today or date.today()):
-        errors["deadline"] = "截止日期不能早于今天"
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    return {"title": title, "description": description, "category": category,
-            "industry": industry, side.money_field: money, "deadline": deadline}
-
-
-def get_own(session: Session, side: Side, *, posting_id: int, org_id: int | None) -> Any:
-    """A posting of the caller's organisation; anyone else's is NotFound (ids do not leak)."""
-    row = session.get(side.model, posting_id)
-    if row is None or org_id is None or row.org_id != org_id:
-        raise NotFound(f"未找到该{side.label}")
-    return row
+from web.services.matching.index import IndexHolder, stamp_tokens
+from web.services.postings.form import validate
+from web.services.postings.listing import get_own
+from web.services.postings.side import Side
 
 
 def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row: Any,
@@ -112,8 +41,8 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     if org is None:
         raise NotFound("未找到该机构")
     row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
-                     tokens=proposals.join_tokens(clean["title"], clean["description"]),
                      updated_at=datetime.now(UTC), **clean)
+    stamp_tokens(row)
     session.add(row)
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
@@ -134,7 +63,7 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     clean = validate(side, values)
     for key, value in clean.items():
         setattr(row, key, value)
-    row.tokens = proposals.join_tokens(clean["title"], clean["description"])
+    stamp_tokens(row)
     row.updated_at = datetime.now(UTC)
     session.add(row)
     session.flush()
@@ -158,9 +87,8 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row.status = side.closed_status
     row.updated_at = datetime.now(UTC)
     session.add(row)
-    note = "需求已关闭，推荐撤回" if side.name == "need" else "服务已撤回，推荐撤回"
-    proposals.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
-                                actor_id=actor_id, note=note)
+    proposals.withdraw_proposals(session, holder, side, posting_id=posting_id, actor_id=actor_id,
+                                 note=f"{side.label}已{side.close_verb}，推荐撤回")
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
                  object_id=row.id)
     _commit_change(session, holder, side, row, "close")
@@ -201,47 +129,3 @@ def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int
     if row.status != side.closed_status:
         raise InvalidTransition(f"该{side.label}未关闭，无需重新开放")
     return _open_again(session, holder, side, row, actor_id=actor_id, action="reopen")
-
-
-@dataclass(frozen=True)
-class PostingFilter:
-    status: str | None = None
-    category: str | None = None
-    q: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=UTC)
-
-
-def list_postings(session: Session, side: Side, *, org_id: int | None, filters: PostingFilter,
-                  page: int = 1, per_page: int = 20) -> Page:
-    """One page of postings (an organisation's own, or all for staff), newest first."""
-    model = side.model
-    conds = []
-    if org_id is not None:
-        conds.append(model.org_id == org_id)
-    else:  # staff see every organisation's postings, but never their drafts
-        conds.append(model.status != "draft")
-    if filters.status:
-        conds.append(model.status == filters.status)
-    if filters.category:
-        conds.append(model.category == filters.category)
-    if filters.q:
-        like = f"%{filters.q.strip()[:50]}%"
-        conds.append(or_(col(model.title).like(like), col(model.description).like(like)))
-    if filters.date_from:
-        conds.append(col(model.created_at) >= _day_start(filters.date_from))
-    if filters.date_to:
-        conds.append(col(model.created_at) < _day_start(filters.date_to) + _ONE_DAY)
-    per_page = max(1, min(per_page, PER_PAGE_MAX))
-    page = max(1, page)
-    total = session.exec(select(func.count()).select_from(model).where(*conds)).one()
-    stmt = (select(model).where(*conds).order_by(col(model.id).desc())
-            .offset((page - 1) * per_page).limit(per_page))
-    return Page(items=list(session.exec(stmt).all()), total=total, page=page, per_page=per_page)
-
-
-_ONE_DAY = datetime(2000, 1, 2) - datetime(2000, 1, 1)
