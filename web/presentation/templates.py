@@ -38,6 +38,9 @@ def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    # Templates ship with the code and change only with a restart: no stat() of every
+    # template file and its includes on each page.
+    env.auto_reload = False
     env.globals.update(
         csrf_token=csrf_token,
         path_for=path_for,
