@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
 from matcher.cli import app as matcher_app
@@ -162,6 +164,24 @@ def learn() -> None:
     for line in report_lines(outcome):
         typer.echo(line)
     if outcome.too_few is not None:
+        raise typer.Exit(1)
+
+
+@app.command("calibrate-bands")
+def calibrate_bands(
+    write: bool = typer.Option(False, "--write", help="Write the result to strength_bands.json."),
+) -> None:
+    """Calibrate the match strength bands on the labelled sets (floors on tune, shares on test)."""
+    from web.services.matches import strength
+
+    data = strength.calibrate()
+    for line in strength.report_lines(data):
+        typer.echo(line)
+    if write:
+        strength.write_bands(data)
+        typer.echo(f"已写入 {strength.BANDS_FILE}")
+    elif not strength.same_bands(data, json.loads(strength.BANDS_FILE.read_text(encoding="utf-8"))):
+        typer.echo("与平台当前使用的分档不同；用 --write 更新", err=True)
         raise typer.Exit(1)
 
 

@@ -16,6 +16,7 @@ from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, fmt_time, highlight
 from web.presentation.navigation import nav_items
+from web.services.matches.strength import STRENGTH_BANDS
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -57,5 +58,6 @@ def make_templates() -> Jinja2Templates:
         fmt_time=fmt_time,
         highlight=highlight,
         SIDES=SIDES,
+        STRENGTH_BANDS=STRENGTH_BANDS,
     )
     return templates
