@@ -302,7 +302,8 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
                        notes: TextIO | None = None) -> dict[str, list[Match]]:
     """Rank every need with what the decisions teach. The learned ranking is used
     only if it beats the plain engine on decisions of needs it was not fitted on
-    (cross-validated by need inside the decisions, see :class:`FeedbackRanker`);
+    by more than a standard error (cross-validated by need inside the decisions,
+    see :class:`FeedbackRanker`);
     otherwise the engine's ranking is kept. Decided pairs are pinned or dropped
     either way. ``notes`` (a text stream) is told what was done."""
     pools = pools if pools is not None else candidate_pools(index)
@@ -317,14 +318,16 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
         return pinned(pools, decisions, top)
     model = FeedbackRanker().fit(index, decisions, pools)
     cv = model.cv_
-    tried = "，".join(f"C={c:g} {v:.3f}" for c, v in cv.items() if c != "engine")
+    tried = "，".join(f"C={c:g} {v:.3f}" for c, v in cv.items() if isinstance(c, float))
     if model.engine_only_:
-        say(f"学到的排序在未参与拟合的需求的决定上不优于引擎（交叉验证 nDCG@10：引擎 "
-            f"{cv.get('engine', 0.0):.3f}，{tried or '无可比较的需求'}），保留引擎排序；"
+        say(f"学到的排序在未参与拟合的需求的决定上没有明显优于引擎（交叉验证 nDCG@10，"
+            f"{cv.get('needs', 0)} 个需求：引擎 {cv.get('engine', 0.0):.3f}，"
+            f"{tried or '无可比较的需求'}；须高出一个标准误），保留引擎排序；"
             "仅把已批准的置顶、已拒绝的去掉")
         return pinned(pools, decisions, top)
-    say(f"学到的排序在未参与拟合的需求的决定上优于引擎（交叉验证 nDCG@10：引擎 "
-        f"{cv['engine']:.3f}，{tried}；采用 C={model.C_:g}）")
+    say(f"学到的排序在未参与拟合的需求的决定上优于引擎（交叉验证 nDCG@10，{cv['needs']} 个需求："
+        f"引擎 {cv['engine']:.3f}，{tried}；采用 C={model.C_:g}，"
+        f"高出 {cv[model.C_] - cv['engine']:.3f}，标准误 {cv['se'][model.C_]:.3f}）")
     return model.rank(index, top=top, decisions=decisions, pools=pools)
 
 

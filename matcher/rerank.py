@@ -19,9 +19,13 @@ learns is how to weigh evidence, not which offer suits which need.
   so a strongly regularised model *is* the engine's order.
 - How far to move away from the engine (the regularisation ``C``) is chosen by
   cross-validation over the decided needs only (folds by a hash of the need id,
-  nDCG@10 of each left-out need's decided offers). When no ``C`` beats the plain
-  engine there, the ranker keeps the engine's order (``engine_only_``): a
-  re-ranker that does worse on decisions it was not fitted on is not used.
+  nDCG@10 of each left-out need's decided offers). Unless the best ``C`` beats
+  the plain engine there by more than one standard error of the per-need
+  differences, the ranker keeps the engine's order (``engine_only_``): a
+  re-ranker that does no better on decisions it was not fitted on is not used.
+- The approval priors of the decisions a model is fitted on are counted from the
+  decisions of needs in other folds, so that a pair's own label never shapes its
+  feature.
 
 The score shown stays explained: the learned utility is mapped back to the
 engine's score scale within the need's pool, and the difference to the engine's
@@ -71,6 +75,9 @@ _PRIOR_STRENGTH = 3.0
 # Regularisation strengths tried by cross-validation (inverse, as scikit-learn's C).
 C_GRID = (0.001, 0.01, 0.1, 1.0)
 CV_FOLDS = 5
+# The learned order must beat the engine's by this many standard errors (of the
+# per-need differences) in cross-validation, or the engine's order is kept.
+_SE_RULE = 1.0
 # The engine's score difference is multiplied by this before fitting, so that the
 # L2 penalty on its weight is negligible: shrinking leads to the engine's order.
 _ENGINE_SCALE = 100.0
@@ -280,24 +287,28 @@ def _pool_rows(ctx: _PairContext, pairs: Sequence[tuple[str, str]],
     return _PoolRows(Z[idx], X[idx, 0], spread[idx])
 
 
-def decided_ndcg(scores: Sequence[float], decisions: Sequence[Decision]) -> tuple[float, int]:
-    """Mean nDCG@10 of each need's decided offers ordered by ``scores`` (ties by
-    offer id; gain 1 for an approval), over needs with both an approval and a
-    rejection; returns ``(mean, needs)``, ``(0.0, 0)`` when there are none."""
+def _ndcg_per_need(scores: Sequence[float], decisions: Sequence[Decision]) -> dict[str, float]:
     by_need: dict[str, list[tuple[float, str, int]]] = {}
     for s, d in zip(scores, decisions, strict=True):
         by_need.setdefault(d.need_id, []).append((float(s), d.offer_id, d.label))
-    total, n = 0.0, 0
-    for items in by_need.values():
+    out = {}
+    for need, items in by_need.items():
         labels = [lab for _, _, lab in items]
         if not (0 < sum(labels) < len(labels)):
             continue
         ranked = sorted(items, key=lambda t: (-t[0], t[1]))[:_K]
         dcg = sum(lab / math.log2(i + 2) for i, (_, _, lab) in enumerate(ranked))
         ideal = sum(1.0 / math.log2(i + 2) for i in range(min(sum(labels), _K)))
-        total += dcg / ideal
-        n += 1
-    return (total / n if n else 0.0), n
+        out[need] = dcg / ideal
+    return out
+
+
+def decided_ndcg(scores: Sequence[float], decisions: Sequence[Decision]) -> tuple[float, int]:
+    """Mean nDCG@10 of each need's decided offers ordered by ``scores`` (ties by
+    offer id; gain 1 for an approval), over needs with both an approval and a
+    rejection; returns ``(mean, needs)``, ``(0.0, 0)`` when there are none."""
+    got = _ndcg_per_need(scores, decisions)
+    return (sum(got.values()) / len(got) if got else 0.0), len(got)
 
 
 class FeedbackRanker:
@@ -308,7 +319,8 @@ class FeedbackRanker:
     C : float or None, default=None
         Inverse regularisation strength of the pairwise logistic regression; None
         chooses it by cross-validation over the decided needs among
-        :data:`C_GRID`, or keeps the engine's order if none beats it there.
+        :data:`C_GRID`, or keeps the engine's order unless one beats it there by
+        more than a standard error.
 
     Attributes
     ----------
@@ -319,7 +331,9 @@ class FeedbackRanker:
         (or held no need with both an approval and a rejection).
     cv_ : dict
         Cross-validated nDCG@10 of the decided offers: ``"engine"`` and each C
-        tried (empty when ``C`` was given).
+        tried, ``"se"`` (per C, the standard error of its per-need difference to
+        the engine) and ``"needs"`` (how many needs were scored); empty when ``C``
+        was given.
     weights_ : ndarray
         Weight of each of :data:`FEATURES` on its standardised value.
     n_decisions_ : int
@@ -353,16 +367,16 @@ class FeedbackRanker:
         self.cv_: dict = {}
         C = self.C
         if C is None:
-            self.cv_ = self._cross_validate(index, decisions, rows)
-            tried = {c: v for c, v in self.cv_.items() if c != "engine"}
-            best = max(tried, key=lambda c: (tried[c], -c), default=None)
-            C = best if best is not None and tried[best] > self.cv_["engine"] + 1e-12 else None
+            self.cv_ = cv = self._cross_validate(index, decisions, rows)
+            best = max(C_GRID, key=lambda c: (cv[c], -c))
+            gain = cv[best] - cv["engine"]
+            C = best if gain > 1e-12 and gain > _SE_RULE * cv["se"][best] else None
         counts = _count_priors(index, decisions)
         self.counts_ = counts
         self.weights_ = np.zeros(len(FEATURES))
         self.C_ = None
         if C is not None:
-            X = np.hstack([rows.Z, _priors(index, decisions, counts, leave_out=True)])
+            X = np.hstack([rows.Z, _fitting_priors(index, decisions)])
             w = _fit_pairwise(X, decisions, C)
             if w is not None:
                 self.weights_, self.C_ = w, C
@@ -371,29 +385,34 @@ class FeedbackRanker:
         return self
 
     def _cross_validate(self, index, decisions: Sequence[Decision], rows: _PoolRows) -> dict:
-        """Out-of-fold nDCG@10 of the decided offers, per C and for the engine alone;
-        folds by a hash of the need id, so a need's decisions stay together."""
+        """Out-of-fold nDCG@10 of the decided offers, per C and for the engine alone,
+        and the standard error of each C's per-need difference to the engine; folds
+        by a hash of the need id, so a need's decisions stay together."""
         fold = np.array([_need_hash(d.need_id, "cv") % CV_FOLDS for d in decisions])
-        per_need: dict = {"engine": [], **{c: [] for c in C_GRID}}
+        per_need: dict = {"engine": {}, **{c: {} for c in C_GRID}}
         for f in range(CV_FOLDS):
             tr, te = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
             test = [decisions[i] for i in te]
-            engine, n = decided_ndcg(rows.engine[te], test)
-            if n == 0:
-                continue
+            engine = _ndcg_per_need(rows.engine[te], test)
             train = [decisions[i] for i in tr]
-            if {d.label for d in train} != {0, 1}:
+            if not engine or {d.label for d in train} != {0, 1}:
                 continue
             counts = _count_priors(index, train)
-            X_tr = np.hstack([rows.Z[tr], _priors(index, train, counts, leave_out=True)])
+            X_tr = np.hstack([rows.Z[tr], _fitting_priors(index, train)])
             X_te = np.hstack([rows.Z[te], _priors(index, test, counts)])
-            per_need["engine"].append((engine, n))
+            per_need["engine"].update(engine)
             for c in C_GRID:
                 w = _fit_pairwise(X_tr, train, c)
                 s = rows.engine[te] if w is None else _to_score(X_te @ w, w, rows, te)
-                per_need[c].append((decided_ndcg(s, test)[0], n))
-        return {k: (sum(v * n for v, n in got) / sum(n for _, n in got) if got else 0.0)
-                for k, got in per_need.items()}
+                per_need[c].update(_ndcg_per_need(s, test))
+        needs = sorted(per_need["engine"])
+        base = np.array([per_need["engine"][n] for n in needs])
+        out: dict = {"engine": float(base.mean()) if needs else 0.0, "needs": len(needs), "se": {}}
+        for c in C_GRID:
+            diff = np.array([per_need[c][n] for n in needs]) - base
+            out[c] = float(base.mean() + diff.mean()) if needs else 0.0
+            out["se"][c] = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        return out
 
     # ------------------------------------------------------------------ scoring
     def predict(self, index, pairs: Sequence[tuple[str, str]],
@@ -495,6 +514,22 @@ def _count_priors(index, decisions: Sequence[Decision]) -> dict:
             c[0] += d.label
             c[1] += 1
     return {"base": float(np.mean([d.label for d in decisions])), "offer": offer, "category": cats}
+
+
+def _fitting_priors(index, decisions: Sequence[Decision]) -> np.ndarray:
+    """Priors of the decisions a model is fitted on, each counted from the decisions
+    of needs in the other folds (by a hash of the need id): counted with its own
+    label a prior would give the label away, and counted without just its own
+    (leave one out) it would lean against it."""
+    fold = np.array([_need_hash(d.need_id, "prior") % CV_FOLDS for d in decisions])
+    out = np.zeros((len(decisions), len(PRIOR_FEATURES)))
+    for f in range(CV_FOLDS):
+        inside = np.flatnonzero(fold == f)
+        others = [decisions[i] for i in np.flatnonzero(fold != f)]
+        if len(inside) and others:
+            out[inside] = _priors(index, [decisions[i] for i in inside],
+                                  _count_priors(index, others))
+    return out
 
 
 def _cat_key(index, pair: tuple[str, str]) -> tuple:

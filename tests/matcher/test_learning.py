@@ -14,7 +14,7 @@ from matcher.learning import (
     learn,
     split_by_need,
 )
-from matcher.rerank import Decision, FeedbackRanker, candidate_pools
+from matcher.rerank import C_GRID, Decision, FeedbackRanker, candidate_pools
 
 TOPICS = ["专利质押融资", "电磁兼容检测", "3D打印打样", "高新技术企业认定", "精益生产咨询",
           "工业机器人集成", "企业上云迁移", "商标注册代理"]
@@ -142,7 +142,8 @@ def test_a_reranker_that_does_no_better_in_cross_validation_keeps_the_engine_ord
           for n in index.needs_.ids for k in range(3)]
     model = FeedbackRanker().fit(index, ds)
     assert model.engine_only_ and model.C_ is None
-    assert model.cv_["engine"] >= max(v for c, v in model.cv_.items() if c != "engine")
+    cv = model.cv_
+    assert cv["needs"] > 0 and all(cv[c] - cv["engine"] <= cv["se"][c] for c in C_GRID)
     pools = candidate_pools(index)
     assert model.rank(index, pools=pools, decisions=ds[:3]) == pinned(pools, ds[:3], 10)
 
@@ -150,8 +151,8 @@ def test_a_reranker_that_does_no_better_in_cross_validation_keeps_the_engine_ord
 def test_cross_validation_chooses_a_strength_when_the_decisions_teach_something(index):
     ds = decisions_from_records(records(index))
     model = FeedbackRanker().fit(index, ds)
-    assert not model.engine_only_ and model.C_ in model.cv_
-    assert model.cv_[model.C_] > model.cv_["engine"]
+    assert not model.engine_only_ and model.C_ in C_GRID
+    assert model.cv_[model.C_] - model.cv_["engine"] > model.cv_["se"][model.C_]
     again = FeedbackRanker().fit(index, ds)
     assert again.cv_ == model.cv_ and (again.weights_ == model.weights_).all()
 
@@ -184,3 +185,16 @@ def test_an_active_model_of_an_older_format_is_compared_as_the_engine(index, tmp
     second = learn(store, index, records(index))
     assert second.active_auc is None and second.activated
     assert store.active_version() == second.version
+
+
+def test_a_decision_never_shapes_its_own_prior_while_fitting(index):
+    import dataclasses
+
+    from matcher.rerank import _fitting_priors
+
+    ds = decisions_from_records(records(index))
+    flipped = [dataclasses.replace(ds[0], label=1 - ds[0].label)] + ds[1:]
+    same_need = [i for i, d in enumerate(ds) if d.need_id == ds[0].need_id]
+    a, b = _fitting_priors(index, ds), _fitting_priors(index, flipped)
+    assert (a[same_need] == b[same_need]).all()
+    assert (a != b).any()  # other needs' priors do count it
