@@ -14,7 +14,8 @@ learns is how to weigh evidence, not which offer suits which need.
   the category pair. Each continuous feature is standardised within the need's
   pool, so needs with high and low cosines weigh alike.
 - The learner is pairwise: a logistic regression (scikit-learn) on the feature
-  differences of an approved and a rejected offer of the same need. The engine's
+  differences of an approved and a rejected offer of the same need, each pair
+  weighted by how much swapping the two would move nDCG (as LambdaRank does). The engine's
   score enters almost unpenalised, every other feature is shrunk towards zero,
   so a strongly regularised model *is* the engine's order.
 - How far to move away from the engine (the regularisation ``C``) is chosen by
@@ -474,12 +475,23 @@ def _fit_pairwise(X: np.ndarray, decisions: Sequence[Decision], C: float) -> np.
     pair). Columns are put on one scale first; the engine's (column 0) is then
     multiplied by :data:`_ENGINE_SCALE`, so the penalty barely touches it. Staff
     cannot make a higher engine score a reason against an offer: if its weight
-    comes out negative, the model is fitted again without it (weight 0)."""
+    comes out negative, the model is fitted again without it (weight 0).
+
+    Each pair weighs as much as swapping the two offers would move nDCG in the
+    engine's order of the need's decided offers (``|1/log2(2+r_a) - 1/log2(2+r_b)|``,
+    as LambdaRank does), times the two decisions' weights: an approved offer
+    the engine put first against one it put second counts more than two at the
+    bottom."""
     by_need: dict[str, tuple[list[int], list[int]]] = {}
     for i, d in enumerate(decisions):
         by_need.setdefault(d.need_id, ([], []))[d.label].append(i)
     a_idx, b_idx = [], []
+    discount = np.zeros(len(decisions))
     for rejected, approved in by_need.values():
+        if not (rejected and approved):
+            continue
+        for r, i in enumerate(sorted(rejected + approved, key=lambda i: -X[i, 0])):
+            discount[i] = 1.0 / math.log2(r + 2)
         for a in approved:
             for b in rejected:
                 a_idx.append(a)
@@ -487,8 +499,9 @@ def _fit_pairwise(X: np.ndarray, decisions: Sequence[Decision], C: float) -> np.
     if not a_idx:
         return None
     D = X[a_idx] - X[b_idx]
-    weight = np.array([decisions[a].weight * decisions[b].weight
-                       for a, b in zip(a_idx, b_idx, strict=True)])
+    swap = np.abs(discount[a_idx] - discount[b_idx])
+    weight = swap / swap.mean() * np.array([decisions[a].weight * decisions[b].weight
+                                            for a, b in zip(a_idx, b_idx, strict=True)])
     scale = np.sqrt((D**2).mean(axis=0))
     scale[scale < 1e-12] = 1.0
     scale[0] /= _ENGINE_SCALE
