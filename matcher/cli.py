@@ -77,7 +77,7 @@ def evaluate_cmd(
     labelled_dir: Annotated[Path | None, typer.Option(
         "--labelled-dir", help="a labelled set's folder (needs, offers, split.json)")] = None,
     feedback: Annotated[bool, typer.Option(
-        "--feedback/--no-feedback", help="also learn from decisions on the tune needs")] = True,
+        "--feedback/--no-feedback", help="also learn from decisions on half of the needs (tune; CSL: half of dev), measured on the other half")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
 ) -> None:
     """Tune and held-out figures side by side: the engine beside three baselines."""
@@ -100,7 +100,7 @@ def evaluate_cmd(
                 continue
             _fail(str(exc))
         res = heldout.evaluate_set(gs, heldout.default_systems())
-        if feedback and "test" in gs.parts and not name.startswith("csl"):
+        if feedback:
             res["feedback"] = heldout.feedback_gain(gs)
         results.append(res)
         if not as_json:

@@ -199,7 +199,8 @@ class ModelStore(Protocol):
 
 
 _FORMAT = "zhengqi-ranker"
-_FORMAT_VERSION = 1
+# 2: the pairwise ranker with cross-validated strength (older models hold another class layout).
+_FORMAT_VERSION = 2
 
 
 class DirectoryModelStore:
@@ -280,10 +281,15 @@ def learn(store: ModelStore, index, records: Iterable[DecisionRecord]) -> LearnR
     """Train on the stored decisions, keep the new version, activate it only if it
     beats the active model on held-out decisions (see :func:`train_candidate`).
 
-    Raises NotEnoughDecisions (nothing is stored) when there are too few.
+    An active model written in an older format cannot be loaded; the new one is
+    then compared with the plain engine. Raises NotEnoughDecisions (nothing is
+    stored) when there are too few.
     """
     current = store.active_version()
-    active = store.load(current) if current is not None else None
+    try:
+        active = store.load(current) if current is not None else None
+    except ValueError:
+        active = None  # a model of an older format: compared as the plain engine is
     model, report = train_candidate(index, list(records), active)
     report.version = store.save(model, report)
     if report.activated:
@@ -294,12 +300,12 @@ def learn(store: ModelStore, index, records: Iterable[DecisionRecord]) -> LearnR
 def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
                        pools: Mapping[str, list[Match]] | None = None,
                        notes: TextIO | None = None) -> dict[str, list[Match]]:
-    """Rank every need with what the decisions teach, under the same rule as the
-    platform: where the decisions allow a check (see :func:`split_by_need`), a model
-    fitted on the training needs must beat the plain engine on the held-out needs'
-    decisions, or the engine's ranking is kept. A model that passes (or where no
-    check is possible) is refitted on all decisions. Decided pairs are pinned or
-    dropped either way. ``notes`` (a text stream) is told what was done."""
+    """Rank every need with what the decisions teach. The learned ranking is used
+    only if it beats the plain engine on decisions of needs it was not fitted on
+    by more than a standard error (cross-validated by need inside the decisions,
+    see :class:`FeedbackRanker`);
+    otherwise the engine's ranking is kept. Decided pairs are pinned or dropped
+    either way. ``notes`` (a text stream) is told what was done."""
     pools = pools if pools is not None else candidate_pools(index)
 
     def say(msg: str) -> None:
@@ -310,19 +316,19 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
         if decisions:
             say("只有一种决定（全部批准或全部拒绝），无法学习排序；仅把已批准的置顶、已拒绝的去掉")
         return pinned(pools, decisions, top)
-    train, held = split_by_need(decisions)
-    if {d.label for d in train} == {0, 1} and {d.label for d in held} == {0, 1}:
-        trial = FeedbackRanker().fit(index, train, pools)
-        pairs = [(d.need_id, d.offer_id) for d in held]
-        learned = decision_auc(trial.predict(index, pairs, pools).tolist(), held)
-        engine = decision_auc(_engine_scores(pools, held), held)
-        if learned <= engine:
-            say(f"学到的排序在 {len(held)} 条留出决定上不优于引擎（{learned:.3f} ≤ {engine:.3f}），"
-                "保留引擎排序；仅把已批准的置顶、已拒绝的去掉")
-            return pinned(pools, decisions, top)
-        say(f"学到的排序在 {len(held)} 条留出决定上优于引擎（{learned:.3f} > {engine:.3f}）")
-    return FeedbackRanker().fit(index, decisions, pools).rank(
-        index, top=top, decisions=decisions, pools=pools)
+    model = FeedbackRanker().fit(index, decisions, pools)
+    cv = model.cv_
+    tried = "，".join(f"C={c:g} {v:.3f}" for c, v in cv.items() if isinstance(c, float))
+    if model.engine_only_:
+        say(f"学到的排序在未参与拟合的需求的决定上没有明显优于引擎（交叉验证 nDCG@10，"
+            f"{cv.get('needs', 0)} 个需求：引擎 {cv.get('engine', 0.0):.3f}，"
+            f"{tried or '无可比较的需求'}；须高出一个标准误），保留引擎排序；"
+            "仅把已批准的置顶、已拒绝的去掉")
+        return pinned(pools, decisions, top)
+    say(f"学到的排序在未参与拟合的需求的决定上优于引擎（交叉验证 nDCG@10，{cv['needs']} 个需求："
+        f"引擎 {cv['engine']:.3f}，{tried}；采用 C={model.C_:g}，"
+        f"高出 {cv[model.C_] - cv['engine']:.3f}，标准误 {cv['se'][model.C_]:.3f}）")
+    return model.rank(index, top=top, decisions=decisions, pools=pools)
 
 
 def match_with_feedback(needs: Sequence, offers: Sequence, decisions: Sequence[Decision], *,

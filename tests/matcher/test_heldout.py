@@ -104,3 +104,17 @@ def test_held_out_quality_meets_the_issue_14_targets(name):
         # At least the baseline + .02, or the baseline where it is already above .95.
         need = bm25[m] if bm25[m] > 0.95 else bm25[m] + 0.02
         assert engine[m] >= need, (m, engine, bm25)
+
+
+def test_feedback_is_learned_on_one_half_and_measured_on_the_other(tmp_path):
+    gs = ho.load_set("labelled", labelled_dir=write_set(tmp_path / "set"))
+    (learn_on, learn), (report_on, report) = ho.feedback_split(gs)
+    assert (learn_on, report_on) == ("tune", "test") and (learn, report) == (
+        gs.parts["tune"], gs.parts["test"])
+    # A set with a tuning part only (CSL's dev part): two fixed halves of it.
+    only_tune = dataclasses.replace(gs, parts={"tune": [f"q{i}" for i in range(200)]})
+    (a_name, a), (b_name, b) = ho.feedback_split(only_tune)
+    assert (a_name, b_name) == ("tune half A", "tune half B")
+    assert not set(a) & set(b) and sorted(a + b) == sorted(only_tune.parts["tune"])
+    assert 70 < len(a) < 130
+    assert ho.feedback_split(only_tune) == ((a_name, a), (b_name, b))

@@ -14,7 +14,7 @@ from matcher.learning import (
     learn,
     split_by_need,
 )
-from matcher.rerank import Decision, FeedbackRanker, candidate_pools
+from matcher.rerank import C_GRID, Decision, FeedbackRanker, candidate_pools
 
 TOPICS = ["专利质押融资", "电磁兼容检测", "3D打印打样", "高新技术企业认定", "精益生产咨询",
           "工业机器人集成", "企业上云迁移", "商标注册代理"]
@@ -129,3 +129,72 @@ def test_decision_auc_counts_pairs_within_a_need():
     assert decision_auc([0.9, 0.1, 0.0], ds) == 1.0
     assert decision_auc([0.1, 0.9, 5.0], ds) == 0.0
     assert decision_auc([0.5, 0.5, 0.0], ds) == 0.5
+
+
+def test_a_reranker_that_does_no_better_in_cross_validation_keeps_the_engine_order(index):
+    # Decisions that say nothing the features can learn: approvals drawn by a hash.
+    import hashlib
+
+    from matcher.rerank import pinned
+
+    ds = [Decision(n, f"o{n.split('-')[0][1:]}-{k}",
+                   hashlib.sha256(f"{n}{k}".encode()).digest()[0] % 2)
+          for n in index.needs_.ids for k in range(3)]
+    model = FeedbackRanker().fit(index, ds)
+    assert model.engine_only_ and model.C_ is None
+    cv = model.cv_
+    assert cv["needs"] > 0 and all(cv[c] - cv["engine"] <= cv["se"][c] for c in C_GRID)
+    pools = candidate_pools(index)
+    assert model.rank(index, pools=pools, decisions=ds[:3]) == pinned(pools, ds[:3], 10)
+
+
+def test_cross_validation_chooses_a_strength_when_the_decisions_teach_something(index):
+    ds = decisions_from_records(records(index))
+    model = FeedbackRanker().fit(index, ds)
+    assert not model.engine_only_ and model.C_ in C_GRID
+    assert model.cv_[model.C_] - model.cv_["engine"] > model.cv_["se"][model.C_]
+    again = FeedbackRanker().fit(index, ds)
+    assert again.cv_ == model.cv_ and (again.weights_ == model.weights_).all()
+
+
+def test_the_engine_score_never_counts_against_an_offer(index):
+    # Staff here approve the offer the engine ranks last: the model must learn that
+    # from the other features, not by turning the engine's score around.
+    model = FeedbackRanker(C=1.0).fit(index, decisions_from_records(records(index)))
+    assert model.weights_[0] >= 0.0
+
+
+def test_decided_ndcg_orders_each_needs_decided_offers():
+    from matcher.rerank import decided_ndcg
+
+    ds = [Decision("a", "x", 1), Decision("a", "y", 0), Decision("b", "z", 1)]
+    assert decided_ndcg([0.9, 0.1, 0.0], ds) == (1.0, 1)  # b has no rejection: not counted
+    low, n = decided_ndcg([0.1, 0.9, 0.0], ds)
+    assert n == 1 and abs(low - 1 / __import__("math").log2(3)) < 1e-12
+    assert decided_ndcg([0.5, 0.5, 0.0], ds) == (1.0, 1)  # tie: offer id order, x first
+
+
+def test_an_active_model_of_an_older_format_is_compared_as_the_engine(index, tmp_path):
+    store = DirectoryModelStore(tmp_path)
+    first = learn(store, index, records(index))
+    path = tmp_path / f"model-{first.version}.pkl"
+    header, _, body = path.read_bytes().partition(b"\n")
+    path.write_bytes(header.replace(b'"version": 2', b'"version": 1') + b"\n" + body)
+    with pytest.raises(ValueError, match="not a ranking model of format"):
+        store.load(first.version)
+    second = learn(store, index, records(index))
+    assert second.active_auc is None and second.activated
+    assert store.active_version() == second.version
+
+
+def test_a_decision_never_shapes_its_own_prior_while_fitting(index):
+    import dataclasses
+
+    from matcher.rerank import _fitting_priors
+
+    ds = decisions_from_records(records(index))
+    flipped = [dataclasses.replace(ds[0], label=1 - ds[0].label)] + ds[1:]
+    same_need = [i for i, d in enumerate(ds) if d.need_id == ds[0].need_id]
+    a, b = _fitting_priors(index, ds), _fitting_priors(index, flipped)
+    assert (a[same_need] == b[same_need]).all()
+    assert (a != b).any()  # other needs' priors do count it

@@ -48,7 +48,14 @@ class ProposalReranker:
             if version is None:
                 self._loaded = None
             elif self._loaded is None or self._loaded[0] != version:
-                self._loaded = (version, self.store.load(version))
+                try:
+                    self._loaded = (version, self.store.load(version))
+                except ValueError:
+                    # A model of an older format: the engine's proposals stand until
+                    # `zhengqi learn` trains a new one.
+                    log.warning("ranking model %s cannot be loaded; using the plain engine",
+                                version, exc_info=True)
+                    self._loaded = None
             return self._loaded[1] if self._loaded else None
 
     def schedule(self, session: Session, side: Side, *, posting_id: int) -> None:
