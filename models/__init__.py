@@ -5,7 +5,7 @@ Importing this package registers every table on ``SQLModel.metadata``.
 
 from models.audit import AuditLog
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
-from models.match import Contract, Match, MatchEvent
+from models.match import Contract, Match, MatchEvent, Rating
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
 from models.posting import Need, Offer
@@ -14,5 +14,5 @@ from models.user import LoginAttempt, User, UserSession
 __all__ = [
     "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "LoginAttempt",
     "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
-    "RelatedParty", "User", "UserSession",
+    "Rating", "RelatedParty", "User", "UserSession",
 ]

@@ -58,6 +58,12 @@ for role, base, items, own, other, data in (
         Entry("GET", f"{base}/matches/{{other_match_id}}", who),
         Entry("POST", f"{base}/matches/{{other_match_id}}/interest", who),
         Entry("POST", f"{base}/matches/{{own_match_id}}/interest", who),
+        Entry("POST", f"{base}/matches/{{other_match_id}}/interest/withdraw", who),
+        Entry("POST", f"{base}/matches/{{own_match_id}}/interest/withdraw", who,
+              note="409 unless interest was expressed"),
+        Entry("POST", f"{base}/matches/{{other_match_id}}/rating", who, {"score": "5"}),
+        Entry("POST", f"{base}/matches/{{own_match_id}}/rating", who, {"score": "5"},
+              note="409 until the match is contracted"),
         Entry("GET", f"{base}/profile", who),
         Entry("POST", f"{base}/profile", who, PROFILE),
     ]

@@ -23,9 +23,10 @@ from web.deps import (
     require_roles,
     unread_badge,
 )
+from web.routes.pages.staff_common import fmt_time
 from web.services.errors import DomainError, ValidationFailed
-from web.services.matches import portal
-from web.services.matches.interest import express_interest
+from web.services.matches import portal, ratings
+from web.services.matches.interest import express_interest, withdraw_interest
 from web.services.organisations import records
 from web.services.postings import lifecycle
 from web.services.postings.lifecycle import Side
@@ -60,7 +61,7 @@ def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     base = {"hl": highlight, "CATEGORIES": CATEGORIES, "THEMES": THEMES,
-            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS}
+            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS, "fmt_time": fmt_time}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **context},
                                                         status_code=status_code)
 
@@ -215,20 +216,57 @@ def build_portal_router(side: Side) -> APIRouter:
         return render(request, "matches/list.html", {**ctx_base, "page": result, "status": status or "",
                                                      "q": q or "", "qs": query_without_page(request)})
 
+    _MATCH_FLASH = {
+        "interest": "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。",
+        "withdrawn": "已撤回合作意向，服务专员已收到通知。",
+        "rated": "感谢评价！评价将计入对方的机构画像。",
+    }
+
+    def _match_page(request: Request, session: SessionDep, user: CurrentUser, match_id: int, *,
+                    flash: str | None = None, error: ValidationFailed | None = None,
+                    form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+        view = portal.match_view(session, match_id=match_id, role=role, org_id=user.org_id)
+        contract, steps = portal.match_story(session, match_id=match_id)
+        return render(request, "matches/detail.html", {
+            **ctx_base, "v": view, "contract": contract, "steps": steps,
+            "my_rating": ratings.own_rating(session, match_id=match_id, org_id=user.org_id),
+            "SCORE_LABELS": ratings.SCORE_LABELS, "form": form or {},
+            "errors": error.errors if error else {},
+            "flash": error.message if error else flash, "flash_kind": "error" if error else "ok",
+        }, status_code=status_code)
+
     @router.get(f"{base}/matches/{{match_id}}", name=f"{role}_match_detail")
     def match_detail(request: Request, session: SessionDep, user: member, match_id: int,
-                     interest: int = 0) -> Response:
-        """One match: both texts with the shared terms marked, the other side as privacy allows."""
-        view = portal.match_view(session, match_id=match_id, role=role, org_id=user.org_id)
-        flash = "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。" if interest else None
-        return render(request, "matches/detail.html", {**ctx_base, "v": view, "flash": flash})
+                     done: Annotated[str, Query(max_length=16)] = "", interest: int = 0) -> Response:
+        """One match: both texts with the shared terms marked, its steps, the contract, the rating."""
+        flash = _MATCH_FLASH.get("interest" if interest else done)
+        return _match_page(request, session, user, match_id, flash=flash)
 
     @router.post(f"{base}/matches/{{match_id}}/interest", name=f"{role}_match_interest",
                  dependencies=[Depends(csrf_protect)])
     def interest(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
         """Express interest: marks the match and tells staff; the other side learns nothing yet."""
         express_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
-        return RedirectResponse(f"{base}/matches/{match_id}?interest=1", status_code=303)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=interest", status_code=303)
+
+    @router.post(f"{base}/matches/{{match_id}}/interest/withdraw", name=f"{role}_match_interest_withdraw",
+                 dependencies=[Depends(csrf_protect)])
+    def interest_withdraw(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
+        """Take back the expression of interest while the match is open; staff are told."""
+        withdraw_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=withdrawn", status_code=303)
+
+    @router.post(f"{base}/matches/{{match_id}}/rating", name=f"{role}_match_rate",
+                 dependencies=[Depends(csrf_protect)])
+    def rate(request: Request, session: SessionDep, user: member, match_id: int, form: FormDep) -> Response:
+        """Rate the other side after a signed contract (once)."""
+        try:
+            ratings.rate_match(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id,
+                               score=form.get("score", ""), comment=form.get("comment", ""))
+        except ValidationFailed as exc:
+            session.rollback()
+            return _match_page(request, session, user, match_id, error=exc, form=form, status_code=422)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=rated", status_code=303)
 
     @router.get(f"{base}/profile", name=f"{role}_profile")
     def profile(request: Request, session: SessionDep, user: member, saved: int = 0) -> Response:

@@ -11,12 +11,13 @@ from models.match import ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
 from web.services.errors import ValidationFailed
-from web.services.matches import exports, pipeline
+from web.services.matches import contracts, exports, pipeline
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 
 _DONE = {"moved": "撮合进展已更新，已通知供需双方。", "manual": "已创建手动撮合并批准，已通知供需双方。",
-         "approved": "已批准该匹配。"}
+         "approved": "已批准该匹配。", "corrected": "技术合同已更正，已通知供需双方。",
+         "voided": "技术合同已作废，撮合已关闭，已通知供需双方；该合同金额不再计入技术合同成交额。"}
 
 
 @router.get("/pipeline", name="staff_pipeline")
@@ -82,3 +83,40 @@ def pipeline_move(
                 "contract_type": contract_type, "registration_no": registration_no}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
     return redirect_with(f"/staff/pipeline/{match_id}", done="moved")
+
+
+@router.post("/pipeline/{match_id}/contract/correct", name="staff_contract_correct",
+             dependencies=[Depends(csrf_protect)])
+def contract_correct(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
+    contract_type: Annotated[str, Form(max_length=16)] = "",
+    registration_no: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Correct a signed contract's figures, with a reason (audited, both sides told)."""
+    try:
+        contracts.correct_contract(session, match_id=match_id, actor_id=user.id, reason=reason,
+                                   data=pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no))
+    except ValidationFailed as exc:
+        session.rollback()
+        form = {"reason": reason, "amount_wan": amount_wan, "signed_on": signed_on,
+                "contract_type": contract_type, "registration_no": registration_no, "which": "correct"}
+        return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
+    return redirect_with(f"/staff/pipeline/{match_id}", done="corrected")
+
+
+@router.post("/pipeline/{match_id}/contract/void", name="staff_contract_void",
+             dependencies=[Depends(csrf_protect)])
+def contract_void(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Void a signed contract, with a reason: the match closes and the amount stops counting."""
+    try:
+        contracts.void_contract(session, match_id=match_id, actor_id=user.id, reason=reason)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _detail(request, session, settings, match_id, error=exc,
+                       form={"void_reason": reason, "which": "void"}, status_code=422)
+    return redirect_with(f"/staff/pipeline/{match_id}", done="voided")

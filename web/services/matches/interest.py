@@ -50,3 +50,30 @@ def express_interest(session: Session, *, match_id: int, user_id: int, role: str
                  object_id=match.id, detail={"side": role})
     session.commit()
     return match
+
+
+def withdraw_interest(session: Session, *, match_id: int, user_id: int, role: str,
+                      org_id: int | None) -> Match:
+    """Take back the caller's side's interest while the match is still open; tells staff. Commits."""
+    if role not in ("enterprise", "provider"):
+        raise Forbidden("只有企业或服务机构可以撤回合作意向")
+    match = own_match(session, match_id=match_id, role=role, org_id=org_id)
+    attr = "enterprise_interested" if role == "enterprise" else "provider_interested"
+    if not getattr(match, attr):
+        raise InvalidTransition("贵单位尚未表达合作意向，无需撤回")
+    if match.status not in INTEREST_STATUSES:
+        raise InvalidTransition("该匹配已结束，不能再撤回意向")
+    setattr(match, attr, False)
+    match.updated_at = datetime.now(UTC)
+    session.add(match)
+    who = "企业" if role == "enterprise" else "服务机构"
+    stamp = match.updated_at.strftime("%Y%m%d%H%M%S%f")
+    notifications.notify_staff(
+        session, kind="interest", title=f"匹配 #{match.id}：{who}撤回了合作意向",
+        body="对方如已联系，请与其确认。", link=f"/staff/review?match={match.id}", match_id=match.id,
+        dedupe_key=f"interest-withdrawn:{match.id}:{role}:{stamp}",
+    )
+    audit.record(session, actor_id=user_id, action="match.interest.withdraw", object_type="match",
+                 object_id=match.id, detail={"side": role})
+    session.commit()
+    return match

@@ -4,10 +4,12 @@ each with the other side shown only as privacy allows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, func, or_, select
 
-from models import Match, Need, Offer, Organisation
+from models import Contract, Match, MatchEvent, Need, Offer, Organisation
+from models.match import MATCH_STATUS_LABELS
 from web.services.errors import NotFound
 from web.services.matches.interest import own_match
 from web.services.organisations.privacy import Counterpart, counterpart, is_revealed
@@ -119,6 +121,39 @@ def match_view(session: Session, *, match_id: int, role: str, org_id: int | None
     other_org = session.get(Organisation, offer.org_id if role == "enterprise" else need.org_id)
     assert other_org is not None
     return _view(match, need, offer, other_org, "need" if role == "enterprise" else "offer")
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    label: str
+
+
+# What each move means to the two sides; staff notes stay internal.
+STEP_LABELS = {
+    "proposed": "平台推荐", "approved": "服务专员审核通过，双方信息已公开", "rejected": "未通过审核",
+    "contacted": "服务专员已联系双方", "negotiating": "双方洽谈中", "contracted": "签订技术合同",
+    "closed": "撮合结束", "withdrawn": "一方已关闭或撤回发布",
+}
+
+
+def match_story(session: Session, *, match_id: int) -> tuple[Contract | None, list[Step]]:
+    """The contract (if any, voided or not) and the steps of a match, oldest first.
+
+    Call after ``match_view`` has checked the caller may see this match."""
+    contract = session.exec(select(Contract).where(Contract.match_id == match_id)).first()
+    events = session.exec(select(MatchEvent).where(MatchEvent.match_id == match_id)
+                          .order_by(col(MatchEvent.created_at), col(MatchEvent.id))).all()
+    steps = []
+    for e in events:
+        if e.from_status == e.to_status == "contracted":
+            label = "技术合同信息已更正"
+        elif e.from_status == "contracted" and e.to_status == "closed":
+            label = "技术合同已作废，撮合结束"
+        else:
+            label = STEP_LABELS.get(e.to_status, MATCH_STATUS_LABELS.get(e.to_status, e.to_status))
+        steps.append(Step(at=e.created_at, label=label))
+    return contract, steps
 
 
 @dataclass(frozen=True)

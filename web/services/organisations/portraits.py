@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, or_, select
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
+from web.services.matches.ratings import RatingSummary, summary_for
 from web.services.matches.review import (
     MatchView,
     Page,
@@ -69,6 +70,7 @@ class Portrait:
     offers: list[Offer]
     matches: list[MatchView]
     contracts: list[ContractRow] = field(default_factory=list)
+    ratings: RatingSummary = field(default_factory=lambda: RatingSummary(0, None, []))
 
     @property
     def contract_total_wan(self) -> Decimal:
@@ -161,4 +163,4 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
         (enterprise_alias().id == org_id) | (provider_alias().id == org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))
     return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals), related, needs,
-                    offers, matches, list_contracts(session, org_id=org_id))
+                    offers, matches, list_contracts(session, org_id=org_id), summary_for(session, org_id=org_id))
