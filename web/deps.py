@@ -130,4 +130,5 @@ def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -
     if user is not None:
         from web.services import notifications
 
-        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)
+        held = notifications.held_after(session, user_id=user.id, tz=request.app.state.settings.tz)
+        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held)

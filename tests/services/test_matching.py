@@ -48,7 +48,8 @@ def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> N
         lifecycle.create(s, holder, lifecycle.OFFER, org_id=prov.id, actor_id=user.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     note = session.exec(select(Notification)).one()
-    assert note.org_id == ent.id and "推荐服务" in note.title
+    assert note.org_id == ent.id and note.title.startswith("新服务「AI视觉检测」与您的需求")
+    assert note.link == f"/enterprise/matches/{note.match_id}"
 
 
 def test_counterpart_is_anonymous_until_approved(session: Session) -> None:

@@ -144,7 +144,8 @@ def test_staff_enters_a_figure_on_the_form(client: TestClient, plan: Session) ->
     assert client.post("/dashboard/actuals", data={"number": "2", "year": "2021", "value": "1",
                                                     "source": "x"}).status_code == 403
     # Delete a wrong entry.
-    r = client.post(f"/dashboard/actuals/{actual.id}/delete", data={"csrf_token": token}, follow_redirects=False)
+    r = client.post(f"/dashboard/actuals/{actual.id}/delete", data={"csrf_token": token, "confirmed": "1"},
+                    follow_redirects=False)
     assert r.status_code == 303 and _figures(plan) == []
     assert client.post("/dashboard/actuals/999999/delete", data={"csrf_token": token}).status_code == 404
 

@@ -122,7 +122,8 @@ def test_staff_void_a_contract_with_a_reason(client: TestClient, session: Sessio
     r = client.post(f"/staff/pipeline/{m.id}/contract/void", data={"csrf_token": csrf, "reason": "  "})
     assert r.status_code == 422 and "请填写作废原因" in r.text
     assert _state(session) == before
-    r = client.post(f"/staff/pipeline/{m.id}/contract/void", data={"csrf_token": csrf, "reason": "双方解除合同"},
+    r = client.post(f"/staff/pipeline/{m.id}/contract/void", data={"csrf_token": csrf, "reason": "双方解除合同",
+                                                                  "confirmed": "1"},
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"])

@@ -127,7 +127,7 @@ def test_reopen_rematches_revives_withdrawn_proposals_without_renotifying(
     assert session.exec(select(Notification)).one().org_id == world["prov"].id
     r = client.post(f"/enterprise/needs/{need_id}/reopen", data={"csrf_token": token})
     assert r.status_code == 409 and "该需求未关闭，无需重新开放" in r.text
-    client.post(f"/enterprise/needs/{need_id}/close", data={"csrf_token": token})
+    client.post(f"/enterprise/needs/{need_id}/close", data={"csrf_token": token, "confirmed": "1"})
     assert session.exec(select(Match)).one().status == "withdrawn"
     page = client.get(f"/enterprise/needs/{need_id}")
     assert "重新开放" in page.text

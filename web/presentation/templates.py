@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 from fastapi import Request
@@ -12,6 +13,7 @@ from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.navigation import nav_items
+from web.presentation.times import formatters
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -24,9 +26,11 @@ def csrf_token(request: Request) -> str:
     return getattr(request.state, "anon_csrf", "") or request.cookies.get("zq_csrf", "")
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(tz: tzinfo) -> Jinja2Templates:
+    """Templates with the shared globals; times are shown in ``tz`` (Settings.time_zone)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    env.globals.update(formatters(tz))
     env.globals.update(
         csrf_token=csrf_token,
         nav_items=nav_items,

@@ -5,23 +5,28 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from web.presentation.times import naive_local
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
+def safe_cell(value: Any, tz: tzinfo | None = None) -> Any:
+    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection);
+    write a timestamp as local wall-clock time (a cell holds no zone)."""
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # openpyxl cannot write aware datetimes
+    if isinstance(value, datetime):
+        if tz is None:
+            raise ValueError("a sheet with timestamps needs the platform's time zone (tz=settings.tz)")
+        return naive_local(value, tz)
     return value
 
 
@@ -32,8 +37,8 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
 
 
-def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """Build an .xlsx file in memory from sheets of plain values."""
+def workbook_bytes(sheets: Sequence[Sheet], *, tz: tzinfo | None = None) -> bytes:
+    """Build an .xlsx file in memory from sheets of plain values; timestamps shown in ``tz``."""
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
@@ -42,7 +47,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in sheet.rows:
-            ws.append([safe_cell(_plain(v)) for v in row])
+            ws.append([safe_cell(_plain(v), tz) for v in row])
         for i, header in enumerate(sheet.headers, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(str(header)) * 2 + 4)
     buf = io.BytesIO()

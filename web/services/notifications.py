@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, col, func, or_, select
 
 from models import Notification, User
-from web.services.errors import NotFound
+from models.user import NOTIFY_MODES
+from web.services import audit
+from web.services.errors import NotFound, ValidationFailed
+
+DIGEST_HOUR = 8  # the daily digest arrives at 08:00 local time
 
 
 def _exists(session: Session, *, org_id: int | None, user_id: int | None, dedupe_key: str) -> bool:
@@ -46,25 +51,103 @@ def notify_staff(session: Session, *, kind: str, title: str, body: str = "",
     )
 
 
-def _inbox_filter(user_id: int, org_id: int | None):  # type: ignore[no-untyped-def]
-    if org_id is None:
-        return Notification.user_id == user_id
-    return or_(Notification.user_id == user_id, Notification.org_id == org_id)
+@dataclass(frozen=True)
+class Grouped:
+    """One thing an event tells an organisation; several of them become one message."""
+
+    match_id: int
+    link: str  # where this one thing is shown
+    label: str  # e.g. 「视觉检测攻关」
+
+
+def notify_grouped(session: Session, *, org_id: int, kind: str, items: list[Grouped], one_title: str,
+                   many_title: str, many_link: str, body: str) -> Notification | None:
+    """One message for everything one event caused for one organisation (flushes only).
+
+    A single item links to itself; several link to ``many_link`` and the body names a few.
+    ``many_title`` may use {n}."""
+    if not items:
+        return None
+    if len(items) == 1:
+        return notify(session, org_id=org_id, kind=kind, title=one_title, body=body,
+                      link=items[0].link, match_id=items[0].match_id)
+    names = "".join(i.label for i in items[:3]) + ("等" if len(items) > 3 else "")
+    return notify(session, org_id=org_id, kind=kind, title=many_title.format(n=len(items)),
+                  body=f"{body}包括：{names}。", link=many_link, match_id=None)
+
+
+def digest_cut(now: datetime, tz: tzinfo) -> datetime:
+    """The most recent digest time (08:00 local) at or before ``now``, in UTC."""
+    local = now.astimezone(tz)
+    cut = datetime.combine(local.date(), time(DIGEST_HOUR), tz)
+    if cut > local:
+        cut -= timedelta(days=1)
+    return cut.astimezone(UTC)
+
+
+def held_after(session: Session, *, user_id: int, tz: tzinfo, now: datetime | None = None) -> datetime | None:
+    """For a daily-digest user, messages newer than this wait for the next digest; else None."""
+    user = session.get(User, user_id)
+    if user is None or user.notify_mode != "daily":
+        return None
+    return digest_cut(now or datetime.now(UTC), tz)
+
+
+def set_notify_mode(session: Session, *, user_id: int, mode: str) -> None:
+    """Choose immediate messages or one daily digest (the user's own choice). Commits."""
+    if mode not in NOTIFY_MODES:
+        raise ValidationFailed("请选择“即时通知”或“每日摘要”", field="notify_mode")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该账号")
+    if user.notify_mode != mode:
+        audit.record(session, actor_id=user_id, action="user.notify_mode", object_type="user", object_id=user_id,
+                     detail={"from": user.notify_mode, "to": mode})
+        user.notify_mode = mode
+        session.add(user)
+    session.commit()
+
+
+def _inbox_filter(user_id: int, org_id: int | None, held: datetime | None = None):  # type: ignore[no-untyped-def]
+    cond = Notification.user_id == user_id
+    if org_id is not None:
+        cond = or_(cond, Notification.org_id == org_id)
+    if held is not None:
+        cond = cond & (col(Notification.created_at) < held)
+    return cond
 
 
 def list_inbox(session: Session, *, user_id: int, org_id: int | None, unread_only: bool = False,
-               limit: int = 20, offset: int = 0) -> list[Notification]:
-    """A user's notifications (their own and their organisation's), newest first."""
-    stmt = select(Notification).where(_inbox_filter(user_id, org_id))
+               limit: int = 20, offset: int = 0, held: datetime | None = None) -> list[Notification]:
+    """A user's notifications (their own and their organisation's), newest first.
+
+    ``held``: a daily-digest user sees only what arrived before this time."""
+    stmt = select(Notification).where(_inbox_filter(user_id, org_id, held))
     if unread_only:
         stmt = stmt.where(col(Notification.read_at).is_(None))
     stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
     return list(session.exec(stmt.offset(offset).limit(limit)).all())
 
 
-def unread_count(session: Session, *, user_id: int, org_id: int | None) -> int:
+def unread_count(session: Session, *, user_id: int, org_id: int | None, held: datetime | None = None) -> int:
     stmt = select(func.count()).select_from(Notification).where(
-        _inbox_filter(user_id, org_id), col(Notification.read_at).is_(None))
+        _inbox_filter(user_id, org_id, held), col(Notification.read_at).is_(None))
+    return session.exec(stmt).one()
+
+
+def waiting_count(session: Session, *, user_id: int, org_id: int | None, held: datetime) -> int:
+    """How many messages wait for a daily-digest user's next digest."""
+    stmt = select(func.count()).select_from(Notification).where(
+        _inbox_filter(user_id, org_id), col(Notification.created_at) >= held)
+    return session.exec(stmt).one()
+
+
+def inbox_total(session: Session, *, user_id: int, org_id: int | None, unread_only: bool,
+                held: datetime | None = None) -> int:
+    """How many notifications the inbox holds (for pagination)."""
+    stmt = select(func.count()).select_from(Notification).where(_inbox_filter(user_id, org_id, held))
+    if unread_only:
+        stmt = stmt.where(col(Notification.read_at).is_(None))
     return session.exec(stmt).one()
 
 

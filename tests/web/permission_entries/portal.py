@@ -73,11 +73,13 @@ ENTRIES += [
     Entry("POST", "/enterprise/profile/qualifications/{other_qualification_id}/delete", E),
     Entry("POST", "/enterprise/profile/qualifications/{qualification_id}/delete", E),
     # inbox
+    Entry("GET", "/favicon.ico", PUBLIC),
     Entry("GET", "/inbox", ALL),
     Entry("POST", "/inbox/{other_notification_id}/read", ALL,
           note="404 for everyone: nobody but ent2 may read it"),
     Entry("POST", "/inbox/{notification_id}/read", ALL),
     Entry("POST", "/inbox/read-all", ALL),
+    Entry("POST", "/inbox/mode", ALL, {"notify_mode": "daily"}, note="changes only the caller's own setting"),
     # account administration
     Entry("GET", "/admin/users", ADMIN),
     Entry("POST", "/admin/users", ADMIN, {"username": "", "role": "staff"}),

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
+from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
 from web.services.errors import NotFound
 from web.services.indicators import progress
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
@@ -119,9 +119,9 @@ def platform_detail(session: SessionDep, user: Reader, number: int,
 
 
 @router.get("/operations", summary="平台运营数据")
-def operations_figures(session: SessionDep, user: Reader) -> dict[str, Any]:
+def operations_figures(session: SessionDep, settings: SettingsDep, user: Reader) -> dict[str, Any]:
     """Postings per month, approval share and speed, funnel, approval rate, contract amounts."""
-    ops = operations.operations(session)
+    ops = operations.operations(session, tz=settings.tz)
     data = asdict(ops)
 
     def plain(value: Any) -> Any:

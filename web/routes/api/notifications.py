@@ -38,7 +38,7 @@ def list_notifications(session: SessionDep, user: UserDep, unread: bool = False,
     """The user's and their organisation's notifications, newest first."""
     notes = notifications.list_inbox(session, user_id=user.id, org_id=user.org_id, unread_only=unread,
                                      limit=per_page, offset=(page - 1) * per_page)
-    total = portal.inbox_total(session, user_id=user.id, org_id=user.org_id, unread_only=unread)
+    total = notifications.inbox_total(session, user_id=user.id, org_id=user.org_id, unread_only=unread)
     return {"items": [NotificationOut.model_validate(n, from_attributes=True) for n in notes],
             "total": total, "page": page, "per_page": per_page, "pages": max(1, -(-total // per_page))}
 

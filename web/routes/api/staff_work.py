@@ -229,11 +229,11 @@ def portrait(session: SessionDep, user: StaffDep, org_id: int) -> dict[str, Any]
 
 
 @router.get("/audit", summary="审计日志")
-def audit(session: SessionDep, user: StaffDep, action: Annotated[str | None, Query(max_length=50)] = None,
+def audit(session: SessionDep, settings: SettingsDep, user: StaffDep, action: Annotated[str | None, Query(max_length=50)] = None,
           actor: Annotated[str | None, Query(max_length=50)] = None, date_from: date | None = None,
           date_to: date | None = None, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
-    p = list_audit(session, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
+    p = list_audit(session, tz=settings.tz, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
     return {"total": p.total, "page": p.page, "per_page": p.per_page,
             "items": [{"id": r.entry.id, "at": r.entry.created_at.isoformat(), "actor": r.actor_name,
                        "action": r.entry.action, "object_type": r.entry.object_type,

@@ -23,7 +23,7 @@ from web.deps import (
     require_roles,
     unread_badge,
 )
-from web.routes.pages.staff_common import fmt_time
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.services.errors import DomainError, ValidationFailed
 from web.services.matches import portal, ratings
 from web.services.matches.interest import express_interest, withdraw_interest
@@ -61,7 +61,7 @@ def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     base = {"hl": highlight, "CATEGORIES": CATEGORIES, "THEMES": THEMES,
-            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS, "fmt_time": fmt_time}
+            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **context},
                                                         status_code=status_code)
 
@@ -88,10 +88,13 @@ def build_portal_router(side: Side) -> APIRouter:
     close_label = "关闭" if side.name == "need" else "撤回"
 
     @router.get(base, name=f"{role}_home")
-    def home(request: Request, session: SessionDep, user: member) -> Response:
+    def home(request: Request, session: SessionDep, user: member, welcome: int = 0) -> Response:
         """The portal's start page: open postings, recent matches, unread messages."""
         summary = portal.summary(session, side, org_id=user.org_id)
-        return render(request, f"{role}/home.html", {**ctx_base, "summary": summary})
+        flash = (f"注册成功，欢迎使用！下一步：发布贵单位的第一条{side.label}，平台会立即为您匹配"
+                 f"{'服务机构' if side.name == 'need' else '企业需求'}并推送给对方；也可先到“机构资料”完善信息。"
+                 if welcome else None)
+        return render(request, f"{role}/home.html", {**ctx_base, "summary": summary, "flash": flash})
 
     @router.get(f"{base}/{items}", name=f"{role}_postings")
     def list_postings(
@@ -134,7 +137,8 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
     def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
-                       posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0) -> Response:
+                       posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0,
+                       closed: int = 0) -> Response:
         """One posting with its recommendations and their reasons."""
         row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
@@ -143,6 +147,8 @@ def build_portal_router(side: Side) -> APIRouter:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
         elif drafted:
             flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
+        elif closed:
+            flash = f"{side.label}已{close_label}，平台不再为其自动匹配；尚未审核的推荐已撤回。"
         elif reopened:
             flash = f"{side.label}已重新开放，平台已重新匹配，共{len(recs)}条推荐。"
         elif updated:
@@ -178,11 +184,19 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/close", name=f"{role}_posting_close",
                  dependencies=[Depends(csrf_protect)])
-    def close_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
-        """Close (or withdraw) the posting; its open proposals are withdrawn."""
+    def close_posting(request: Request, session: SessionDep, user: member, posting_id: int,
+                      confirm: ConfirmDep) -> Response:
+        """Close (or withdraw) the posting after a confirmation; its open proposals are withdrawn."""
+        if not confirm.confirmed:
+            row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            return ask(request, Question(
+                title=f"{close_label}{side.label}", confirm_label=f"确认{close_label}",
+                cancel_url=f"{base}/{items}/{posting_id}", details=((f"{side.label}", row.title),),
+                consequence=f"{close_label}后平台不再为该{side.label}自动匹配，尚未审核的推荐将撤回；"
+                            "截止日期前可以重新开放。"), confirm)
         lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
-                       org_id=user.org_id or 0, actor_id=user.id)
-        return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
+                        org_id=user.org_id or 0, actor_id=user.id)
+        return RedirectResponse(f"{base}/{items}/{posting_id}?closed=1", status_code=303)
 
     def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
                    posting_id: int, flag: str) -> Response:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from models.match import ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
 from web.services.errors import ValidationFailed
 from web.services.matches import contracts, exports, pipeline
@@ -34,7 +35,7 @@ def pipeline_board(request: Request, session: SessionDep, settings: SettingsDep,
 @router.get("/pipeline/export.xlsx", name="staff_pipeline_export")
 def pipeline_export(session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The pipeline as an Excel file."""
-    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days), "撮合看板.xlsx")
+    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days, tz=settings.tz), "撮合看板.xlsx")
 
 
 @router.get("/contracts/export.xlsx", name="staff_contracts_export")
@@ -110,9 +111,16 @@ def contract_correct(
              dependencies=[Depends(csrf_protect)])
 def contract_void(
     request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
-    reason: Annotated[str, Form(max_length=1000)] = "",
+    confirm: ConfirmDep, reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Void a signed contract, with a reason: the match closes and the amount stops counting."""
+    if reason.strip() and not confirm.confirmed:
+        k = contracts.active_contract(session, match_id=match_id)
+        return ask(request, Question(
+            title="作废技术合同", confirm_label="确认作废", cancel_url=f"/staff/pipeline/{match_id}",
+            consequence="作废后撮合关闭，该合同金额不再计入技术合同成交额，并通知供需双方；此操作不能撤销。",
+            details=(("合同金额", f"{k.amount_wan} 万元"), ("签约日期", k.signed_on.isoformat()),
+                     ("作废原因", reason.strip()))), confirm)
     try:
         contracts.void_contract(session, match_id=match_id, actor_id=user.id, reason=reason)
     except ValidationFailed as exc:

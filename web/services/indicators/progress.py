@@ -400,6 +400,25 @@ def enter_actual(
     return actual
 
 
+@dataclass(frozen=True)
+class ActualSummary:
+    indicator: str  # "1. 全社会研发投入强度"
+    year: int
+    value: str  # with its unit
+    source: str
+
+
+def describe_actual(session: Session, *, actual_id: int) -> ActualSummary:
+    """What an entered figure is, in words (for the confirmation and the message after)."""
+    actual = session.get(IndicatorActual, actual_id)
+    if actual is None:
+        raise NotFound("未找到该指标数值")
+    ind = session.get(Indicator, actual.indicator_id)
+    assert ind is not None
+    return ActualSummary(indicator=f"{ind.number}. {ind.name}", year=actual.year,
+                         value=f"{plain_decimal(Decimal(actual.value))}{ind.unit}", source=actual.source)
+
+
 def delete_actual(session: Session, *, actor_id: int, actual_id: int) -> None:
     """Remove a wrongly entered figure (staff), audited with what it was."""
     actual = session.get(IndicatorActual, actual_id)

@@ -14,6 +14,11 @@ from web.services.errors import Forbidden, InvalidTransition, NotFound
 INTEREST_STATUSES = frozenset({"proposed", "approved", "contacted", "negotiating"})
 
 
+def _staff_link(match: Match) -> str:
+    # Before a decision the match is in the review queue; after it, on the pipeline.
+    return f"/staff/review/{match.id}" if match.status == "proposed" else f"/staff/pipeline/{match.id}"
+
+
 def own_match(session: Session, *, match_id: int, role: str, org_id: int | None) -> Match:
     """A match one side of which belongs to the caller's organisation; else NotFound."""
     match = session.get(Match, match_id)
@@ -43,7 +48,7 @@ def express_interest(session: Session, *, match_id: int, user_id: int, role: str
     who = "企业" if role == "enterprise" else "服务机构"
     notifications.notify_staff(
         session, kind="interest", title=f"匹配 #{match.id}：{who}表达了合作意向" + ("（双方均有意向）" if both else ""),
-        body="请在审核队列中查看并处理。", link=f"/staff/review?match={match.id}", match_id=match.id,
+        body="请在审核队列中查看并处理。", link=_staff_link(match), match_id=match.id,
         dedupe_key=f"interest:{match.id}:{role}",
     )
     audit.record(session, actor_id=user_id, action="match.interest", object_type="match",
@@ -70,7 +75,7 @@ def withdraw_interest(session: Session, *, match_id: int, user_id: int, role: st
     stamp = match.updated_at.strftime("%Y%m%d%H%M%S%f")
     notifications.notify_staff(
         session, kind="interest", title=f"匹配 #{match.id}：{who}撤回了合作意向",
-        body="对方如已联系，请与其确认。", link=f"/staff/review?match={match.id}", match_id=match.id,
+        body="对方如已联系，请与其确认。", link=_staff_link(match), match_id=match.id,
         dedupe_key=f"interest-withdrawn:{match.id}:{role}:{stamp}",
     )
     audit.record(session, actor_id=user_id, action="match.interest.withdraw", object_type="match",

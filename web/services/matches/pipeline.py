@@ -214,7 +214,8 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
                                              "contract_type": checked.contract_type})
     view = get_view(session, match_id)
     label = MATCH_STATUS_LABELS[to_status]
-    for org_id, link in ((view.enterprise.id, "/enterprise/matches"), (view.provider.id, "/provider/matches")):
+    for org_id, link in ((view.enterprise.id, f"/enterprise/matches/{match_id}"),
+                         (view.provider.id, f"/provider/matches/{match_id}")):
         notify(session, org_id=org_id, kind="pipeline", title=f"匹配进展：{label}",
                body=f"需求“{view.need.title}”与服务“{view.offer.title}”的撮合进展更新为“{label}”。",
                link=link, match_id=match_id, dedupe_key=f"pipeline:match:{match_id}:{to_status}")

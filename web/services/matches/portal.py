@@ -181,32 +181,19 @@ def summary(session: Session, side: Side, *, org_id: int | None) -> Summary:
                    recent_matches=matches)
 
 
-def mark_all_read(session: Session, *, user_id: int, org_id: int | None) -> int:
-    """Mark every unread notification of the user (and their organisation) read. Commits."""
-    from datetime import UTC, datetime
+def mark_all_read(session: Session, *, user_id: int, org_id: int | None,
+                  held: datetime | None = None) -> int:
+    """Mark every unread notification the user can see read (a digest user: up to ``held``). Commits."""
+    from datetime import UTC
 
     from models import Notification
+    from web.services.notifications import _inbox_filter
 
-    cond = Notification.user_id == user_id
-    if org_id is not None:
-        cond = or_(cond, Notification.org_id == org_id)
-    rows = session.exec(select(Notification).where(cond, col(Notification.read_at).is_(None))).all()
+    rows = session.exec(select(Notification).where(_inbox_filter(user_id, org_id, held),
+                                                   col(Notification.read_at).is_(None))).all()
     now = datetime.now(UTC)
     for row in rows:
         row.read_at = now
         session.add(row)
     session.commit()
     return len(rows)
-
-
-def inbox_total(session: Session, *, user_id: int, org_id: int | None, unread_only: bool) -> int:
-    """How many notifications the inbox holds (for pagination)."""
-    from models import Notification
-
-    cond = Notification.user_id == user_id
-    if org_id is not None:
-        cond = or_(cond, Notification.org_id == org_id)
-    stmt = select(func.count()).select_from(Notification).where(cond)
-    if unread_only:
-        stmt = stmt.where(col(Notification.read_at).is_(None))
-    return session.exec(stmt).one()

@@ -17,7 +17,7 @@ from models import Match, MatchEvent, Need, Offer, Organisation, RelatedParty
 from models.match import MATCH_STATUS_LABELS
 from web.services import audit
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.notifications import notify
+from web.services.notifications import Grouped, notify_grouped
 from web.services.paging import Page
 
 # Reason codes for a rejection (驳回原因); the code is stored in Match.reject_code.
@@ -227,7 +227,8 @@ def check_reason(reason_code: str | None, note: str) -> str:
 
 
 def _decide(session: Session, *, match_id: int, actor_id: int, to_status: str,
-            reason_code: str | None = None, note: str = "") -> bool:
+            reason_code: str | None = None, note: str = "",
+            approved: dict[tuple[str, int], list[Grouped]] | None = None) -> bool:
     """Move one proposed match to approved/rejected; False if someone else decided it first.
 
     The conditional UPDATE is the lock: on SQLite writers queue behind BEGIN IMMEDIATE, on
@@ -253,18 +254,25 @@ def _decide(session: Session, *, match_id: int, actor_id: int, to_status: str,
     audit.record(session, actor_id=actor_id, action=f"match.{'approve' if to_status == 'approved' else 'reject'}",
                  object_type="match", object_id=match_id, detail=detail)
     if to_status == "approved":
-        _notify_approved(session, match_id)
+        collect = approved if approved is not None else {}
+        view = get_view(session, match_id)
+        label = f"「{view.need.title}」×「{view.offer.title}」"
+        for role, org in (("enterprise", view.enterprise), ("provider", view.provider)):
+            collect.setdefault((role, org.id), []).append(Grouped(match_id, f"/{role}/matches/{match_id}", label))
+        if approved is None:
+            _notify_approved(session, collect)
     return True
 
 
-def _notify_approved(session: Session, match_id: int) -> None:
-    view = get_view(session, match_id)
-    body = f"需求“{view.need.title}”与服务“{view.offer.title}”的匹配已通过审核，双方联系方式已开放，请尽快联系洽谈。"
-    key = f"approved:match:{match_id}"
-    notify(session, org_id=view.enterprise.id, kind="approved", title="匹配已通过审核", body=body,
-           link="/enterprise/matches", match_id=match_id, dedupe_key=key)
-    notify(session, org_id=view.provider.id, kind="approved", title="匹配已通过审核", body=body,
-           link="/provider/matches", match_id=match_id, dedupe_key=key)
+APPROVED_BODY = "双方名称与联系方式已互相公开，请尽快联系洽谈。"
+
+
+def _notify_approved(session: Session, approved: dict[tuple[str, int], list[Grouped]]) -> None:
+    """One message per organisation for everything one decision approved."""
+    for (role, org_id), items in approved.items():
+        notify_grouped(session, org_id=org_id, kind="approved", items=items,
+                       one_title=f"匹配{items[0].label}已通过审核", many_title="{n} 条匹配已通过审核",
+                       many_link=f"/{role}/matches?status=approved", body=APPROVED_BODY)
 
 
 def _missing_or_conflict(session: Session, match_id: int) -> Exception:
@@ -324,10 +332,12 @@ def bulk_decide(session: Session, *, match_ids: Sequence[int], actor_id: int, de
         check_reason(reason_code, note)
     result = BulkResult([], [])
     to_status = "approved" if decision == "approve" else "rejected"
+    approved: dict[tuple[str, int], list[Grouped]] = {}
     for match_id in ids:
         ok = _decide(session, match_id=match_id, actor_id=actor_id, to_status=to_status,
-                     reason_code=reason_code if decision == "reject" else None, note=note)
+                     reason_code=reason_code if decision == "reject" else None, note=note, approved=approved)
         (result.done if ok else result.skipped).append(match_id)
+    _notify_approved(session, approved)
     session.commit()
     return result
 

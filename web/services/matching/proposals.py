@@ -9,8 +9,10 @@ once per pair.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
@@ -53,35 +55,61 @@ def _event(session: Session, match: Match, to: str, note: str, actor_id: int | N
     session.add(match)
 
 
-def _notify_new(session: Session, match: Match, *, side: str, other_org_id: int,
-                other_title: str) -> None:
-    if side == "need":  # a need was posted: tell the provider about a fitting need
-        title = f"您的服务「{other_title}」有新的匹配需求"
-        link = f"/provider/offers/{match.offer_id}"
-    else:
-        title = f"您的需求「{other_title}」有新的推荐服务"
-        link = f"/enterprise/needs/{match.need_id}"
-    notifications.notify(
-        session, org_id=other_org_id, kind="recommendation", title=title,
-        body="平台根据内容相似度、服务类别与信用等为您推荐，对方资料在服务专员审核通过前匿名显示。",
-        link=link, match_id=match.id, dedupe_key=f"recommend:need:{match.need_id}:offer:{match.offer_id}",
-    )
+RECOMMEND_BODY = "平台根据内容相似度、服务类别与信用等为您推荐，对方资料在服务专员审核通过前匿名显示。"
+
+
+@dataclass
+class Announcements:
+    """New proposals of one event (a posting, or a whole rematch), by the organisation to tell.
+
+    ``send`` writes one message per organisation, so one event never floods an inbox."""
+
+    # (role of the recipient, organisation id) ->
+    #     (match id, the recipient's posting title, the other posting's title, the other posting's id)
+    by_org: dict[tuple[str, int], list[tuple[int, str, str, int]]] = field(default_factory=dict)
+
+    def add(self, *, role: str, org_id: int, match_id: int, own_title: str, other_title: str,
+            other_id: int) -> None:
+        self.by_org.setdefault((role, org_id), []).append((match_id, own_title, other_title, other_id))
+
+    def send(self, session: Session) -> int:
+        for (role, org_id), rows in self.by_org.items():
+            mine, theirs = ("服务", "需求") if role == "provider" else ("需求", "服务")
+            one = f"新{theirs}「{rows[0][2]}」与您的{mine}「{rows[0][1]}」匹配"
+            if len({other_id for *_, other_id in rows}) == 1:  # one new posting fits several of ours
+                labels = [own for _, own, _, _ in rows]
+                many = f"新{theirs}「{rows[0][2]}」与您的 {{n}} 项{mine}匹配"
+                many_link = f"/{role}/matches?{urlencode({'q': rows[0][2][:50]})}"
+            else:
+                labels = [other for _, _, other, _ in rows]
+                many, many_link = f"平台为您新推荐了 {{n}} 条{theirs}", f"/{role}/matches"
+            items = [notifications.Grouped(mid, f"/{role}/matches/{mid}", f"「{label}」")
+                     for (mid, *_), label in zip(rows, labels, strict=True)]
+            notifications.notify_grouped(session, org_id=org_id, kind="recommendation", items=items,
+                                         one_title=one, many_title=many, many_link=many_link, body=RECOMMEND_BODY)
+        sent = len(self.by_org)
+        self.by_org.clear()
+        return sent
 
 
 def store_proposals(
     session: Session, *, side: str, posting_id: int, found: Iterable[EngineMatch],
     threshold: float, actor_id: int | None = None, refresh: bool = True, notify_both: bool = False,
-    revived_note: str = "内容更新后重新推荐",
+    revived_note: str = "内容更新后重新推荐", announcements: Announcements | None = None,
 ) -> int:
     """Turn engine matches of one posting into proposed Match rows; returns new proposals.
 
     With ``refresh``, engine-owned proposals of this posting that no longer reach the
-    threshold are withdrawn. The other side is always notified; with ``notify_both``
+    threshold are withdrawn. The other side hears of each new pair; with ``notify_both``
     (a batch rematch, where nobody is looking at the page) the posting's own
-    organisation is told too. Flushes only.
+    organisation does too. What one posting causes goes out as one message per
+    organisation; a batch passes its own ``announcements`` and sends them once at the end.
+    Flushes only.
     """
     Own = Need if side == "need" else Offer
-    own = session.get(Own, posting_id) if notify_both else None
+    own = session.get(Own, posting_id)
+    outbox = announcements if announcements is not None else Announcements()
+    other_role, own_role = ("provider", "enterprise") if side == "need" else ("enterprise", "provider")
     kept = {int((m.offer_id if side == "need" else m.need_id)[1:]): m
             for m in found if m.score >= threshold}
     own_col = Match.need_id if side == "need" else Match.offer_id
@@ -98,6 +126,7 @@ def store_proposals(
         row = existing.get(other_id)
         if other_id not in others:
             continue
+        is_new = row is None
         if row is None:
             ids = {"need_id": posting_id, "offer_id": other_id} if side == "need" else \
                   {"need_id": other_id, "offer_id": posting_id}
@@ -117,15 +146,21 @@ def store_proposals(
                 created += 1
         else:
             continue
+        if not is_new:
+            continue  # a pair is announced once, when it is first proposed
         org_id, title = others[other_id]
-        _notify_new(session, row, side=side, other_org_id=org_id, other_title=title)
-        if own is not None:
-            mirror = "offer" if side == "need" else "need"
-            _notify_new(session, row, side=mirror, other_org_id=own.org_id, other_title=own.title)
+        assert own is not None and row.id is not None
+        outbox.add(role=other_role, org_id=org_id, match_id=row.id, own_title=title, other_title=own.title,
+                   other_id=posting_id)
+        if notify_both:
+            outbox.add(role=own_role, org_id=own.org_id, match_id=row.id, own_title=own.title, other_title=title,
+                       other_id=other_id)
     if refresh:
         for other_id, row in existing.items():
             if other_id not in kept and row.status == "proposed" and row.source == "engine":
                 _event(session, row, "withdrawn", "内容修改后不再达到推荐阈值", actor_id)
+    if announcements is None:
+        outbox.send(session)
     session.flush()
     return created
 
@@ -181,9 +216,11 @@ def rebuild_proposals(session: Session, *, threshold: float = DEFAULT_THRESHOLD,
     session.flush()
     holder = IndexHolder.from_session(session)
     created = 0
+    outbox = Announcements()  # the whole rematch is one event: one message per organisation
     for need_id, found in holder.index.rematch(top=top):
         created += store_proposals(session, side="need", posting_id=int(need_id[1:]), found=found,
-                                   threshold=threshold, refresh=False, notify_both=True)
+                                   threshold=threshold, refresh=False, notify_both=True, announcements=outbox)
+    outbox.send(session)
     session.commit()
     return created
 

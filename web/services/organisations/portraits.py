@@ -57,6 +57,7 @@ class RelatedRow:
     org: Organisation
     relation: str
     direction: str  # "outgoing": this org declared it; "incoming": the other did
+    id: int  # the RelatedParty row
 
 
 @dataclass
@@ -71,6 +72,12 @@ class Portrait:
     matches: list[MatchView]
     contracts: list[ContractRow] = field(default_factory=list)
     ratings: RatingSummary = field(default_factory=lambda: RatingSummary(0, None, []))
+    today: date = field(default_factory=date.today)
+
+    @property
+    def held(self) -> list[str]:
+        """Qualification kinds valid today."""
+        return held_kinds(self.qualifications, today=self.today)
 
     @property
     def contract_total_wan(self) -> Decimal:
@@ -86,6 +93,12 @@ def rd_intensity(org: Organisation) -> Decimal | None:
 
 def _valid(q: Qualification, today: date) -> bool:
     return q.expires_on is None or q.expires_on >= today
+
+
+def held_kinds(qualifications: list[Qualification], *, today: date | None = None) -> list[str]:
+    """The qualifications held today, each kind once (a renewal is not a second badge)."""
+    today = today or date.today()
+    return sorted({q.kind for q in qualifications if _valid(q, today)})
 
 
 def innovation_score(org: Organisation, qualifications: list[Qualification],
@@ -150,11 +163,11 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
     for rp, other in session.exec(select(RelatedParty, Organisation)
                                   .join(Organisation, col(Organisation.id) == RelatedParty.related_org_id)
                                   .where(RelatedParty.org_id == org_id)).all():
-        related.append(RelatedRow(other, rp.relation, "outgoing"))
+        related.append(RelatedRow(other, rp.relation, "outgoing", rp.id))
     for rp, other in session.exec(select(RelatedParty, Organisation)
                                   .join(Organisation, col(Organisation.id) == RelatedParty.org_id)
                                   .where(RelatedParty.related_org_id == org_id)).all():
-        related.append(RelatedRow(other, rp.relation, "incoming"))
+        related.append(RelatedRow(other, rp.relation, "incoming", rp.id))
     needs = list(session.exec(select(Need).where(Need.org_id == org_id)
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
     offers = list(session.exec(select(Offer).where(Offer.org_id == org_id)

@@ -159,10 +159,10 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row.updated_at = datetime.now(UTC)
     session.add(row)
     note = "需求已关闭，推荐撤回" if side.name == "need" else "服务已撤回，推荐撤回"
-    proposals.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
-                                actor_id=actor_id, note=note)
+    withdrawn = proposals.withdraw_proposals(session, holder, side=side.name, posting_id=posting_id,
+                                             actor_id=actor_id, note=note)
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
-                 object_id=row.id)
+                 object_id=row.id, detail={"withdrawn": withdrawn})
     session.commit()
     return row
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import MatchStatus
-
-CHINA_TIME = timezone(timedelta(hours=8), "CST")  # months are counted in Beijing time
+from web.presentation.times import as_local
 
 # Statuses a match can only reach by having been approved first.
 APPROVED_OR_LATER = frozenset({
@@ -90,9 +89,9 @@ def _month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def _monthly(session: Session) -> list[MonthRow]:
-    def month(moment: datetime) -> str:
-        return _aware(moment).astimezone(CHINA_TIME).strftime("%Y-%m")
+def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
+    def month(moment: datetime) -> str:  # months are counted in local time
+        return as_local(moment, tz).strftime("%Y-%m")
 
     needs = Counter(month(t) for t in session.exec(
         select(Need.created_at).where(Need.status != "draft")).all())
@@ -105,8 +104,8 @@ def _monthly(session: Session) -> list[MonthRow]:
             for m in _month_range(min(seen), max(seen))]
 
 
-def operations(session: Session) -> Operations:
-    """All operating figures of the platform, from its own records."""
+def operations(session: Session, *, tz: tzinfo) -> Operations:
+    """All operating figures of the platform, from its own records (months in ``tz``)."""
     needs = {n.id: n for n in session.exec(select(Need).where(Need.status != "draft")).all()}
     matches = session.exec(select(Match)).all()
     first_approval: dict[int, datetime] = {}  # match id -> first time it was approved
@@ -168,7 +167,7 @@ def operations(session: Session) -> Operations:
         key=lambda r: (-r.amount_wan, r.category))
 
     return Operations(
-        months=_monthly(session),
+        months=_monthly(session, tz),
         needs_posted=len(needs),
         needs_with_approved=len(need_first),
         needs_with_approved_percent=percent(len(need_first), len(needs)),
