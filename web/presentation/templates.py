@@ -12,6 +12,7 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
+from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.navigation import nav_items
 from web.presentation.times import formatters
 
@@ -31,6 +32,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.globals.update(formatters(tz))
+    env.globals.update(FIGURES)
     env.globals.update(
         csrf_token=csrf_token,
         nav_items=nav_items,

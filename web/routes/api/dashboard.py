@@ -92,7 +92,8 @@ def _status(view: progress.IndicatorView) -> IndicatorStatus:
                            goal_2022=view.goal, platform_counted=view.platform_counted, years=years)
 
 
-@router.get("/indicators", response_model=Dashboard, summary="七项指标的年度目标、实际值与状态")
+@router.get("/indicators", response_model=Dashboard, summary="七项指标的年度目标、实际值与状态",
+            name="api_dashboard_indicators")
 def dashboard(session: SessionDep, user: Reader) -> Dashboard:
     """Targets, official and platform figures, and status per indicator and year."""
     return Dashboard(status_rule=progress.STATUS_RULE,

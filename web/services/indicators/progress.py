@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -30,6 +30,7 @@ from models import (
 )
 from models.match import MatchStatus
 from models.organisation import QualificationKind
+from web.presentation.figures import percent_of
 from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators, plain_decimal
@@ -77,7 +78,8 @@ def assess(actual: Decimal | None, target: Decimal | None) -> Assessment | None:
         status = NEAR
     else:
         status = BEHIND
-    percent = (actual * 100 / target).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    percent = percent_of(actual, target)
+    assert percent is not None
     return Assessment(percent=percent, status=status)
 
 

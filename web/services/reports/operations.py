@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import MatchStatus
+from web.presentation.figures import percent_of
 from web.presentation.times import as_local
 
 # Statuses a match can only reach by having been approved first.
@@ -72,7 +73,7 @@ class Operations:
 def percent(part: int, whole: int) -> Decimal | None:
     if whole == 0:
         return None
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return percent_of(part, whole)
 
 
 def _aware(moment: datetime) -> datetime:
