@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from models import Contract, Match, MatchEvent, Need, Offer, Organisation
 from models.match import MATCH_STATUS_LABELS
+from web.presentation.terms import shown_terms
 from web.services.errors import NotFound
 from web.services.matches.interest import own_match
 from web.services.organisations.privacy import Counterpart, counterpart, is_revealed
@@ -43,14 +44,19 @@ class MatchView:
 
     @property
     def terms(self) -> list[str]:
-        """Shared terms worth showing: no single characters, none inside a longer one."""
-        raw = [str(t) for t, _ in self.match.reasons.get("terms", [])]
-        keep = [t for t in raw if len(t) >= 2]
-        return [t for t in keep if not any(t != o and t in o for o in keep)]
+        """Shared terms worth showing: whole words of both postings, as the posting wrote them."""
+        return shown_terms([str(t) for t, _ in self.match.reasons.get("terms", [])],
+                           need_text=f"{self.need.title} {self.need.description}",
+                           offer_text=f"{self.offer.title} {self.offer.description}",
+                           need_tokens=self.need.tokens or "", offer_tokens=self.offer.tokens or "")
 
     @property
     def signals(self) -> list[tuple[str, str, float]]:
-        return [tuple(s) for s in self.match.reasons.get("signals", [])]  # type: ignore[misc]
+        """The other signals; a provider is not told about its own credit standing."""
+        shown = [tuple(s) for s in self.match.reasons.get("signals", [])]
+        if self.own_side == "offer":
+            shown = [s for s in shown if not str(s[0]).startswith("credit_")]
+        return shown  # type: ignore[return-value]
 
     @property
     def other_posting(self) -> Need | Offer:
@@ -142,8 +148,9 @@ def match_story(session: Session, *, match_id: int) -> tuple[Contract | None, li
 
     Call after ``match_view`` has checked the caller may see this match."""
     contract = session.exec(select(Contract).where(Contract.match_id == match_id)).first()
+    # In the order they were recorded (the demo pipeline back-dates its moves, not its proposal).
     events = session.exec(select(MatchEvent).where(MatchEvent.match_id == match_id)
-                          .order_by(col(MatchEvent.created_at), col(MatchEvent.id))).all()
+                          .order_by(col(MatchEvent.id))).all()
     steps = []
     for e in events:
         if e.from_status == e.to_status == "contracted":

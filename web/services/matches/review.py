@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from models import Match, MatchEvent, Need, Offer, Organisation, RelatedParty
 from models.match import MATCH_STATUS_LABELS
+from web.presentation.terms import shown_terms
 from web.services import audit
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.notifications import Grouped, notify_grouped
@@ -59,7 +60,11 @@ class MatchView:
 
     @property
     def terms(self) -> list[str]:
-        return [str(t[0]) for t in (self.match.reasons or {}).get("terms", []) if t]
+        """Shared terms: whole words of both postings, as the posting wrote them."""
+        return shown_terms([str(t[0]) for t in (self.match.reasons or {}).get("terms", []) if t],
+                           need_text=f"{self.need.title} {self.need.description}",
+                           offer_text=f"{self.offer.title} {self.offer.description}",
+                           need_tokens=self.need.tokens or "", offer_tokens=self.offer.tokens or "")
 
     @property
     def signals(self) -> list[list[Any]]:
