@@ -74,8 +74,8 @@ def test_register_post_need_interest_and_push(browser, live_server) -> None:  # 
         shot(prov, "portal_provider_inbox")
         prov.locator("article.note.unread").first.get_by_role("button").click()
         prov.wait_for_load_state()
-        assert "/provider/offers/" in prov.url
-        assert prov.locator("article.rec mark.hl").count() > 0
+        assert "/provider/matches/" in prov.url  # the push opens the recommendation itself
+        assert prov.locator("mark.hl").count() > 0
         assert f"示例精密机械有限公司{suffix}" not in prov.content()
         shot(prov, "portal_provider_offer_recommended_needs")
 
