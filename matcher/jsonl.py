@@ -4,6 +4,7 @@ and the batch contract's output line."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from matcher.types import Match, Posting
@@ -25,6 +26,22 @@ def _text(value, path: Path, lineno: int, name: str) -> str | None:
     raise InputError(f"{path}:{lineno}: field {name!r} must be a string")
 
 
+def json_objects(path: Path) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` of each non-blank line; a line that is not a JSON object is
+    an :class:`InputError` naming the file and line."""
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            if not isinstance(rec, dict):
+                raise InputError(f"{path}:{lineno}: expected a JSON object")
+            yield lineno, rec
+
+
 def read_postings(path: str | Path) -> list[Posting]:
     """Read one posting per line; blank lines are skipped, unknown fields ignored.
 
@@ -37,34 +54,25 @@ def read_postings(path: str | Path) -> list[Posting]:
     path = Path(path)
     out: list[Posting] = []
     first_line: dict[str, int] = {}
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(rec, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object")
-            pid = rec.get("id")
-            if isinstance(pid, bool) or not isinstance(pid, (str, int)) or str(pid) == "":
-                raise InputError(f"{path}:{lineno}: missing \"id\"")
-            pid = str(pid)
-            if pid in first_line:
-                raise InputError(
-                    f"{path}:{lineno}: duplicate id {pid!r} (first on line {first_line[pid]})"
-                )
-            first_line[pid] = lineno
-            fields = {k: _text(rec.get(k), path, lineno, k) for k in _TEXT_FIELDS}
-            is_open = rec.get("is_open", True)
-            if rec.get("status") in ("closed", "已关闭"):
-                is_open = False
-            out.append(Posting(
-                id=pid, title=fields["title"] or "", description=fields["description"] or "",
-                category=fields["category"], region=fields["region"], credit=fields["credit"],
-                is_open=bool(is_open),
-            ))
+    for lineno, rec in json_objects(path):
+        pid = rec.get("id")
+        if isinstance(pid, bool) or not isinstance(pid, (str, int)) or str(pid) == "":
+            raise InputError(f"{path}:{lineno}: missing \"id\"")
+        pid = str(pid)
+        if pid in first_line:
+            raise InputError(
+                f"{path}:{lineno}: duplicate id {pid!r} (first on line {first_line[pid]})"
+            )
+        first_line[pid] = lineno
+        fields = {k: _text(rec.get(k), path, lineno, k) for k in _TEXT_FIELDS}
+        is_open = rec.get("is_open", True)
+        if rec.get("status") in ("closed", "已关闭"):
+            is_open = False
+        out.append(Posting(
+            id=pid, title=fields["title"] or "", description=fields["description"] or "",
+            category=fields["category"], region=fields["region"], credit=fields["credit"],
+            is_open=bool(is_open),
+        ))
     return out
 
 

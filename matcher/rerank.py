@@ -30,7 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from matcher.expand import CONCEPT_PREFIX
-from matcher.jsonl import InputError
+from matcher.jsonl import InputError, json_objects
 from matcher.taxonomy import category_relation
 from matcher.text import normalize
 from matcher.types import Match, NotFittedError, Signal
@@ -80,30 +80,21 @@ def read_decisions(path: str | Path, need_ids: Iterable[str],
     needs, offers = set(need_ids), set(offer_ids)
     found: dict[tuple[str, str], Decision] = {}
     skipped = 0
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(rec, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object")
-            ids = []
-            for key in ("need_id", "offer_id"):
-                value = rec.get(key)
-                if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
-                    raise InputError(f"{path}:{lineno}: missing \"{key}\"")
-                ids.append(str(value))
-            decision = rec.get("decision")
-            if decision not in DECISIONS:
-                raise InputError(f"{path}:{lineno}: \"decision\" must be \"approved\" or "
-                                 f"\"rejected\", not {json.dumps(decision, ensure_ascii=False)}")
-            if ids[0] not in needs or ids[1] not in offers:
-                skipped += 1
-                continue
-            found[(ids[0], ids[1])] = Decision(ids[0], ids[1], DECISIONS[decision])
+    for lineno, rec in json_objects(path):
+        ids = []
+        for key in ("need_id", "offer_id"):
+            value = rec.get(key)
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+                raise InputError(f"{path}:{lineno}: missing \"{key}\"")
+            ids.append(str(value))
+        decision = rec.get("decision")
+        if decision not in DECISIONS:
+            raise InputError(f"{path}:{lineno}: \"decision\" must be \"approved\" or "
+                             f"\"rejected\", not {json.dumps(decision, ensure_ascii=False)}")
+        if ids[0] not in needs or ids[1] not in offers:
+            skipped += 1
+            continue
+        found[(ids[0], ids[1])] = Decision(ids[0], ids[1], DECISIONS[decision])
     return list(found.values()), skipped
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric
+from sqlalchemy import JSON, DateTime, Dialect, Numeric, TypeDecorator
 from sqlmodel import Field
 
 
@@ -14,12 +14,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment in time, stored in UTC and always read back timezone-aware.
+
+    PostgreSQL keeps the zone itself; SQLite has no zone type and hands back naive values.
+    Doing the conversion here, once, means no code above the models has to guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # A naive value written by the platform is UTC already (utcnow, seed, tests).
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def created_at_field() -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 def timestamp_field(*, nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
 def money_field(*, nullable: bool = True, ge: int = 0) -> Any:

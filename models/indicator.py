@@ -10,6 +10,12 @@ from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field
 
+# Limits of an entered figure, shared by the columns and every form and import that fills them.
+SOURCE_MAX = 100
+NOTE_MAX = 500
+VALUE_PLACES = 4
+VALUE_MAX = Decimal("9999999999.9999")  # the largest Numeric(14, 4)
+
 
 class Indicator(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -36,10 +42,10 @@ class IndicatorActual(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     indicator_id: int = Field(foreign_key="indicator.id", index=True)
     year: int
-    value: Decimal = Field(sa_type=Numeric(14, 4))
-    source: str = Field(max_length=100)
+    value: Decimal = Field(sa_type=Numeric(14, VALUE_PLACES))
+    source: str = Field(max_length=SOURCE_MAX)
     source_date: date | None = None
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=NOTE_MAX)
     is_sample: bool = False  # 示例数据: demo figures, never official statistics
     entered_by: int | None = Field(default=None, foreign_key="user.id")
     entered_at: datetime = created_at_field()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Numeric, UniqueConstraint
+from sqlalchemy import Enum, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, json_field, timestamp_field
@@ -24,22 +24,42 @@ class MatchStatus(StrEnum):
     withdrawn = "withdrawn"  # 已撤回 (a posting was closed before review)
 
 
+S = MatchStatus
 MATCH_STATUS_LABELS: dict[str, str] = {
-    "proposed": "待审核", "approved": "已批准", "rejected": "已驳回", "contacted": "已联系",
-    "negotiating": "洽谈中", "contracted": "已签约", "closed": "已关闭", "withdrawn": "已撤回",
+    S.proposed: "待审核", S.approved: "已批准", S.rejected: "已驳回", S.contacted: "已联系",
+    S.negotiating: "洽谈中", S.contracted: "已签约", S.closed: "已关闭", S.withdrawn: "已撤回",
 }
 
 # The lifecycle of DESIGN.md: which moves are allowed from each status.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"approved", "rejected", "withdrawn"}),
-    "approved": frozenset({"contacted", "negotiating", "contracted", "closed"}),
-    "contacted": frozenset({"negotiating", "contracted", "closed"}),
-    "negotiating": frozenset({"contracted", "closed"}),
-    "rejected": frozenset(),
-    "contracted": frozenset(),
-    "closed": frozenset(),
-    "withdrawn": frozenset({"proposed"}),  # a re-opened posting may be proposed again
+TRANSITIONS: dict[MatchStatus, frozenset[MatchStatus]] = {
+    S.proposed: frozenset({S.approved, S.rejected, S.withdrawn}),
+    S.approved: frozenset({S.contacted, S.negotiating, S.contracted, S.closed}),
+    S.contacted: frozenset({S.negotiating, S.contracted, S.closed}),
+    S.negotiating: frozenset({S.contracted, S.closed}),
+    S.rejected: frozenset(),
+    S.contracted: frozenset(),
+    S.closed: frozenset(),
+    S.withdrawn: frozenset({S.proposed}),  # a re-opened posting may be proposed again
 }
+
+# Groups of statuses the services ask about.
+IN_PROGRESS = frozenset({S.approved, S.contacted, S.negotiating})  # approved, deal still open
+# At or after staff approval: the parties may know each other, and it counts as approved.
+APPROVED_OR_LATER = IN_PROGRESS | {S.contracted, S.closed}
+# The columns of the staff pipeline board, in lifecycle order.
+PIPELINE_STAGES: tuple[MatchStatus, ...] = (S.approved, S.contacted, S.negotiating, S.contracted, S.closed)
+# A party may still express interest: before staff decide, or while the parties talk.
+INTEREST_OPEN = IN_PROGRESS | {S.proposed}
+# What an engine refresh may touch; anything later belongs to staff and the parties.
+ENGINE_OWNED = frozenset({S.proposed, S.withdrawn})
+
+
+def status_column(constraint: str, **kwargs: Any) -> Any:
+    """A match status column: the enum's values as VARCHAR(16), checked by the database
+    (the CHECK constraint is named ``constraint``)."""
+    return Field(sa_type=Enum(MatchStatus, native_enum=False, length=16, create_constraint=True,
+                              name=constraint, values_callable=lambda e: [m.value for m in e],
+                              validate_strings=True), **kwargs)
 
 
 class Match(SQLModel, table=True):
@@ -52,7 +72,7 @@ class Match(SQLModel, table=True):
     text_score: float = 0.0
     # {"terms": [[term, contribution], ...], "signals": [[code, label, delta], ...]}
     reasons: dict[str, Any] = json_field(dict)
-    status: str = Field(default="proposed", max_length=16, index=True)
+    status: MatchStatus = status_column("ck_match_status", default=MatchStatus.proposed, index=True)
     source: str = Field(default="engine", max_length=16)  # engine | manual
     enterprise_interested: bool = False
     provider_interested: bool = False
@@ -70,8 +90,8 @@ class MatchEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     match_id: int = Field(foreign_key="match.id", index=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
-    from_status: str | None = Field(default=None, max_length=16)
-    to_status: str = Field(max_length=16)
+    from_status: MatchStatus | None = status_column("ck_matchevent_from_status", default=None, nullable=True)
+    to_status: MatchStatus = status_column("ck_matchevent_to_status")
     note: str = Field(default="", max_length=1000)
     created_at: datetime = created_at_field()
 

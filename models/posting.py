@@ -12,6 +12,7 @@ from models.base import created_at_field, money_field, timestamp_field
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 4000
+TOKENS_VERSION_MAX = 64
 
 
 class NeedStatus(StrEnum):
@@ -44,6 +45,10 @@ class _PostingColumns(SQLModel):
     status: str = Field(default="open", max_length=16, index=True)
     # Segmented once at write time; the matcher never re-segments these.
     tokens: str = Field(default="", max_length=20000)
+    # matcher.tokenizer_version() of the segmentation that made ``tokens``: when the
+    # dictionary changes, rows under an older version are re-segmented in the background.
+    tokens_version: str = Field(default="", max_length=TOKENS_VERSION_MAX, index=True,
+                                sa_column_kwargs={"server_default": ""})
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
     # Set on creation and on every edit, close, publish and reopen: other workers'

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from matcher.text import tokenize
+from matcher.text import tokenize, tokenizer_version
 from models import Need, Offer, Organisation, User
 from models.credit_code import make_credit_code
 from web.services.accounts.auth import hash_password
@@ -58,6 +58,7 @@ def make_need(session: Session, *, org: Organisation, **overrides: Any) -> Need:
                                   budget_wan=Decimal("50"), status="open")
     values.update(overrides)
     values.setdefault("tokens", _posting_tokens(values["title"], values["description"]))
+    values.setdefault("tokens_version", tokenizer_version())
     need = Need(**values)
     return _save(session, need)
 
@@ -68,6 +69,7 @@ def make_offer(session: Session, *, org: Organisation, **overrides: Any) -> Offe
                                   category="技术攻关", price_wan=Decimal("30"), status="open")
     values.update(overrides)
     values.setdefault("tokens", _posting_tokens(values["title"], values["description"]))
+    values.setdefault("tokens_version", tokenizer_version())
     offer = Offer(**values)
     return _save(session, offer)
 

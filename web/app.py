@@ -15,11 +15,18 @@ from sqlalchemy import Engine
 from models.db import make_engine
 from models.migrate import upgrade
 from web.api_docs import install_api_docs
-from web.deps import ANON_CSRF_COOKIE
-from web.errors import install_error_handlers, wants_json
+from web.deps import ANON_CSRF_COOKIE, SESSION_COOKIE
+from web.errors import error_response, install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
+from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.security.body_guard import BodyGuard
+from web.security.demo_data import refuse_demo_data
+from web.security.headers import SecurityHeaders
+from web.services.matching.index import IndexHolder, MatchPolicy
+from web.services.matching.reranking import ProposalReranker
+from web.services.matching.resegment import resegment_in_background
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,13 +40,21 @@ class ConfigurationError(RuntimeError):
         self.problems = problems
 
 
+def match_policy(settings: Settings) -> MatchPolicy:
+    """The match settings the services work with, from the platform's settings."""
+    return MatchPolicy(threshold=settings.match_threshold, top=settings.match_top_k)
+
+
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    """Migrate to head; in demo mode load the demo data into an empty database, in
+    production refuse to go on while demo accounts or demo data exist."""
     upgrade(engine)
-    if settings.seed_on_start and not settings.is_production:
+    if settings.is_production:
+        refuse_demo_data(engine)
+    elif settings.seed_on_start:
         from web.services.seed import seed_if_empty
 
-        seed_if_empty(engine)
+        seed_if_empty(engine, mode=settings.mode, policy=match_policy(settings))
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -52,10 +67,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        from web.services.matching.proposals import IndexHolder
-
-        app.state.index = IndexHolder.load(engine)
+        app.state.index = IndexHolder.load(engine, policy=match_policy(settings))
+        # Stored tokens of an older tokenizer are segmented again off the request path.
+        app.state.resegmenting = resegment_in_background(engine, app.state.index)
+        app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)
         yield
+        app.state.index.reranker.close()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",
@@ -88,14 +105,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if new_anon:
             response.set_cookie(ANON_CSRF_COOKIE, new_anon, httponly=True, samesite="lax",
                                 secure=request.url.scheme == "https")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
+    app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)
+    declare_error_responses(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     for router in all_routers():
@@ -103,4 +120,4 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     return app
 
 
-__all__ = ["ConfigurationError", "create_app", "prepare_database"]
+__all__ = ["ConfigurationError", "create_app", "match_policy", "prepare_database"]

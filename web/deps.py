@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,8 +13,11 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
+from web.security.origin import from_own_site
+from web.services import notifications
 from web.services.accounts import auth
 from web.services.errors import Forbidden, NotAuthenticated
+from web.services.matching.index import IndexHolder
 from web.settings import Settings
 
 SESSION_COOKIE = "zq_session"
@@ -43,11 +47,25 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def get_index(request: Request) -> IndexHolder:
+    """This worker's match index, carrying the platform's match settings (threshold, top-k)."""
+    return request.app.state.index
+
+
+IndexDep = Annotated[IndexHolder, Depends(get_index)]
+
+
 def set_session_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
-    """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS."""
+    """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS.
+
+    The anonymous CSRF cookie is replaced at the same time, so a value planted before
+    login does not outlive it.
+    """
     secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
                         max_age=settings.session_hours * 3600)
+    response.set_cookie(ANON_CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax",
+                        secure=secure)
 
 
 @dataclass(frozen=True)
@@ -100,9 +118,17 @@ def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
 
 
 async def csrf_protect(request: Request, user: OptionalUserDep) -> None:
-    """Reject a state-changing request without the CSRF token of its session."""
+    """Reject a state-changing request from another site or without its CSRF token.
+
+    A logged-in request must carry its own session's token, nothing else: the anonymous
+    double-submit cookie can be planted from a sibling host (cookie tossing), so it only
+    vouches for forms shown before login (login and registration), which Origin/Referer
+    checking covers as well.
+    """
     if request.method not in UNSAFE_METHODS:
         return
+    if not from_own_site(request):
+        raise Forbidden("请求来源不是本平台页面（Origin/Referer 校验失败），已拒绝")
     sent = request.headers.get(CSRF_HEADER)
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -110,11 +136,8 @@ async def csrf_protect(request: Request, user: OptionalUserDep) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    # The session's token, or the double-submit cookie of a form rendered before the
-    # session existed (a login page left open in another tab, say).
-    candidates = [t for t in (user.csrf_token if user else None,
-                              request.cookies.get(ANON_CSRF_COOKIE)) if t]
-    if not sent or not any(hmac.compare_digest(sent, t) for t in candidates):
+    expected = user.csrf_token if user else request.cookies.get(ANON_CSRF_COOKIE)
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise Forbidden("页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试")
 
 
@@ -128,7 +151,5 @@ def user_model(session: Session, user: CurrentUser) -> User:
 def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
     """Put the unread count on request.state for the navigation badge (page routers)."""
     if user is not None:
-        from web.services import notifications
-
         held = notifications.held_after(session, user_id=user.id, tz=request.app.state.settings.tz)
         request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.services.errors import DomainError, NotAuthenticated
+
+log = logging.getLogger("zhengqi")
 
 _HTTP_MESSAGES = {
     400: "请求有误",
@@ -58,8 +61,17 @@ def _page(request: Request, status: int, message: str) -> Response:
             current_user_optional(request, session)
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "errors/error.html", {"status": status, "message": message}, status_code=status
+        request, "errors/error.html",
+        {"status": status, "message": message, "request_id": getattr(request.state, "request_id", "")},
+        status_code=status,
     )
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """A Chinese error as JSON for the API, as the error page otherwise (middleware use)."""
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return _page(request, status, message)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -75,6 +87,18 @@ def install_error_handlers(app: FastAPI) -> None:
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
         return _page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # The cause goes to the log under the request id; the person sees only the id.
+        request_id = getattr(request.state, "request_id", "")
+        log.error("unhandled error, request %s %s %s", request_id, request.method, request.url.path,
+                  exc_info=exc)
+        message = f"{_HTTP_MESSAGES[500]}。如需联系管理员，请提供请求编号 {request_id}"
+        if wants_json(request):
+            return JSONResponse({"detail": message, "request_id": request_id}, status_code=500)
+        request.state.user = getattr(request.state, "user", None)  # no database lookup now
+        return _page(request, 500, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

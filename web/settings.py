@@ -29,12 +29,13 @@ class Settings(BaseSettings):
     seed_on_start: bool = True
     session_hours: int = 12
     cookie_secure: bool | None = None  # None: Secure exactly when the request is HTTPS
-    login_max_failures: int = 5  # per username within login_window_minutes
-    login_window_minutes: int = 15
     match_threshold: float = 0.15  # proposals at or above this score enter the staff queue
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every
+    # worker reads the active one from here, so workers on several hosts share this folder.
+    model_dir: str = "data/models"
     # Host names the platform answers to (comma separated in ZHENGQI_ALLOWED_HOSTS; a leading
     # "*." allows subdomains). Any other Host header is refused, so that links and redirects
     # can never point at a forged host. Production must set it.

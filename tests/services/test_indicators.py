@@ -20,22 +20,15 @@ from tests.factories import (
     make_user,
 )
 from web.services.errors import ValidationFailed
-from web.services.indicators.plan import ensure_plan_indicators
-from web.services.indicators.progress import (
-    BEHIND,
-    MET,
-    NEAR,
-    UNIT_RULES,
-    assess,
-    dashboard,
-    delete_actual,
-    enter_actual,
-    parse_value,
+from web.services.indicators.actuals import UNIT_RULES, delete_actual, enter_actual, parse_value
+from web.services.indicators.counted import (
     platform_contracts,
     platform_figures,
     qualified_enterprises,
     wan_to_yi,
 )
+from web.services.indicators.plan import ensure_plan_indicators
+from web.services.indicators.progress import BEHIND, MET, NEAR, assess, dashboard
 
 # The plan's annex (重点任务工作目标年度分解表), typed in again independently of the code.
 ANNEX = [

@@ -7,10 +7,12 @@ from sqlmodel import Session, select
 
 from models import Match, Need, Notification
 from tests.factories import make_need, make_offer, make_org, make_user
-from web.services.matches import portal
+from web.services.matches import views
 from web.services.matching import proposals
+from web.services.matching.index import IndexHolder
 from web.services.organisations.privacy import counterpart, size_band
 from web.services.postings import lifecycle
+from web.services.postings.side import NEED, OFFER
 
 
 def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -> None:
@@ -28,14 +30,14 @@ def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -
 
 
 def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session) -> None:
-    holder = proposals.IndexHolder.load(engine)
+    holder = IndexHolder.load(engine)
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)  # written after the holder loaded (another worker)
     with Session(engine) as s:
-        need = lifecycle.create(s, holder, lifecycle.NEED, org_id=ent.id, actor_id=user.id, values={
+        need = lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values={
             "title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"})
-        recs = portal.recommendations(s, lifecycle.NEED, posting_id=need.id, org_id=ent.id)
+        recs = views.recommendations(s, NEED, posting_id=need.id, org_id=ent.id)
     assert len(recs) == 1 and not recs[0].other.revealed
 
 
@@ -43,9 +45,9 @@ def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> N
     ent, prov = make_org(session), make_org(session, kind="university")
     make_need(session, org=ent)
     user = make_user(session, role="provider", org=prov)
-    holder = proposals.IndexHolder.load(engine)
+    holder = IndexHolder.load(engine)
     with Session(engine) as s:
-        lifecycle.create(s, holder, lifecycle.OFFER, org_id=prov.id, actor_id=user.id, values={
+        lifecycle.create(s, holder, OFFER, org_id=prov.id, actor_id=user.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     note = session.exec(select(Notification)).one()
     assert note.org_id == ent.id and note.title.startswith("新服务「AI视觉检测」与您的需求")

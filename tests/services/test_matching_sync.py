@@ -8,13 +8,14 @@ from sqlmodel import Session, select
 from models import Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matching import proposals
+from web.services.matching.index import IndexHolder, need_key
 from web.services.postings import lifecycle
-from web.services.postings.lifecycle import NEED, OFFER
+from web.services.postings.side import NEED, OFFER
 
 NEED_TEXT = {"title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"}
 
 
-def indexed(holder: proposals.IndexHolder) -> dict[str, tuple[str, ...]]:
+def indexed(holder: IndexHolder) -> dict[str, tuple[str, ...]]:
     """What a worker's index holds: key -> tokens."""
     both = {**holder.index.needs_.postings, **holder.index.offers_.postings}
     return {k: tuple(p.tokens) for k, p in both.items() if p.is_open}
@@ -24,10 +25,10 @@ def test_edits_closes_and_reopens_by_one_worker_reach_the_other(engine: Engine, 
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
+    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
-        key = proposals.need_key(need.id)
+        key = need_key(need.id)
     with Session(engine) as s:
         worker_b.sync(s)
     assert key in indexed(worker_b)
@@ -60,7 +61,7 @@ def test_other_worker_does_not_match_a_need_closed_elsewhere(engine: Engine, ses
     need = make_need(session, org=ent)
     user = make_user(session, org=ent)
     puser = make_user(session, role="provider", org=prov)
-    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
+    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
     with Session(engine) as s:
         lifecycle.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
     with Session(engine) as s:  # worker B never heard of the closure until it syncs
@@ -73,7 +74,7 @@ def test_drafts_stay_out_of_every_index(engine: Engine, session: Session) -> Non
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = proposals.IndexHolder.load(engine), proposals.IndexHolder.load(engine)
+    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT,
                                draft=True)
@@ -81,9 +82,9 @@ def test_drafts_stay_out_of_every_index(engine: Engine, session: Session) -> Non
         lifecycle.edit(s, worker_a, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id,
                       values={**NEED_TEXT, "title": "视觉检测（草稿修改）"})
         worker_b.sync(s)
-    key = proposals.need_key(need_id)
+    key = need_key(need_id)
     assert key not in indexed(worker_a) and key not in indexed(worker_b)
-    assert proposals.IndexHolder.load(engine).size() == 1  # a restart does not load it either
+    assert IndexHolder.load(engine).size() == 1  # a restart does not load it either
     with Session(engine) as s:
         assert proposals.rebuild_proposals(s) == 0
     assert session.exec(select(Match)).all() == []

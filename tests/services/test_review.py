@@ -11,9 +11,12 @@ from sqlmodel import Session, func, select
 
 from models import AuditLog, Match, MatchEvent, Notification, RelatedParty
 from tests.factories import make_need, make_offer, make_org, make_proposal, make_user
+from web.presentation.formatting import highlight
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.matches import review
+from web.services.matches.manual import create_manual_match
 from web.services.matches.review import QueueFilters
+from web.services.matches.views import staff_view
 
 
 def _count(session: Session, model: type) -> int:
@@ -73,16 +76,16 @@ def test_flags_bad_credit_and_related_parties_either_direction(session: Session)
     flags = {v.match.id: [f.code for f in v.flags]
              for v in review.list_queue(session, filters=QueueFilters()).items}
     assert flags == {m_bad.id: ["credit"], m_rel.id: ["conflict"], m_ok.id: []}
-    assert "利益冲突" in review.get_view(session, m_rel.id).flags[0].label
+    assert "利益冲突" in staff_view(session, m_rel.id).flags[0].label
 
 
 def test_highlight_escapes_before_marking() -> None:
-    html = str(review.highlight('<script>alert(1)</script> 视觉检测 & amp 视觉', ["视觉", "amp", "<script>"]))
+    html = str(highlight('<script>alert(1)</script> 视觉检测 & amp 视觉', ["视觉", "amp", "<script>"]))
     assert "<script>" not in html
     assert html.count("<mark>视觉</mark>") == 2
     assert "&amp; <mark>amp</mark>" in html  # the entity itself is never split by a mark
     assert "<mark>&lt;script&gt;</mark>" in html
-    assert str(review.highlight(None, ["x"])) == ""
+    assert str(highlight(None, ["x"])) == ""
 
 
 def test_approve_notifies_both_sides_records_event_and_audit(session: Session, staff) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +95,7 @@ def test_approve_notifies_both_sides_records_event_and_audit(session: Session, s
     got = session.get(Match, m.id)
     assert got.status == "approved" and got.decided_by == staff.id and got.decided_at is not None
     notes = session.exec(select(Notification).where(Notification.match_id == m.id)).all()
-    view = review.get_view(session, m.id)
+    view = staff_view(session, m.id)
     assert sorted(n.org_id for n in notes) == sorted([view.enterprise.id, view.provider.id])
     assert all(n.kind == "approved" for n in notes)
     ev = session.exec(select(MatchEvent).where(MatchEvent.match_id == m.id)).one()
@@ -164,7 +167,7 @@ def test_bulk_approve_and_reject_skip_decided(session: Session, staff) -> None: 
 def test_manual_match_between_any_need_and_offer(session: Session, staff) -> None:  # type: ignore[no-untyped-def]
     need = make_need(session, org=make_org(session), category="科技金融", title="知识产权质押融资")
     offer = make_offer(session, org=make_org(session, kind="financial"), category="检测认证")
-    m = review.create_manual_match(session, need_id=need.id, offer_id=offer.id, actor_id=staff.id,
+    m = create_manual_match(session, need_id=need.id, offer_id=offer.id, actor_id=staff.id,
                                    note="线下座谈会对接")
     assert (m.source, m.status, m.decided_by) == ("manual", "approved", staff.id)
     assert _count(session, Notification) == 2
@@ -172,12 +175,12 @@ def test_manual_match_between_any_need_and_offer(session: Session, staff) -> Non
     assert actions == ["match.create_manual", "match.approve"]
     before = _snapshot(session)
     with pytest.raises(Conflict, match="已有匹配记录"):
-        review.create_manual_match(session, need_id=need.id, offer_id=offer.id, actor_id=staff.id)
+        create_manual_match(session, need_id=need.id, offer_id=offer.id, actor_id=staff.id)
     with pytest.raises(NotFound):
-        review.create_manual_match(session, need_id=need.id, offer_id=999999, actor_id=staff.id)
+        create_manual_match(session, need_id=need.id, offer_id=999999, actor_id=staff.id)
     assert _snapshot(session) == before
     # Unapproved, it waits in the queue whatever its score.
-    queued = review.create_manual_match(session, need_id=need.id, actor_id=staff.id, approve=False,
+    queued = create_manual_match(session, need_id=need.id, actor_id=staff.id, approve=False,
                                         offer_id=make_offer(session, org=make_org(session, kind="financial")).id)
     assert queued.status == "proposed"
     assert queued.id in [v.match.id for v in review.list_queue(session, filters=QueueFilters(threshold=0.99)).items]

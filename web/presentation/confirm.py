@@ -13,6 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from web.presentation.responses import render
+
 CONFIRMED_FIELD = "confirmed"
 _NOT_RESENT = frozenset({CONFIRMED_FIELD, "csrf_token"})
 
@@ -44,6 +46,6 @@ class Question:
 
 def ask(request: Request, question: Question, state: Confirm) -> Response:
     """The confirmation page: the same request again, with confirmed=1, or back."""
-    return request.app.state.templates.TemplateResponse(request, "includes/confirm.html", {
+    return render(request, "includes/confirm.html", {
         "q": question, "action_url": str(request.url.path), "fields": state.fields,
         "confirmed_field": CONFIRMED_FIELD})

@@ -31,6 +31,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("撮合看板", "/staff/pipeline"),
         NavItem("企业画像", "/staff/portraits"),
         NavItem("审计日志", "/staff/audit"),
+        NavItem("排序模型", "/staff/ranking"),
         NavItem("指标看板", "/dashboard"),
         NavItem("消息", "/inbox"),
     ),
@@ -41,6 +42,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
     "admin": (
         NavItem("账号管理", "/admin/users"),
         NavItem("审计日志", "/staff/audit"),
+        NavItem("排序模型", "/staff/ranking"),
     ),
 }
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from matcher.taxonomy import CATEGORIES, THEMES
 from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
+from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
 from web.presentation.times import formatters
+from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -27,6 +32,12 @@ def csrf_token(request: Request) -> str:
     return getattr(request.state, "anon_csrf", "") or request.cookies.get("zq_csrf", "")
 
 
+@pass_context
+def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """The path (no scheme or host) of the route ``name``: links stay relative, as typed ones were."""
+    return str(context["request"].app.url_path_for(name, **params))
+
+
 def make_templates(tz: tzinfo) -> Jinja2Templates:
     """Templates with the shared globals; times are shown in ``tz`` (Settings.time_zone)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -35,11 +46,18 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
     env.globals.update(FIGURES)
     env.globals.update(
         csrf_token=csrf_token,
+        path_for=path_for,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,
         ORG_KIND_LABELS=ORG_KIND_LABELS,
         MATCH_STATUS_LABELS=MATCH_STATUS_LABELS,
         POSTING_STATUS_LABELS=POSTING_STATUS_LABELS,
         CREDIT_LABELS=CREDIT_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_BADGE=STATUS_BADGE,
+        CATEGORIES=CATEGORIES,
+        THEMES=THEMES,
+        highlight=highlight,
+        SIDES=SIDES,
     )
     return templates

@@ -1,6 +1,6 @@
 """Times shown to people: one zone (Settings.time_zone, Asia/Shanghai by default) for every
-page, message and export. Stored times are UTC; SQLite hands them back naive, so a naive
-value is read as UTC."""
+page, message and export. Stored times are UTC (read back aware: models.base.UTCDateTime);
+a naive value is read as UTC."""
 
 from __future__ import annotations
 

@@ -23,10 +23,11 @@ from web.routes.pages import (
     staff_audit,
     staff_pipeline,
     staff_portraits,
+    staff_ranking,
     staff_review,
 )
 from web.routes.pages.portal import build_portal_router
-from web.services.postings.lifecycle import NEED, OFFER
+from web.services.postings.side import NEED, OFFER
 
 
 def all_routers() -> list[APIRouter]:
@@ -53,5 +54,6 @@ def all_routers() -> list[APIRouter]:
         staff_audit.router,
         staff_pipeline.router,
         staff_portraits.router,
+        staff_ranking.router,
         staff_review.router,
     ]

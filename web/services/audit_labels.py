@@ -27,18 +27,24 @@ ACTION_LABELS: dict[str, str] = {
     "indicator.actual.enter": "录入指标数值", "indicator.actual.delete": "删除指标数值",
     "indicator.actual.import": "导入指标数值",
     "user.create": "创建账号", "user.enable": "启用账号", "user.disable": "停用账号",
-    "user.notify_mode": "更改通知方式",
+    "user.notify_mode": "更改通知方式", "user.unlock": "解除登录限制",
+    "auth.login": "登录", "auth.login_failed": "登录失败", "auth.login_throttled": "登录受限",
+    "auth.login_disabled": "停用账号尝试登录", "auth.logout": "退出登录",
+    "ranking.train": "训练排序模型", "ranking.rollback": "回滚排序模型",
+    "demo.remove": "删除演示数据",
 }
 
 # The first part of an action names its area; the filter can pick a whole area.
 AREA_LABELS: dict[str, str] = {
     "match": "匹配", "contract": "合同", "need": "需求", "offer": "服务", "organisation": "机构",
     "related_party": "关联方", "qualification": "资质", "indicator": "指标", "user": "账号",
+    "auth": "登录", "ranking": "排序模型", "demo": "演示数据",
 }
 
 OBJECT_LABELS: dict[str, str] = {
     "match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构", "need": "需求", "offer": "服务",
     "indicator": "指标", "indicator_actual": "指标数值", "qualification": "资质",
+    "ranking_model": "排序模型", "system": "系统",
 }
 
 DETAIL_LABELS: dict[str, str] = {
@@ -49,7 +55,11 @@ DETAIL_LABELS: dict[str, str] = {
     "value": "数值", "source": "来源", "is_sample": "示例数据", "filename": "文件名", "rows": "行数",
     "ids": "记录编号", "title": "标题", "role": "角色", "username": "用户名", "related": "关联方",
     "relation": "关联关系", "name": "机构名称", "credit_code": "统一社会信用代码", "credit_standing": "信用状况",
-    "credit_source": "信用信息来源", "credit_date": "信用信息日期",
+    "credit_source": "信用信息来源", "credit_date": "信用信息日期", "withdrawn": "撤回的推荐（条）",
+    "ip": "IP 地址", "wait_seconds": "需等待（秒）", "counters": "清除的计数",
+    "result": "结果", "version": "模型版本", "activated": "是否启用",
+    "accounts": "账号数", "organisations": "机构数", "postings": "需求与服务数", "matches": "匹配数",
+    "sample_figures": "示例指标值数",
 }
 
 # Profile fields named in "fields" of organisation.update.

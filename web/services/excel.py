@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -20,8 +21,11 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any, tz: tzinfo | None = None) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection);
-    write a timestamp as local wall-clock time (a cell holds no zone)."""
+    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection), drop
+    control characters the file format cannot hold (one stored row must not break an export),
+    and write a timestamp as local wall-clock time in ``tz`` (a cell holds no zone)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     if isinstance(value, datetime):
@@ -29,6 +33,13 @@ def safe_cell(value: Any, tz: tzinfo | None = None) -> Any:
             raise ValueError("a sheet with timestamps needs the platform's time zone (tz=settings.tz)")
         return naive_local(value, tz)
     return value
+
+
+def unquote_cell(text: str) -> str:
+    """Undo :func:`safe_cell`'s guard on text read back from a workbook, as Excel's quote prefix would."""
+    if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_PREFIXES):
+        return text[1:]
+    return text
 
 
 @dataclass(frozen=True)

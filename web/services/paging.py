@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session, func, select
+
+PER_PAGE_MAX = 100
+
 
 @dataclass(frozen=True)
 class Page:
@@ -18,3 +22,11 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+def paginate(session: Session, stmt: Any, *, page: int, per_page: int) -> Page:
+    """Run an ordered select for one page (page and per_page clamped), counting all its rows."""
+    per_page, page = max(1, min(per_page, PER_PAGE_MAX)), max(1, page)
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = session.exec(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(items=list(rows), total=total, page=page, per_page=per_page)

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, func, select
 
-from matcher.text import tokenize
+from matcher import tokenizer_version
 from models import (
     Contract,
     Indicator,
@@ -34,13 +34,13 @@ from models import (
     User,
 )
 from models.db import read_engine
-from models.match import ContractType
+from models.match import ContractType, MatchStatus
 from seed_data.loader import DemoData, PostingRow, read_demo
 from web.services.accounts.auth import create_user
 from web.services.errors import DomainError
 from web.services.indicators.plan import PLAN_INDICATORS, ensure_plan_indicators
+from web.services.matching.index import MatchPolicy, join_tokens
 from web.services.matching.proposals import rebuild_proposals
-from web.settings import Settings
 
 DEMO_PASSWORD = "Demo-2022"
 DEMO_NOTE = "示例数据"
@@ -85,12 +85,15 @@ class SeedCounts:
         return f"{head} ({self.seconds:.1f}s)\n{added}\n{total}"
 
 
-def _refuse_in_production(mode: str | None) -> None:
-    if (mode if mode is not None else Settings().mode) == "production":
+def _refuse_in_production(mode: str) -> None:
+    if mode == "production":
         raise SeedRefused()
 
 
-def load_demo(engine: Engine, *, data_dir: Path | str | None = None, mode: str | None = None) -> str:
+# The caller names the platform's mode; a caller that does not is treated as production,
+# so demo accounts never appear by omission.
+def load_demo(engine: Engine, *, data_dir: Path | str | None = None, mode: str = "production",
+              policy: MatchPolicy | None = None) -> str:
     """Load the demo data (idempotent; refused in production mode); return a short report."""
     _refuse_in_production(mode)
     started = time.perf_counter()
@@ -101,15 +104,15 @@ def load_demo(engine: Engine, *, data_dir: Path | str | None = None, mode: str |
     with engine.connect() as conn, conn.begin():
         with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
             _lock(session)
-            counts = _load(session, data, tokens)
+            counts = _load(session, data, tokens, policy or MatchPolicy())
             session.commit()
             counts.totals = _totals(session)
     counts.seconds = time.perf_counter() - started
     return counts.report()
 
 
-def seed_if_empty(engine: Engine, *, data_dir: Path | str | None = None,
-                  mode: str | None = None) -> str | None:
+def seed_if_empty(engine: Engine, *, data_dir: Path | str | None = None, mode: str = "production",
+                  policy: MatchPolicy | None = None) -> str | None:
     """Load the demo data when the database holds no organisation; return the report or None."""
     _refuse_in_production(mode)
     with Session(read_engine(engine)) as session:
@@ -117,7 +120,7 @@ def seed_if_empty(engine: Engine, *, data_dir: Path | str | None = None,
             return None
     # Another worker may seed between this read and our write lock; load_demo's
     # natural keys make that second load a no-op.
-    return load_demo(engine, data_dir=data_dir, mode=mode)
+    return load_demo(engine, data_dir=data_dir, mode=mode, policy=policy)
 
 
 def _lock(session: Session) -> None:
@@ -131,12 +134,12 @@ def _tokens(data: DemoData) -> dict[tuple[str, str], str]:
     out = {}
     for side, rows in (("need", data.needs), ("offer", data.offers)):
         for row in rows:
-            words = tokenize(f"{row.values['title']}\n{row.values['description']}")
-            out[(side, row.key)] = " ".join(words)
+            out[(side, row.key)] = join_tokens(row.values["title"], row.values["description"])
     return out
 
 
-def _load(session: Session, data: DemoData, tokens: dict[tuple[str, str], str]) -> SeedCounts:
+def _load(session: Session, data: DemoData, tokens: dict[tuple[str, str], str],
+          policy: MatchPolicy) -> SeedCounts:
     counts = SeedCounts()
     ensure_plan_indicators(session)
     org_ids = _load_orgs(session, data, counts)
@@ -150,7 +153,7 @@ def _load(session: Session, data: DemoData, tokens: dict[tuple[str, str], str]) 
     users = _load_users(session, data, org_ids, counts)
     _load_actuals(session, data, counts)
     if new_postings:
-        counts.proposals = _propose(session)
+        counts.proposals = rebuild_proposals(session, policy=policy)
     if session.exec(select(MatchEvent.id).where(MatchEvent.note == DEMO_NOTE).limit(1)).first() is None:
         _demo_pipeline(session, staff=users["demo-staff"], counts=counts,
                        favour=(users["demo-enterprise"].org_id, users["demo-provider"].org_id))
@@ -199,7 +202,8 @@ def _load_postings(session: Session, rows: list[PostingRow], model: type[Need] |
                        - timedelta(days=zlib.crc32(row.key.encode()) % 360, hours=9)}
         if row.deadline_days is not None:
             extra["deadline"] = today + timedelta(days=row.deadline_days)
-        session.add(model(org_id=org_id, tokens=tokens[row.key], **row.values, **extra))
+        session.add(model(org_id=org_id, tokens=tokens[row.key], tokens_version=tokenizer_version(),
+                          **row.values, **extra))
         added += 1
     session.flush()
     return added
@@ -218,7 +222,7 @@ def _load_users(session: Session, data: DemoData, org_ids: dict[str, int],
             org_key = first[org_of] if org_of else None
             user = create_user(session, username=username, password=DEMO_PASSWORD, role=role,
                                display_name=display, org_id=org_ids[org_key] if org_key else None,
-                               is_demo=True)
+                               is_demo=True, check_strength=False)  # published on purpose
             counts.users += 1
         users[username] = user
     return users
@@ -238,19 +242,13 @@ def _load_actuals(session: Session, data: DemoData, counts: SeedCounts) -> None:
     session.flush()
 
 
-def _propose(session: Session) -> int:
-    """Engine proposals for every open need, with the platform's threshold and top-k."""
-    settings = Settings()
-    return rebuild_proposals(session, threshold=settings.match_threshold, top=settings.match_top_k)
-
-
 def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
                    favour: tuple[int | None, int | None]) -> None:
     """Move a few proposals along the lifecycle so the staff board and dashboard look alive."""
     rng = random.Random(2022)
     rows = session.exec(
         select(Match, Need.org_id, Offer.org_id).join(Need, col(Need.id) == Match.need_id)
-        .join(Offer, col(Offer.id) == Match.offer_id).where(Match.status == "proposed")
+        .join(Offer, col(Offer.id) == Match.offer_id).where(Match.status == MatchStatus.proposed)
         .order_by(col(Match.score).desc(), col(Match.id))).all()
     related = set(session.exec(select(RelatedParty.org_id, RelatedParty.related_org_id)).all())
     ent_org, prov_org = favour
@@ -269,13 +267,15 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
         picked.append(match)
         used_needs.add(match.need_id)
         used_offers.add(match.offer_id)
-    path = ["approved", "contacted", "negotiating", "contracted"]
-    targets = ["contracted"] * 5 + ["negotiating"] * 3 + ["contacted"] * 3 + ["approved"] * 2
+    S = MatchStatus
+    path = [S.approved, S.contacted, S.negotiating, S.contracted]
+    targets = [S.contracted] * 5 + [S.negotiating] * 3 + [S.contacted] * 3 + [S.approved] * 2
     now = datetime.now(UTC).replace(microsecond=0)
     contract_types = list(ContractType)
-    for i, (match, target) in enumerate(zip(picked, targets[:len(picked)], strict=True)):
+    # A small demo set may yield fewer pairs than there are targets: the first ones get a target.
+    for i, (match, target) in enumerate(zip(picked, targets, strict=False)):
         steps = path[: path.index(target) + 1]
-        if target == "contracted":
+        if target == MatchStatus.contracted:
             signed = date(2021, 3, 1) + timedelta(days=rng.randrange(0, 640))
             end = datetime(signed.year, signed.month, signed.day, 2, 0, tzinfo=UTC)
             gaps = [rng.randrange(10, 25) for _ in steps]
@@ -283,7 +283,7 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
             end = now - timedelta(days=rng.randrange(1, 30), hours=rng.randrange(0, 8))
             gaps = [rng.randrange(2, 9) for _ in steps]
         times = [end - timedelta(days=sum(gaps[k + 1:])) for k in range(len(steps))]
-        previous = "proposed"
+        previous = MatchStatus.proposed
         for step, when in zip(steps, times, strict=True):
             session.add(MatchEvent(match_id=match.id, actor_id=staff.id, from_status=previous,
                                    to_status=step, note=DEMO_NOTE, created_at=when))
@@ -299,7 +299,7 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
         match.updated_at = times[-1]
         match.enterprise_interested = match.provider_interested = True
         session.add(match)
-        if target == "contracted":
+        if target == MatchStatus.contracted:
             amount = _contract_amount(session, match, rng)
             session.add(Contract(match_id=match.id, amount_wan=amount, signed_on=signed,
                                  contract_type=contract_types[i % len(contract_types)].value,

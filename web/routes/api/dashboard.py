@@ -7,12 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from models.indicator import NOTE_MAX, SOURCE_MAX
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
-from web.services.errors import NotFound
-from web.services.indicators import progress
+from web.routes.params import BodyYear, RowId, Year
+from web.services.indicators import actuals, counted, progress
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
 from web.services.reports import operations
 
@@ -59,11 +60,11 @@ class Dashboard(BaseModel):
 
 class ActualCreate(BaseModel):
     number: int = Field(ge=1, le=7)
-    year: int
+    year: BodyYear
     value: str = Field(max_length=40, description="按指标单位的数值（字符串，避免浮点误差）")
-    source: str = Field(max_length=100)
+    source: str = Field(max_length=SOURCE_MAX)
     source_date: date | None = None
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=NOTE_MAX)
 
 
 class ActualCreated(BaseModel):
@@ -101,22 +102,17 @@ def dashboard(session: SessionDep, user: Reader) -> Dashboard:
 
 
 @router.get("/indicators/{number}/platform", summary="平台统计明细（计入的企业或技术合同）")
-def platform_detail(session: SessionDep, user: Reader, number: int,
-                    year: Annotated[int, Query()] = PLAN_YEARS[-1]) -> dict[str, Any]:
+def platform_detail(session: SessionDep, user: Reader, number: RowId,
+                    year: Year = PLAN_YEARS[-1]) -> dict[str, Any]:
     """The enterprises or contracts behind a platform-counted figure."""
-    if number not in progress.PLATFORM_COUNTED:
-        raise NotFound("该指标由官方统计录入，平台不自行统计")
-    if year not in PLAN_YEARS:
-        raise NotFound("年度应为 2020、2021 或 2022")
-    value = progress.platform_figures(session, year=year)[number]
-    if number == progress.CONTRACT_INDICATOR:
-        rows = progress.platform_contracts(session, year=year)
-        return {"number": number, "year": year, "value": str(value), "unit": "亿元",
+    d = counted.platform_detail(session, number=number, year=year, role=user.role)
+    if number == counted.CONTRACT_INDICATOR:
+        return {"number": number, "year": year, "value": str(d.value), "unit": "亿元",
                 "contracts": [{**asdict(c), "amount_wan": str(c.amount_wan), "signed_on": c.signed_on.isoformat()}
-                              for c in rows]}
-    orgs = progress.qualified_enterprises(session, number=number, year=year)
-    return {"number": number, "year": year, "value": str(value), "unit": "家",
-            "enterprises": [asdict(e) for e in orgs]}
+                              for c in d.contracts]}
+    return {"number": number, "year": year, "value": str(d.value), "unit": "家",
+            "enterprises": [{k: v for k, v in asdict(e).items() if k != "credit_code" or v is not None}
+                            for e in d.enterprises]}
 
 
 @router.get("/operations", summary="平台运营数据")
@@ -141,7 +137,7 @@ def operations_figures(session: SessionDep, settings: SettingsDep, user: Reader)
              dependencies=[Depends(csrf_protect)])
 def enter_actual(body: ActualCreate, session: SessionDep, user: Writer) -> ActualCreated:
     """Record one official figure (staff)."""
-    actual = progress.enter_actual(session, actor_id=user.id, number=body.number, year=body.year,
+    actual = actuals.enter_actual(session, actor_id=user.id, number=body.number, year=body.year,
                                      value=body.value, source=body.source, source_date=body.source_date,
                                      note=body.note)
     assert actual.id is not None

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from web.deps import SessionDep, UserDep, csrf_protect
-from web.routes.api.schemas import PageOut
+from models import Notification
+from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect
+from web.presentation.links import notification_path
+from web.routes.api.schemas import PageOut, page_out
+from web.routes.params import PageNumber, PerPage, RowId
 from web.services import notifications
-from web.services.matches import portal
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["消息"])
 
@@ -32,15 +34,19 @@ class UnreadOut(BaseModel):
 
 
 @router.get("", response_model=PageOut[NotificationOut], summary="消息列表")
-def list_notifications(session: SessionDep, user: UserDep, unread: bool = False,
-                       page: Annotated[int, Query(ge=1, le=100000)] = 1,
-                       per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+def list_notifications(request: Request, session: SessionDep, user: UserDep, unread: bool = False,
+                       page: PageNumber = 1,
+                       per_page: PerPage = 20) -> dict[str, Any]:
     """The user's and their organisation's notifications, newest first."""
-    notes = notifications.list_inbox(session, user_id=user.id, org_id=user.org_id, unread_only=unread,
-                                     limit=per_page, offset=(page - 1) * per_page)
-    total = notifications.inbox_total(session, user_id=user.id, org_id=user.org_id, unread_only=unread)
-    return {"items": [NotificationOut.model_validate(n, from_attributes=True) for n in notes],
-            "total": total, "page": page, "per_page": per_page, "pages": max(1, -(-total // per_page))}
+    result = notifications.list_inbox(session, user_id=user.id, org_id=user.org_id, unread_only=unread,
+                                      page=page, per_page=per_page)
+    return page_out(result, [_out(request, user, n) for n in result.items])
+
+
+def _out(request: Request, user: CurrentUser, note: Notification) -> NotificationOut:
+    return NotificationOut(id=note.id or 0, kind=note.kind, title=note.title, body=note.body,
+                           link=notification_path(request, note, user.role), match_id=note.match_id,
+                           read_at=note.read_at, created_at=note.created_at)
 
 
 @router.get("/unread-count", response_model=UnreadOut, summary="未读数量")
@@ -52,13 +58,13 @@ def unread_count(session: SessionDep, user: UserDep) -> UnreadOut:
 @router.post("/read-all", response_model=UnreadOut, summary="全部标为已读", dependencies=[Depends(csrf_protect)])
 def read_all(session: SessionDep, user: UserDep) -> UnreadOut:
     """Mark every notification read."""
-    portal.mark_all_read(session, user_id=user.id, org_id=user.org_id)
+    notifications.mark_all_read(session, user_id=user.id, org_id=user.org_id)
     return UnreadOut(unread=0)
 
 
 @router.post("/{notification_id}/read", response_model=UnreadOut, summary="标为已读",
              dependencies=[Depends(csrf_protect)])
-def read(session: SessionDep, user: UserDep, notification_id: int) -> UnreadOut:
+def read(session: SessionDep, user: UserDep, notification_id: RowId) -> UnreadOut:
     """Mark one notification read (another user's is 404)."""
     notifications.mark_read(session, notification_id=notification_id, user_id=user.id, org_id=user.org_id)
     return UnreadOut(unread=notifications.unread_count(session, user_id=user.id, org_id=user.org_id))

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from web.services.matches.portal import MatchView
+from web.services.matches.views import PortalMatchView
 from web.services.organisations.privacy import Counterpart
 from web.services.paging import Page
 
@@ -92,7 +92,7 @@ def posting_out(row: Any, money_field: str) -> PostingOut:
                       status=row.status, created_at=row.created_at, updated_at=row.updated_at)
 
 
-def match_out(v: MatchView) -> MatchOut:
+def match_out(v: PortalMatchView) -> MatchOut:
     other = v.other_posting
     return MatchOut(
         id=v.match.id or 0, need_id=v.match.need_id, offer_id=v.match.offer_id, status=v.match.status,

@@ -7,8 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect, set_session_cookie
+from web.deps import (
+    SESSION_COOKIE,
+    SessionDep,
+    SettingsDep,
+    csrf_protect,
+    current_user_optional,
+    set_session_cookie,
+)
 from web.presentation.navigation import HOME_FOR_ROLE
+from web.presentation.responses import render
 from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
 
@@ -22,10 +30,12 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-@router.get("/login", name="login_form")
+# Knowing who is logged in puts the session's CSRF token in the form (the only one a
+# logged-in POST is accepted with).
+@router.get("/login", name="login_form", dependencies=[Depends(current_user_optional)])
 def login_form(request: Request, next: str | None = None) -> Response:
     """Show the login form."""
-    return request.app.state.templates.TemplateResponse(request, "auth/login.html", {"next": next})
+    return render(request, "auth/login.html", {"next": next})
 
 
 @router.post("/login", name="login", dependencies=[Depends(csrf_protect)])
@@ -39,12 +49,11 @@ def login(
     try:
         result = auth.login(
             session, username=username, password=password,
-            ip=request.client.host if request.client else "",
-            session_hours=settings.session_hours, max_failures=settings.login_max_failures,
-            window_minutes=settings.login_window_minutes,
+            ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
+            session_hours=settings.session_hours,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
-        return request.app.state.templates.TemplateResponse(
+        return render(
             request, "auth/login.html",
             {"error": exc.message, "username": username, "next": next},
             status_code=exc.status_code,
@@ -58,7 +67,8 @@ def login(
 @router.post("/logout", name="logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session on the server and drop the cookie."""
-    auth.logout(session, token=request.cookies.get(SESSION_COOKIE))
+    auth.logout(session, token=request.cookies.get(SESSION_COOKIE),
+                ip=request.client.host if request.client else "")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -13,9 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
 from web.presentation.confirm import ConfirmDep, Question, ask
-from web.services.errors import NotFound, ValidationFailed
-from web.services.excel import XLSX_MEDIA_TYPE
-from web.services.indicators import progress, workbook
+from web.presentation.responses import render, xlsx_response
+from web.routes.params import Count, RowId, Year
+from web.services.errors import ValidationFailed
+from web.services.indicators import actuals, counted, progress, workbook
 from web.services.indicators.plan import PLAN_YEARS
 from web.services.reports import operations
 
@@ -28,16 +27,11 @@ Writer = Annotated[CurrentUser, Depends(require_roles(*WRITERS))]
 
 
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+    """Render a dashboard page with what every one of them shows (tabs, rule, years)."""
     user = request.state.user
     context = {"can_edit": user.role in WRITERS, "status_rule": progress.STATUS_RULE,
                "years": PLAN_YEARS, **context}
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    # RFC 6266/5987: the Chinese name for current browsers, an ASCII one for the rest.
-    return Response(data, media_type=XLSX_MEDIA_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"})
+    return render(request, name, context, status_code=status_code)
 
 
 @router.get("/dashboard", name="dashboard")
@@ -52,7 +46,7 @@ def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Respo
 
 
 @router.get("/dashboard/indicators/{number}", name="dashboard_indicator")
-def indicator_page(request: Request, session: SessionDep, user: Reader, number: int) -> Response:
+def indicator_page(request: Request, session: SessionDep, user: Reader, number: RowId) -> Response:
     """One indicator: every year, every entered figure and its source."""
     view = progress.indicator_view(session, number=number)
     return _render(request, "dashboard/indicator.html", {
@@ -61,22 +55,14 @@ def indicator_page(request: Request, session: SessionDep, user: Reader, number: 
 
 @router.get("/dashboard/indicators/{number}/platform", name="dashboard_platform")
 def platform_page(
-    request: Request, session: SessionDep, user: Reader, number: int,
-    year: Annotated[int, Query()] = PLAN_YEARS[-1],
+    request: Request, session: SessionDep, user: Reader, number: RowId,
+    year: Year = PLAN_YEARS[-1],
 ) -> Response:
     """What the platform counted: the enterprises, or the contracts behind indicator 7."""
+    detail = counted.platform_detail(session, number=number, year=year, role=user.role)
     view = progress.indicator_view(session, number=number)
-    if not view.platform_counted:
-        raise NotFound("该指标由官方统计录入，平台不自行统计")
-    if year not in PLAN_YEARS:
-        raise NotFound("年度应为 2020、2021 或 2022")
-    context: dict = {"view": view, "year": year, "row": next(r for r in view.years if r.year == year)}
-    if number == progress.CONTRACT_INDICATOR:
-        context["contracts"] = progress.platform_contracts(session, year=year)
-        context["total_wan"] = sum((c.amount_wan for c in context["contracts"]), Decimal("0.00"))
-    else:
-        context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year)
-    return _render(request, "dashboard/platform.html", context)
+    return _render(request, "dashboard/platform.html", {
+        "view": view, "year": year, "row": next(r for r in view.years if r.year == year), "detail": detail})
 
 
 @router.get("/dashboard/operations", name="dashboard_operations")
@@ -92,14 +78,15 @@ def operations_page(request: Request, session: SessionDep, settings: SettingsDep
 def export_xlsx(session: SessionDep, settings: SettingsDep, user: Reader) -> Response:
     """Download the dashboard (targets, figures, status) as Excel."""
     today = datetime.now(settings.tz).date()
-    return _xlsx(workbook.export_dashboard(session), f"指标完成情况_{today.isoformat()}.xlsx",
-                 "zhengqi-indicators.xlsx")
+    return xlsx_response(workbook.export_dashboard(session), f"指标完成情况_{today.isoformat()}.xlsx",
+                         "zhengqi-indicators.xlsx")
 
 
 @router.get("/dashboard/import-template.xlsx", name="dashboard_import_template")
 def import_template(session: SessionDep, user: Writer) -> Response:
     """Download the empty import template."""
-    return _xlsx(workbook.import_template(session), "指标实际值导入模板.xlsx", "zhengqi-import-template.xlsx")
+    return xlsx_response(workbook.import_template(session), "指标实际值导入模板.xlsx",
+                         "zhengqi-import-template.xlsx")
 
 
 def _entry_page(request: Request, session: SessionDep, *, form: dict | None = None,
@@ -114,7 +101,7 @@ def _entry_page(request: Request, session: SessionDep, *, form: dict | None = No
 @router.get("/dashboard/entry", name="dashboard_entry")
 def entry_page(request: Request, session: SessionDep, user: Writer,
                done: Annotated[str | None, Query(max_length=20)] = None,
-               n: Annotated[int | None, Query()] = None,
+               n: Count = None,
                what: Annotated[str, Query(max_length=120)] = "") -> Response:
     """Staff: enter an official figure, import a file, or remove a wrong entry."""
     flash = {"entered": "已录入该指标数值。", "deleted": f"已删除：{what}。看板已不再显示该数值。" if what else "已删除该记录。",
@@ -137,10 +124,9 @@ def enter_actual(
             when = date.fromisoformat(source_date) if source_date.strip() else None
         except ValueError:
             raise ValidationFailed(errors={"source_date": "日期格式应为 YYYY-MM-DD"}) from None
-        progress.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
-                                source=source, source_date=when, note=note)
+        actuals.enter_actual(session, actor_id=user.id, number=number, year=year, value=value,
+                             source=source, source_date=when, note=note)
     except ValidationFailed as exc:
-        session.rollback()
         return _entry_page(request, session, form=form, errors=exc.errors, flash=exc.message,
                            flash_kind="error", status_code=422)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="entered"), status_code=303)
@@ -148,17 +134,17 @@ def enter_actual(
 
 @router.post("/dashboard/actuals/{actual_id}/delete", name="dashboard_delete",
              dependencies=[Depends(csrf_protect)])
-def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: int,
+def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: RowId,
                   confirm: ConfirmDep) -> Response:
     """Remove a wrongly entered figure (after a confirmation)."""
-    figure = progress.describe_actual(session, actual_id=actual_id)
+    figure = actuals.describe_actual(session, actual_id=actual_id)
     if not confirm.confirmed:
         return ask(request, Question(
-            title="删除指标数值", confirm_label="确认删除", cancel_url=str(request.url_for("dashboard_entry")),
+            title="删除指标数值", confirm_label="确认删除", cancel_url=request.url_for("dashboard_entry").path,
             consequence="删除后看板不再显示该数值（删除记录保留在审计日志中）；此操作不能撤销。",
             details=(("指标", figure.indicator), ("年度", str(figure.year)), ("数值", figure.value),
                      ("来源", figure.source))), confirm)
-    progress.delete_actual(session, actor_id=user.id, actual_id=actual_id)
+    actuals.delete_actual(session, actor_id=user.id, actual_id=actual_id)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(
         done="deleted", what=f"{figure.indicator} {figure.year}年 {figure.value}（{figure.source}）"[:120]),
         status_code=303)
@@ -177,7 +163,6 @@ def import_xlsx(
         count = workbook.import_actuals(session, actor_id=user.id, data=data, filename=file.filename,
                                                max_bytes=settings.max_upload_bytes)
     except workbook.ImportRejected as exc:
-        session.rollback()
         return _entry_page(request, session, import_errors=exc.cell_errors, flash=exc.message,
                            flash_kind="error", status_code=422)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="imported", n=count),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from web.deps import OptionalUserDep, SessionDep
+from web.presentation.responses import render
 from web.services.reports.overview import landing_stats
 
 router = APIRouter(tags=["pages"])
@@ -16,7 +17,7 @@ router = APIRouter(tags=["pages"])
 @router.get("/", name="home")
 def home(request: Request, session: SessionDep, user: OptionalUserDep) -> Response:
     """Say what the platform is and lead each role to its login."""
-    return request.app.state.templates.TemplateResponse(
+    return render(
         request, "home.html", {"stats": landing_stats(session)}
     )
 

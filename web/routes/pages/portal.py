@@ -5,31 +5,23 @@ mounts one per side. Routes parse input, call one service, then render or redire
 """
 
 
-import re
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from matcher.taxonomy import CATEGORIES, THEMES
-from models.match import MATCH_STATUS_LABELS
 from models.organisation import QualificationKind
-from web.deps import (
-    CurrentUser,
-    SessionDep,
-    csrf_protect,
-    require_roles,
-    unread_badge,
-)
+from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
-from web.services.errors import DomainError, ValidationFailed
-from web.services.matches import portal, ratings
+from web.presentation.responses import render
+from web.routes.params import Marker, PageNumber, RowId
+from web.services.errors import ValidationFailed
+from web.services.matches import ratings, views
 from web.services.matches.interest import express_interest, withdraw_interest
 from web.services.organisations import records
-from web.services.postings import lifecycle
-from web.services.postings.lifecycle import Side
+from web.services.postings import lifecycle, listing
+from web.services.postings.side import Side
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -41,35 +33,6 @@ async def form_data(request: Request) -> dict[str, str]:
 FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
-def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into (segment, is_shared_term) pairs; the template escapes each."""
-    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
-    if not text or not words:
-        return [(text or "", False)]
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            out.append((text[pos:m.start()], False))
-        out.append((m.group(0), True))
-        pos = m.end()
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return out
-
-
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    base = {"hl": highlight, "CATEGORIES": CATEGORIES, "THEMES": THEMES,
-            "MATCH_STATUS_LABELS": MATCH_STATUS_LABELS}
-    return request.app.state.templates.TemplateResponse(request, name, {**base, **context},
-                                                        status_code=status_code)
-
-
-def query_without_page(request: Request) -> str:
-    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page" and v])
-
-
 def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
@@ -79,18 +42,15 @@ def parse_day(raw: str | None) -> date | None:
 
 def build_portal_router(side: Side) -> APIRouter:
     """The portal of one side: home, postings, matches, profile."""
-    role = side.role
-    base = f"/{role}"
-    items = "needs" if side.name == "need" else "offers"
+    role, base, items = side.role, f"/{side.role}", side.plural
     member = Annotated[CurrentUser, Depends(require_roles(role))]
     router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles(role)), Depends(unread_badge)])
-    ctx_base = {"side": side, "base": base, "items": items, "role": role}
-    close_label = "关闭" if side.name == "need" else "撤回"
+    ctx_base = {"side": side}
 
     @router.get(base, name=f"{role}_home")
-    def home(request: Request, session: SessionDep, user: member, welcome: int = 0) -> Response:
+    def home(request: Request, session: SessionDep, user: member, welcome: Marker = 0) -> Response:
         """The portal's start page: open postings, recent matches, unread messages."""
-        summary = portal.summary(session, side, org_id=user.org_id)
+        summary = views.portal_summary(session, side, org_id=user.org_id)
         flash = (f"注册成功，欢迎使用！下一步：发布贵单位的第一条{side.label}，平台会立即为您匹配"
                  f"{'服务机构' if side.name == 'need' else '企业需求'}并推送给对方；也可先到“机构资料”完善信息。"
                  if welcome else None)
@@ -104,15 +64,14 @@ def build_portal_router(side: Side) -> APIRouter:
         q: Annotated[str | None, Query(max_length=50)] = None,
         date_from: Annotated[str | None, Query(max_length=10)] = None,
         date_to: Annotated[str | None, Query(max_length=10)] = None,
-        page: Annotated[int, Query(ge=1, le=100000)] = 1,
+        page: PageNumber = 1,
     ) -> Response:
         """The organisation's own postings, filtered and paginated."""
-        filters = lifecycle.PostingFilter(status=status or None, category=category or None, q=q or None,
+        filters = listing.PostingFilter(status=status or None, category=category or None, q=q or None,
                                          date_from=parse_day(date_from), date_to=parse_day(date_to))
-        result = lifecycle.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
+        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
         return render(request, "postings/list.html", {**ctx_base, "page": result, "filters": filters,
-                                                      "raw": {"date_from": date_from or "", "date_to": date_to or ""},
-                                                      "qs": query_without_page(request)})
+                                                      "raw": {"date_from": date_from or "", "date_to": date_to or ""}})
 
     @router.get(f"{base}/{items}/new", name=f"{role}_posting_new")
     def new_posting(request: Request, user: member) -> Response:
@@ -120,14 +79,13 @@ def build_portal_router(side: Side) -> APIRouter:
         return render(request, "postings/form.html", {**ctx_base, "values": {}, "errors": {}, "editing": None})
 
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
-    def create_posting(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+    def create_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                       form: FormDep) -> Response:
         """Post it (store, match at once, push, show recommendations) or save it as a draft."""
-        settings = request.app.state.settings
         draft = form.get("action") == "draft"
         try:
-            row = lifecycle.create(session, request.app.state.index, side, org_id=user.org_id or 0,
-                                  actor_id=user.id, values=form, draft=draft,
-                                  threshold=settings.match_threshold, top=settings.match_top_k)
+            row = lifecycle.create(session, index, side, org_id=user.org_id or 0,
+                                   actor_id=user.id, values=form, draft=draft)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
@@ -136,47 +94,45 @@ def build_portal_router(side: Side) -> APIRouter:
                                 status_code=303)
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
-    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
-                       posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0,
-                       closed: int = 0) -> Response:
+    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: RowId,
+                       posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0,
+                       closed: Marker = 0) -> Response:
         """One posting with its recommendations and their reasons."""
-        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
-        recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         flash = None
         if posted:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
         elif drafted:
             flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
         elif closed:
-            flash = f"{side.label}已{close_label}，平台不再为其自动匹配；尚未审核的推荐已撤回。"
+            flash = f"{side.label}已{side.close_verb}，平台不再为其自动匹配；尚未审核的推荐已撤回。"
         elif reopened:
             flash = f"{side.label}已重新开放，平台已重新匹配，共{len(recs)}条推荐。"
         elif updated:
             flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
-                                                        "flash": flash, "close_label": close_label,
+                                                        "flash": flash,
                                                         "today": date.today()})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
-    def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def edit_form(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
         """The form to change an open posting."""
-        row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+        row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         values = {k: getattr(row, k) for k in ("title", "description", "category", "industry",
                                                 side.money_field, "deadline")}
         return render(request, "postings/form.html", {**ctx_base, "values": values, "errors": {}, "editing": row})
 
     @router.post(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_update",
                  dependencies=[Depends(csrf_protect)])
-    def update_posting(request: Request, session: SessionDep, user: member, posting_id: int,
-                       form: FormDep) -> Response:
+    def update_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                       posting_id: RowId, form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
-        settings = request.app.state.settings
         try:
-            lifecycle.edit(session, request.app.state.index, side, posting_id=posting_id,
-                          org_id=user.org_id or 0, actor_id=user.id, values=form,
-                          threshold=settings.match_threshold, top=settings.match_top_k)
+            lifecycle.edit(session, index, side, posting_id=posting_id, org_id=user.org_id or 0,
+                           actor_id=user.id, values=form)
         except ValidationFailed as exc:
-            row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": row,
                            "flash": exc.message, "flash_kind": "error"}, status_code=422)
@@ -184,53 +140,51 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/close", name=f"{role}_posting_close",
                  dependencies=[Depends(csrf_protect)])
-    def close_posting(request: Request, session: SessionDep, user: member, posting_id: int,
-                      confirm: ConfirmDep) -> Response:
+    def close_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+                      posting_id: RowId, confirm: ConfirmDep) -> Response:
         """Close (or withdraw) the posting after a confirmation; its open proposals are withdrawn."""
         if not confirm.confirmed:
-            row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            verb = side.close_verb
             return ask(request, Question(
-                title=f"{close_label}{side.label}", confirm_label=f"确认{close_label}",
-                cancel_url=f"{base}/{items}/{posting_id}", details=((f"{side.label}", row.title),),
-                consequence=f"{close_label}后平台不再为该{side.label}自动匹配，尚未审核的推荐将撤回；"
+                title=f"{verb}{side.label}", confirm_label=f"确认{verb}",
+                cancel_url=f"{base}/{items}/{posting_id}", details=((side.label, row.title),),
+                consequence=f"{verb}后平台不再为该{side.label}自动匹配，尚未审核的推荐将撤回；"
                             "截止日期前可以重新开放。"), confirm)
-        lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
-                        org_id=user.org_id or 0, actor_id=user.id)
+        lifecycle.close(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?closed=1", status_code=303)
 
-    def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
-                   posting_id: int, flag: str) -> Response:
-        settings = request.app.state.settings
-        service(session, request.app.state.index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                actor_id=user.id, threshold=settings.match_threshold, top=settings.match_top_k)
+    def open_again(service: Any, session: SessionDep, index: IndexDep, user: CurrentUser,
+                   posting_id: RowId, flag: str) -> Response:
+        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
                  dependencies=[Depends(csrf_protect)])
-    def publish_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def publish_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(lifecycle.publish, request, session, user, posting_id, "posted")
+        return open_again(lifecycle.publish, session, index, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
-    def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def reopen_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
-        return open_again(lifecycle.reopen, request, session, user, posting_id, "reopened")
+        return open_again(lifecycle.reopen, session, index, user, posting_id, "reopened")
 
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(
         request: Request, session: SessionDep, user: member,
         status: Annotated[str | None, Query(max_length=16)] = None,
         q: Annotated[str | None, Query(max_length=50)] = None,
-        page: Annotated[int, Query(ge=1, le=100000)] = 1,
+        page: PageNumber = 1,
     ) -> Response:
         """The organisation's matches with their status."""
-        result = portal.list_org_matches(session, role=role, org_id=user.org_id, status=status or None,
-                                         q=q or None, page=page)
+        result = views.list_org_matches(session, side, org_id=user.org_id, status=status or None,
+                                        q=q or None, page=page)
         return render(request, "matches/list.html", {**ctx_base, "page": result, "status": status or "",
-                                                     "q": q or "", "qs": query_without_page(request)})
+                                                     "q": q or ""})
 
-    _MATCH_FLASH = {
+    match_flash = {
         "interest": "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。",
         "withdrawn": "已撤回合作意向，服务专员已收到通知。",
         "rated": "感谢评价！评价将计入对方的机构画像。",
@@ -239,8 +193,8 @@ def build_portal_router(side: Side) -> APIRouter:
     def _match_page(request: Request, session: SessionDep, user: CurrentUser, match_id: int, *,
                     flash: str | None = None, error: ValidationFailed | None = None,
                     form: dict[str, str] | None = None, status_code: int = 200) -> Response:
-        view = portal.match_view(session, match_id=match_id, role=role, org_id=user.org_id)
-        contract, steps = portal.match_story(session, match_id=match_id)
+        view = views.portal_view(session, side, match_id=match_id, org_id=user.org_id)
+        contract, steps = views.match_story(session, match_id=match_id)
         return render(request, "matches/detail.html", {
             **ctx_base, "v": view, "contract": contract, "steps": steps,
             "my_rating": ratings.own_rating(session, match_id=match_id, org_id=user.org_id),
@@ -250,48 +204,47 @@ def build_portal_router(side: Side) -> APIRouter:
         }, status_code=status_code)
 
     @router.get(f"{base}/matches/{{match_id}}", name=f"{role}_match_detail")
-    def match_detail(request: Request, session: SessionDep, user: member, match_id: int,
-                     done: Annotated[str, Query(max_length=16)] = "", interest: int = 0) -> Response:
+    def match_detail(request: Request, session: SessionDep, user: member, match_id: RowId,
+                     done: Annotated[str, Query(max_length=16)] = "", interest: Marker = 0) -> Response:
         """One match: both texts with the shared terms marked, its steps, the contract, the rating."""
-        flash = _MATCH_FLASH.get("interest" if interest else done)
-        return _match_page(request, session, user, match_id, flash=flash)
+        return _match_page(request, session, user, match_id,
+                           flash=match_flash.get("interest" if interest else done))
 
     @router.post(f"{base}/matches/{{match_id}}/interest", name=f"{role}_match_interest",
                  dependencies=[Depends(csrf_protect)])
-    def interest(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
+    def interest(session: SessionDep, user: member, match_id: RowId) -> Response:
         """Express interest: marks the match and tells staff; the other side learns nothing yet."""
-        express_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
+        express_interest(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id)
         return RedirectResponse(f"{base}/matches/{match_id}?done=interest", status_code=303)
 
     @router.post(f"{base}/matches/{{match_id}}/interest/withdraw", name=f"{role}_match_interest_withdraw",
                  dependencies=[Depends(csrf_protect)])
-    def interest_withdraw(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
+    def interest_withdraw(session: SessionDep, user: member, match_id: RowId) -> Response:
         """Take back the expression of interest while the match is open; staff are told."""
-        withdraw_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
+        withdraw_interest(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id)
         return RedirectResponse(f"{base}/matches/{match_id}?done=withdrawn", status_code=303)
 
     @router.post(f"{base}/matches/{{match_id}}/rating", name=f"{role}_match_rate",
                  dependencies=[Depends(csrf_protect)])
-    def rate(request: Request, session: SessionDep, user: member, match_id: int, form: FormDep) -> Response:
+    def rate(request: Request, session: SessionDep, user: member, match_id: RowId, form: FormDep) -> Response:
         """Rate the other side after a signed contract (once)."""
         try:
-            ratings.rate_match(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id,
+            ratings.rate_match(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id,
                                score=form.get("score", ""), comment=form.get("comment", ""))
         except ValidationFailed as exc:
-            session.rollback()
             return _match_page(request, session, user, match_id, error=exc, form=form, status_code=422)
         return RedirectResponse(f"{base}/matches/{match_id}?done=rated", status_code=303)
 
     @router.get(f"{base}/profile", name=f"{role}_profile")
-    def profile(request: Request, session: SessionDep, user: member, saved: int = 0) -> Response:
+    def profile(request: Request, session: SessionDep, user: member, saved: Marker = 0) -> Response:
         """The organisation's own profile (portrait fields are private to it and staff)."""
-        org = records.get_organisation(session, user.org_id)
-        return _profile_page(request, session, org, values=None, errors={},
+        return _profile_page(request, session, user, values=None, errors={},
                              flash="资料已保存。" if saved else None)
 
-    def _profile_page(request: Request, session: SessionDep, org: Any, *, values: dict | None,
+    def _profile_page(request: Request, session: SessionDep, user: CurrentUser, *, values: dict | None,
                       errors: dict, flash: str | None = None, status_code: int = 200) -> Response:
-        quals = records.list_qualifications(session, org_id=org.id) if role == "enterprise" else []
+        org = records.get_organisation(session, user.org_id)
+        quals = records.list_qualifications(session, org_id=org.id) if side.keeps_qualifications else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
             "QUAL_KINDS": [q.value for q in QualificationKind], "flash": flash,
@@ -303,12 +256,11 @@ def build_portal_router(side: Side) -> APIRouter:
         try:
             records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
         except ValidationFailed as exc:
-            org = records.get_organisation(session, user.org_id)
-            return _profile_page(request, session, org, values=form, errors=exc.errors,
+            return _profile_page(request, session, user, values=form, errors=exc.errors,
                                  flash=exc.message, status_code=422)
         return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
-    if role == "enterprise":
+    if side.keeps_qualifications:
         @router.post(f"{base}/profile/qualifications", name="enterprise_qualification_add",
                      dependencies=[Depends(csrf_protect)])
         def add_qualification(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
@@ -316,21 +268,20 @@ def build_portal_router(side: Side) -> APIRouter:
             try:
                 records.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
             except ValidationFailed as exc:
-                org = records.get_organisation(session, user.org_id)
-                return _profile_page(request, session, org, values=None, errors=exc.errors,
+                return _profile_page(request, session, user, values=None, errors=exc.errors,
                                      flash=exc.message, status_code=422)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
         @router.post(f"{base}/profile/qualifications/{{qualification_id}}/delete",
                      name="enterprise_qualification_delete", dependencies=[Depends(csrf_protect)])
         def delete_qualification(request: Request, session: SessionDep, user: member,
-                                 qualification_id: int) -> Response:
+                                 qualification_id: RowId) -> Response:
             """Remove one of the enterprise's qualifications."""
             records.remove_qualification(session, org_id=user.org_id or 0, actor_id=user.id,
-                                               qualification_id=qualification_id)
+                                         qualification_id=qualification_id)
             return RedirectResponse(f"{base}/profile?saved=1", status_code=303)
 
     return router
 
 
-__all__ = ["DomainError", "build_portal_router", "highlight", "render"]
+__all__ = ["FormDep", "build_portal_router", "parse_day"]

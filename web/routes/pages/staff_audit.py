@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import SessionDep, SettingsDep, unread_badge
-from web.routes.pages.staff_common import StaffDep, render, to_int
+from web.presentation.responses import render
+from web.routes.pages.staff_common import StaffDep, to_int
 from web.services import audit
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])

@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Depends
+from fastapi.responses import RedirectResponse
 
 from web.deps import CurrentUser, require_roles
 
 StaffDep = Annotated[CurrentUser, Depends(require_roles("staff", "admin"))]
-XLSX_HEADERS = "attachment; filename*=UTF-8''{name}"
-
-
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def to_float(value: str | None, *, lo: float = 0.0, hi: float = 1.0) -> float | None:
@@ -48,12 +43,3 @@ def redirect_with(target: str, **params: Any) -> RedirectResponse:
     sep = "&" if "?" in target else "?"
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return RedirectResponse(f"{target}{sep}{query}" if query else target, status_code=303)
-
-
-def xlsx_response(data: bytes, filename: str) -> Response:
-    from urllib.parse import quote
-
-    from web.services.excel import XLSX_MEDIA_TYPE
-
-    return Response(data, media_type=XLSX_MEDIA_TYPE,
-                    headers={"Content-Disposition": XLSX_HEADERS.format(name=quote(filename))})

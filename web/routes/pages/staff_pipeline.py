@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from models.match import ContractType
+from models.match import PIPELINE_STAGES, ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
-from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
+from web.presentation.responses import render, xlsx_response
+from web.routes.pages.staff_common import StaffDep, redirect_with
+from web.routes.params import RowId
 from web.services.errors import ValidationFailed
 from web.services.matches import contracts, exports, pipeline
 
@@ -28,14 +30,15 @@ def pipeline_board(request: Request, session: SessionDep, settings: SettingsDep,
     board = pipeline.board(session, stale_days=settings.stale_days, org=org[:50] or None,
                            stale_only=bool(stale))
     return render(request, "staff/pipeline.html", {
-        "board": board, "columns": pipeline.PIPELINE_COLUMNS, "org": org[:50], "stale": bool(stale),
+        "board": board, "columns": PIPELINE_STAGES, "org": org[:50], "stale": bool(stale),
     })
 
 
 @router.get("/pipeline/export.xlsx", name="staff_pipeline_export")
 def pipeline_export(session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The pipeline as an Excel file."""
-    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days, tz=settings.tz), "撮合看板.xlsx")
+    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days, tz=settings.tz),
+                         "撮合看板.xlsx")
 
 
 @router.get("/contracts/export.xlsx", name="staff_contracts_export")
@@ -59,14 +62,14 @@ def _detail(request: Request, session: SessionDep, settings: SettingsDep, match_
 
 @router.get("/pipeline/{match_id}", name="staff_pipeline_detail")
 def pipeline_detail(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep,
-                    match_id: int) -> Response:
+                    match_id: RowId) -> Response:
     """One match: stage, history of moves, and the form for the next move."""
     return _detail(request, session, settings, match_id, flash=_DONE.get(request.query_params.get("done") or ""))
 
 
 @router.post("/pipeline/{match_id}/move", name="staff_pipeline_move", dependencies=[Depends(csrf_protect)])
 def pipeline_move(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
     to_status: Annotated[str, Form()], note: Annotated[str, Form(max_length=1000)] = "",
     amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
     contract_type: Annotated[str, Form(max_length=16)] = "",
@@ -79,7 +82,6 @@ def pipeline_move(
         pipeline.move_match(session, match_id=match_id, to_status=to_status, actor_id=user.id,
                             note=note, contract=contract)
     except ValidationFailed as exc:
-        session.rollback()
         form = {"to_status": to_status, "note": note, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
@@ -89,7 +91,7 @@ def pipeline_move(
 @router.post("/pipeline/{match_id}/contract/correct", name="staff_contract_correct",
              dependencies=[Depends(csrf_protect)])
 def contract_correct(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
     reason: Annotated[str, Form(max_length=1000)] = "",
     amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
     contract_type: Annotated[str, Form(max_length=16)] = "",
@@ -100,7 +102,6 @@ def contract_correct(
         contracts.correct_contract(session, match_id=match_id, actor_id=user.id, reason=reason,
                                    data=pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no))
     except ValidationFailed as exc:
-        session.rollback()
         form = {"reason": reason, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no, "which": "correct"}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
@@ -110,7 +111,7 @@ def contract_correct(
 @router.post("/pipeline/{match_id}/contract/void", name="staff_contract_void",
              dependencies=[Depends(csrf_protect)])
 def contract_void(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
     confirm: ConfirmDep, reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Void a signed contract, with a reason: the match closes and the amount stops counting."""
@@ -124,7 +125,6 @@ def contract_void(
     try:
         contracts.void_contract(session, match_id=match_id, actor_id=user.id, reason=reason)
     except ValidationFailed as exc:
-        session.rollback()
         return _detail(request, session, settings, match_id, error=exc,
                        form={"void_reason": reason, "which": "void"}, status_code=422)
     return redirect_with(f"/staff/pipeline/{match_id}", done="voided")

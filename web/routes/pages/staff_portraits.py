@@ -6,8 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import SessionDep, csrf_protect, unread_badge
+from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
-from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int
+from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
+from web.routes.params import RowId
 from web.services.errors import ValidationFailed
 from web.services.organisations import portraits, stewardship
 
@@ -29,7 +31,7 @@ def portrait_list(request: Request, session: SessionDep, user: StaffDep, q: str 
 
 
 @router.get("/portraits/{org_id}", name="staff_portrait")
-def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: int) -> Response:
+def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: RowId) -> Response:
     """One organisation's portrait: profile, innovation score, credit, related parties, history."""
     return render(request, "staff/portrait.html", {"p": portraits.get_portrait(session, org_id=org_id)})
 
@@ -43,7 +45,8 @@ def _edit_page(request: Request, session: SessionDep, org_id: int, *, values: di
     p = portraits.get_portrait(session, org_id=org_id)
     org = p.org
     current = {"name": org.name, "credit_code": org.credit_code, "credit_standing": org.credit_standing or "",
-               "credit_source": org.credit_source or "", "credit_date": org.credit_date.isoformat() if org.credit_date else ""}
+               "credit_source": org.credit_source or "",
+               "credit_date": org.credit_date.isoformat() if org.credit_date else ""}
     return render(request, "staff/portrait_edit.html", {
         "p": p, "values": values if values is not None and which == "identity" else current,
         "related_values": values if which == "related" else {}, "which": which,
@@ -53,36 +56,34 @@ def _edit_page(request: Request, session: SessionDep, org_id: int, *, values: di
 
 
 @router.get("/portraits/{org_id}/edit", name="staff_portrait_edit")
-def portrait_edit(request: Request, session: SessionDep, user: StaffDep, org_id: int) -> Response:
+def portrait_edit(request: Request, session: SessionDep, user: StaffDep, org_id: RowId) -> Response:
     """The form for what only staff change: name, credit code, credit standing, related parties."""
     return _edit_page(request, session, org_id)
 
 
 @router.post("/portraits/{org_id}/edit", name="staff_portrait_save", dependencies=[Depends(csrf_protect)])
-def portrait_save(request: Request, session: SessionDep, user: StaffDep, org_id: int, form: FormDep) -> Response:
+def portrait_save(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
     """Save name, credit code and credit standing (audited with old and new values)."""
     try:
         stewardship.edit_identity(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
-        session.rollback()
         return _edit_page(request, session, org_id, values=form, error=exc, which="identity", status_code=422)
     return redirect_with(f"/staff/portraits/{org_id}/edit", done="edited")
 
 
 @router.post("/portraits/{org_id}/related", name="staff_related_add", dependencies=[Depends(csrf_protect)])
-def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: int, form: FormDep) -> Response:
+def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
     """Record a related party (audited)."""
     try:
         stewardship.add_related_party(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
-        session.rollback()
         return _edit_page(request, session, org_id, values=form, error=exc, which="related", status_code=422)
     return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_added")
 
 
 @router.post("/portraits/{org_id}/related/{related_id}/delete", name="staff_related_remove",
              dependencies=[Depends(csrf_protect)])
-def related_remove(request: Request, session: SessionDep, user: StaffDep, org_id: int, related_id: int) -> Response:
+def related_remove(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, related_id: RowId) -> Response:
     """Remove a related party (audited)."""
     stewardship.remove_related_party(session, org_id=org_id, actor_id=user.id, related_id=related_id)
     return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_removed")

@@ -8,20 +8,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from matcher.taxonomy import CATEGORIES
+from models.match import MatchStatus
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
-from web.routes.pages.staff_common import (
-    StaffDep,
-    redirect_with,
-    render,
-    safe_back,
-    to_float,
-    to_int,
-    xlsx_response,
-)
-from web.services.errors import DomainError
-from web.services.matches import exports, review
+from web.presentation.responses import render, xlsx_response
+from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to_float, to_int
+from web.routes.params import BodyId, FormRowId, RowId
+from web.services.errors import ValidationFailed
+from web.services.matches import exports, manual, review, views
 from web.services.matching import feedback
+from web.services.postings.side import NEED, OFFER
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
@@ -66,7 +62,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
         "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.remove_query_params(["done", "n", "s", "d", "select"]).query,
-        "highlight": review.highlight, "select_all": request.query_params.get("select") == "page",
+        "select_all": request.query_params.get("select") == "page",
     })
 
 
@@ -83,19 +79,19 @@ def manual_form(request: Request, session: SessionDep, user: StaffDep,
     """Pick any need and any offer to pair by hand."""
     return render(request, "staff/manual.html", {
         "nq": nq[:50], "oq": oq[:50],
-        "needs": review.search_postings(session, kind="need", q=nq[:50]),
-        "offers": review.search_postings(session, kind="offer", q=oq[:50]),
+        "needs": manual.search_postings(session, NEED, q=nq[:50]),
+        "offers": manual.search_postings(session, OFFER, q=oq[:50]),
     })
 
 
 @router.post("/review/manual", name="staff_manual_create", dependencies=CSRF)
 def manual_create(
     request: Request, session: SessionDep, user: StaffDep,
-    need_id: Annotated[int, Form()], offer_id: Annotated[int, Form()],
+    need_id: FormRowId, offer_id: FormRowId,
     note: Annotated[str, Form(max_length=500)] = "", approve: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a manual match (approved at once unless staff leave it in the queue)."""
-    m = review.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
+    m = manual.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
                                    note=note, approve=bool(approve))
     if m.status == "approved":
         return redirect_with(f"/staff/pipeline/{m.id}", done="manual")
@@ -105,7 +101,7 @@ def manual_create(
 @router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
 def review_bulk(
     request: Request, session: SessionDep, user: StaffDep, confirm: ConfirmDep,
-    decision: Annotated[str, Form()], match_ids: Annotated[list[int], Form()] = [],  # noqa: B006
+    decision: Annotated[str, Form()], match_ids: Annotated[list[BodyId], Form()] = [],  # noqa: B006
     reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
@@ -122,11 +118,11 @@ def review_bulk(
 
 
 @router.get("/review/{match_id}", name="staff_review_detail")
-def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: int) -> Response:
+def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: RowId) -> Response:
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
-    view = review.get_view(session, match_id)
+    view = views.staff_view(session, match_id)
     return render(request, "staff/review_detail.html", {
-        "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+        "v": view, "reasons": review.REJECT_REASONS,
         "flash": _DONE.get(request.query_params.get("done") or ""),
     })
 
@@ -136,34 +132,32 @@ def _decision_response(request: Request, back: str, match_id: int, done: str) ->
 
 
 @router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
-def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int, confirm: ConfirmDep,
+def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId, confirm: ConfirmDep,
             note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
     """Approve one proposal (after a confirmation: it opens both sides' contact details)."""
-    v = review.get_view(session, match_id)
-    if not confirm.confirmed and v.match.status == "proposed":  # decided already: the service says so
+    v = views.staff_view(session, match_id)
+    if not confirm.confirmed and v.match.status == MatchStatus.proposed:  # decided already: the service says so
         return ask(request, Question(
             title="批准匹配", confirm_label="确认批准",
             consequence="批准后，供需双方将互相看到对方的名称与联系方式，并收到通知；此操作不能撤销。",
             cancel_url=safe_back(back, f"/staff/review/{match_id}"),
-            details=(("需求", f"{v.need.title}（{v.enterprise.name}）"), ("服务", f"{v.offer.title}（{v.provider.name}）"))),
-            confirm)
+            details=(("需求", f"{v.need.title}（{v.enterprise.name}）"),
+                     ("服务", f"{v.offer.title}（{v.provider.name}）"))), confirm)
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)
     return _decision_response(request, back, match_id, "approved")
 
 
 @router.post("/review/{match_id}/reject", name="staff_review_reject", dependencies=CSRF)
-def reject(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
            reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
            back: Annotated[str, Form()] = "") -> Response:
     """Reject one proposal with a reason code."""
     try:
         review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=reason_code, note=note)
-    except DomainError as exc:
-        if exc.status_code != 422:
-            raise
-        view = review.get_view(session, match_id)
+    except ValidationFailed as exc:
+        view = views.staff_view(session, match_id)
         return render(request, "staff/review_detail.html", {
-            "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+            "v": view, "reasons": review.REJECT_REASONS,
             "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},
         }, status_code=422)
     return _decision_response(request, back, match_id, "rejected")

@@ -9,19 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from models import LoginAttempt, User, UserSession
 from models.user import Role
-from web.services.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
+from web.security import throttle
+from web.security.passwords import check_password
+from web.services import audit
+from web.services.errors import NotAuthenticated, ValidationFailed
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a miss costs as long as a hit
 # and response times do not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("zhengqi-timing-equaliser")
-
-PASSWORD_MIN = 8
-
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
@@ -34,15 +34,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < PASSWORD_MIN:
-        raise ValidationFailed(f"密码至少{PASSWORD_MIN}位", field="password")
-    if len(password) > 128:
-        raise ValidationFailed("密码不能超过128位", field="password")
-    if password.isdigit() or password.isalpha():
-        raise ValidationFailed("密码需同时包含字母和数字", field="password")
-
-
 def create_user(
     session: Session, *, username: str, password: str, role: Role | str, display_name: str = "",
     org_id: int | None = None, is_demo: bool = False, check_strength: bool = True,
@@ -52,7 +43,7 @@ def create_user(
     if not (3 <= len(username) <= 50) or not username.replace("-", "").replace("_", "").isalnum():
         raise ValidationFailed("用户名为3–50位字母、数字、下划线或连字符", field="username")
     if check_strength:
-        check_password_strength(password)
+        check_password(password, username=username)
     if session.exec(select(User).where(func.lower(User.username) == username.lower())).first():
         raise ValidationFailed("该用户名已被使用", field="username")
     user = User(username=username, password_hash=hash_password(password), role=str(Role(role)),
@@ -62,14 +53,6 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, username: str, since: datetime) -> int:
-    stmt = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username.lower(), col(LoginAttempt.success).is_(False),
-        LoginAttempt.created_at >= since,
-    )
-    return session.exec(stmt).one()
-
-
 @dataclass(frozen=True)
 class LoginResult:
     user: User
@@ -77,23 +60,49 @@ class LoginResult:
     csrf_token: str
 
 
+class AccountDisabled(NotAuthenticated):
+    status_code = 403
+    default_message = "该账号已停用，请联系系统管理员"
+
+
 def login(
     session: Session, *, username: str, password: str, ip: str = "", session_hours: int = 12,
-    max_failures: int = 5, window_minutes: int = 15,
+    now: datetime | None = None, replaces: str | None = None,
 ) -> LoginResult:
-    """Check the password, throttle repeated failures, and open a server-side session."""
-    now = datetime.now(UTC)
+    """Check the password under throttling (web.security.throttle) and open a server-side session.
+
+    Commits: the attempt is counted before the password is checked, so a failure counts
+    even though the login fails. A disabled account is told so, but only after the right
+    password, so the message reveals nothing to a guesser. ``replaces`` is the cookie token
+    of a session this browser already had: it ends, so a fixed or stolen one dies here.
+    """
+    now = now or datetime.now(UTC)
     key = username.strip().lower()
-    if _recent_failures(session, key, now - timedelta(minutes=window_minutes)) >= max_failures:
-        raise TooManyAttempts(f"登录失败次数过多，请{window_minutes}分钟后再试")
+    try:
+        throttle.reserve_attempt(session, username=key, ip=ip, now=now)
+    except throttle.LoginThrottled as exc:
+        _security_audit(session, "auth.login_throttled", None, key, ip, wait_seconds=exc.wait_seconds)
+        session.commit()
+        raise
     user = session.exec(select(User).where(func.lower(User.username) == key)).first()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(username=key, ip=ip[:64], success=ok))
-    if not ok:
-        session.commit()  # the failed attempt must count even though login fails
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    if not ok or user is None:
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        _security_audit(session, "auth.login_failed", user.id if user else None, key, ip)
+        session.commit()
         raise NotAuthenticated("用户名或密码错误")
-    assert user is not None
+    throttle.attempt_succeeded(session, username=key, ip=ip, now=now)
+    if not user.is_active:
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        _security_audit(session, "auth.login_disabled", user.id, key, ip)
+        session.commit()
+        raise AccountDisabled()
+    session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=True, created_at=now))
+    _security_audit(session, "auth.login", user.id, key, ip)
+    old = session.get(UserSession, _token_hash(replaces)) if replaces else None
+    if old is not None and old.revoked_at is None:
+        old.revoked_at = now
+        session.add(old)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_hash(token), user_id=user.id, csrf_token=csrf,
@@ -115,8 +124,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     row = session.get(UserSession, _token_hash(token))
     if row is None or row.revoked_at is not None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC):
+    if row.expires_at <= datetime.now(UTC):
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -124,7 +132,7 @@ def session_for_token(session: Session, token: str | None) -> tuple[User, UserSe
     return user, row
 
 
-def logout(session: Session, *, token: str | None) -> None:
+def logout(session: Session, *, token: str | None, ip: str = "") -> None:
     """End the session for good: the cookie stops working even if replayed."""
     if not token:
         return
@@ -132,4 +140,13 @@ def logout(session: Session, *, token: str | None) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.add(row)
+        user = session.get(User, row.user_id)
+        _security_audit(session, "auth.logout", row.user_id, user.username if user else "", ip)
         session.commit()
+
+
+def _security_audit(session: Session, action: str, user_id: int | None, username: str, ip: str,
+                    **detail: object) -> None:
+    """Logins, failures, throttling and logouts in the audit log (等保 安全审计; flushes)."""
+    audit.record(session, actor_id=user_id, action=action, object_type="user", object_id=user_id,
+                 detail={"username": username[:50], "ip": ip[:64], **detail})

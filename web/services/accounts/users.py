@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from models import Organisation, User
+from web.security import throttle
 from web.services import audit
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.paging import Page
+from web.services.paging import Page, paginate
 
 ADMIN_CREATABLE = ("staff", "official", "admin")
 
 
-def create_account(session: Session, *, actor_id: int, username: str, password: str, role: str,
+def create_account(session: Session, *, actor_id: int | None, username: str, password: str, role: str,
                    display_name: str = "") -> User:
-    """Open a staff, official or admin account (never enterprise/provider: they register). Commits."""
+    """Open a staff, official or admin account (never enterprise/provider: they register). Commits.
+
+    ``actor_id`` is None for the command line (``zhengqi createadmin``).
+    """
     if role not in ADMIN_CREATABLE:
         raise ValidationFailed("只能开通服务专员、领导或管理员账号", field="role")
     if len(display_name.strip()) > 50:
@@ -61,7 +65,17 @@ def list_accounts(session: Session, *, role: str | None = None, q: str | None = 
     if q:
         like = f"%{q.strip()[:50]}%"
         stmt = stmt.where(or_(col(User.username).like(like), col(User.display_name).like(like)))
-    per_page, page = max(1, min(per_page, 100)), max(1, page)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(col(User.id).desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(items=[tuple(r) for r in rows], total=total, page=page, per_page=per_page)
+    result = paginate(session, stmt.order_by(col(User.id).desc()), page=page, per_page=per_page)
+    return Page([tuple(r) for r in result.items], result.total, result.page, result.per_page)
+
+
+def unlock_login(session: Session, *, actor_id: int, user_id: int) -> User:
+    """Clear the failed-login delays counted against an account (解除登录限制). Commits."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该账号")
+    cleared = throttle.clear_account(session, username=user.username)
+    audit.record(session, actor_id=actor_id, action="user.unlock", object_type="user",
+                 object_id=user.id, detail={"username": user.username, "counters": cleared})
+    session.commit()
+    return user

@@ -1,5 +1,7 @@
 """The indicator dashboard: targets, official and platform-counted actuals, status.
 
+Official figures are entered in :mod:`actuals`; platform figures are counted in :mod:`counted`.
+
 Two kinds of actual are kept apart and never mixed:
 
 - official figures (官方统计): entered by staff with a source and date (``IndicatorActual``);
@@ -12,28 +14,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import (
-    Contract,
     Indicator,
     IndicatorActual,
     IndicatorTarget,
-    Match,
-    Need,
-    Offer,
-    Organisation,
-    Qualification,
 )
-from models.match import MatchStatus
-from models.organisation import QualificationKind
 from web.presentation.figures import percent_of
-from web.services import audit
-from web.services.errors import NotFound, ValidationFailed
-from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators, plain_decimal
+from web.services.errors import NotFound
+from web.services.indicators.counted import PLATFORM_COUNTED, platform_figures
+from web.services.indicators.plan import PLAN_YEARS, plain_decimal
 
 # The status rule, shown on the page as written here.
 MET, NEAR, BEHIND = "达标", "接近", "滞后"
@@ -41,21 +34,8 @@ NEAR_PERCENT = Decimal(90)
 STATUS_RULE = "完成率 = 实际值 ÷ 年度目标 × 100%；完成率 ≥ 100% 为“达标”，≥ 90% 且 < 100% 为“接近”，< 90% 为“滞后”。"
 STATUS_BADGE = {MET: "ok", NEAR: "warn", BEHIND: "bad"}
 
-# Indicators the platform can count itself, and from what.
-QUALIFICATION_KINDS: dict[int, tuple[str, ...]] = {
-    3: (QualificationKind.hitech.value,),
-    4: (QualificationKind.eagle.value,),
-    5: (QualificationKind.gazelle.value,),
-    6: (QualificationKind.leader.value, QualificationKind.leader_cultivation.value),
-}
-CONTRACT_INDICATOR = 7
-PLATFORM_COUNTED = frozenset(QUALIFICATION_KINDS) | {CONTRACT_INDICATOR}
-WAN_PER_YI = Decimal(10000)  # 1 亿元 = 10000 万元
-
 # The plan's end goals (section 一(二)) as it words them; the rest read "<2022 target><unit>".
 GOAL_WORDING = {3: "突破125家"}
-
-VALUE_MAX = Decimal("9999999999.9999")  # Numeric(14, 4)
 
 
 @dataclass(frozen=True)
@@ -189,247 +169,3 @@ def indicator_view(session: Session, *, number: int) -> IndicatorView:
         if view.number == number:
             return view
     raise NotFound("未找到该指标")
-
-
-# --- platform-counted figures -------------------------------------------------------
-
-
-def _holds_in(q: Qualification, year: int) -> bool:
-    # Granted in or before the year and not expired before the year began.
-    return q.year_granted <= year and (q.expires_on is None or q.expires_on >= date(year, 1, 1))
-
-
-@dataclass(frozen=True)
-class CountedEnterprise:
-    org_id: int
-    name: str
-    credit_code: str
-    qualifications: tuple[str, ...]  # e.g. ("科技领军（2021年认定，有效期至2024-12-31）",)
-
-
-def qualified_enterprises(session: Session, *, number: int, year: int) -> list[CountedEnterprise]:
-    """The enterprises counted for a qualification indicator in a year (drill-down)."""
-    kinds = QUALIFICATION_KINDS.get(number)
-    if kinds is None:
-        raise NotFound("该指标不由平台按资质统计")
-    rows = session.exec(
-        select(Qualification, Organisation)
-        .join(Organisation, col(Organisation.id) == Qualification.org_id)
-        .where(col(Qualification.kind).in_(kinds), Organisation.kind == "enterprise")
-        .order_by(Organisation.name, Qualification.kind)).all()
-    held: dict[int, list[str]] = defaultdict(list)
-    orgs: dict[int, Organisation] = {}
-    for q, org in rows:
-        if _holds_in(q, year):
-            assert org.id is not None
-            expiry = f"，有效期至{q.expires_on.isoformat()}" if q.expires_on else ""
-            held[org.id].append(f"{q.kind}（{q.year_granted}年认定{expiry}）")
-            orgs[org.id] = org
-    return [CountedEnterprise(org_id=oid, name=orgs[oid].name, credit_code=orgs[oid].credit_code,
-                              qualifications=tuple(labels)) for oid, labels in held.items()]
-
-
-@dataclass(frozen=True)
-class CountedContract:
-    contract_id: int
-    match_id: int
-    signed_on: date
-    amount_wan: Decimal
-    contract_type: str
-    registration_no: str | None
-    category: str
-    need_title: str
-    enterprise: str
-    provider: str
-
-
-def platform_contracts(session: Session, *, year: int) -> list[CountedContract]:
-    """Contracts of contracted matches signed in a year (the drill-down of indicator 7)."""
-    enterprise, provider = aliased(Organisation), aliased(Organisation)
-    stmt = (
-        select(Contract, Match.id, Need.title, Need.category, enterprise.name, provider.name)
-        .join(Match, col(Match.id) == Contract.match_id)
-        .join(Need, col(Need.id) == Match.need_id)
-        .join(Offer, col(Offer.id) == Match.offer_id)
-        .join(enterprise, col(enterprise.id) == Need.org_id)
-        .join(provider, col(provider.id) == Offer.org_id)
-        .where(Match.status == MatchStatus.contracted.value,
-               col(Contract.signed_on) >= date(year, 1, 1), col(Contract.signed_on) <= date(year, 12, 31))
-        .order_by(col(Contract.signed_on), col(Contract.id)))
-    out = []
-    for c, match_id, title, category, ent_name, prov_name in session.exec(stmt).all():
-        assert c.id is not None
-        out.append(CountedContract(
-            contract_id=c.id, match_id=match_id, signed_on=c.signed_on,
-            amount_wan=Decimal(c.amount_wan).quantize(Decimal("0.01")), contract_type=c.contract_type,
-            registration_no=c.registration_no, category=category, need_title=title,
-            enterprise=ent_name, provider=prov_name))
-    return out
-
-
-def wan_to_yi(total_wan: Decimal) -> Decimal:
-    """万元 -> 亿元, exact (12346.00 万元 -> 1.2346 亿元)."""
-    return plain_decimal(total_wan / WAN_PER_YI)
-
-
-def platform_figures(session: Session, *, year: int) -> dict[int, Decimal]:
-    """Indicator number -> the figure the platform counts itself for ``year``."""
-    figures: dict[int, Decimal] = {}
-    for number in QUALIFICATION_KINDS:
-        figures[number] = Decimal(len(qualified_enterprises(session, number=number, year=year)))
-    # Summed in Python: SQLite's SUM over NUMERIC returns a float.
-    total = sum((c.amount_wan for c in platform_contracts(session, year=year)), Decimal(0))
-    figures[CONTRACT_INDICATOR] = wan_to_yi(total)
-    return figures
-
-
-# --- entering official figures -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitRule:
-    """What a plausible figure looks like in one unit."""
-
-    whole: bool  # counts (件, 家) are whole numbers
-    places: int  # decimal places allowed
-    maximum: Decimal
-    hint: str  # shown with the error, so the person knows what to type
-
-    def check(self, value: Decimal) -> None:
-        if self.whole and value != value.to_integral():
-            raise ValueError(f"应为整数（{self.hint}）")
-        if value.as_tuple().exponent < -self.places:  # type: ignore[operator]
-            raise ValueError(f"最多保留{self.places}位小数")
-        if value > self.maximum:
-            raise ValueError(f"超出合理范围（{self.hint}）")
-
-
-# One rule per unit of the plan's indicators. The percentage is R&D spending over GDP: no
-# district comes near 20%, so a bigger figure is a typo (500 for 5.00, or a ratio x100 twice).
-UNIT_RULES: dict[str, UnitRule] = {
-    "%": UnitRule(whole=False, places=2, maximum=Decimal(20), hint="百分比填 0—20 之间的数，1.25 表示 1.25%"),
-    "件": UnitRule(whole=True, places=0, maximum=Decimal(1_000_000), hint="件数为 0—1000000 的整数"),
-    "家": UnitRule(whole=True, places=0, maximum=Decimal(100_000), hint="企业数为 0—100000 的整数"),
-    "亿元": UnitRule(whole=False, places=4, maximum=Decimal(10_000), hint="金额以亿元为单位，0—10000，1.5 表示 1.5亿元"),
-}
-
-
-def parse_number(raw: object) -> Decimal:
-    """A non-negative number from a form or a spreadsheet cell, before its unit is known."""
-    if isinstance(raw, bool) or raw is None:
-        raise ValueError("应为数字")
-    text = str(raw).strip().replace(",", "").replace("，", "")
-    if not text:
-        raise ValueError("不能为空")
-    # str() of an Excel float is its shortest form (1.3, not 1.300000000000000044).
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"应为数字（填写的是“{text[:20]}”）") from None
-    if not value.is_finite():
-        raise ValueError(f"应为数字（填写的是“{text[:20]}”）")
-    if value < 0:
-        raise ValueError("不能为负数")
-    if value > VALUE_MAX:
-        raise ValueError("数值过大")
-    return value
-
-
-def parse_value(raw: object, *, unit: str) -> Decimal:
-    """A figure from a form or a spreadsheet cell, checked against its indicator's unit."""
-    value = plain_decimal(parse_number(raw))  # 125.0 is a whole number, 1.250 has two places
-    UNIT_RULES[unit].check(value)
-    return value
-
-
-def indicator_by_number(session: Session, number: int) -> Indicator | None:
-    return session.exec(select(Indicator).where(Indicator.number == number)).first()
-
-
-def actual_exists(session: Session, *, indicator_id: int, year: int, source: str) -> bool:
-    return session.exec(select(IndicatorActual.id).where(
-        IndicatorActual.indicator_id == indicator_id, IndicatorActual.year == year,
-        IndicatorActual.source == source)).first() is not None
-
-
-def enter_actual(
-    session: Session, *, actor_id: int, number: object, year: object, value: object,
-    source: str, source_date: date | None = None, note: str = "",
-) -> IndicatorActual:
-    """Record one official figure (staff), audited in the same transaction."""
-    ensure_plan_indicators(session)
-    errors: dict[str, str] = {}
-    ind = None
-    try:
-        ind = indicator_by_number(session, int(str(number)))
-    except ValueError:
-        pass
-    if ind is None:
-        errors["number"] = "请选择行动计划中的指标"
-    try:
-        year_int = int(str(year))
-    except ValueError:
-        year_int = 0
-    if year_int not in PLAN_YEARS:
-        errors["year"] = "年度应为 2020、2021 或 2022"
-    amount = Decimal(0)
-    try:
-        amount = parse_value(value, unit=ind.unit) if ind is not None else parse_number(value)
-    except ValueError as exc:
-        errors["value"] = f"数值{exc}"
-    source = (source or "").strip()
-    note = (note or "").strip()
-    if not source:
-        errors["source"] = "请填写数据来源（如：区统计局《2021年统计公报》）"
-    elif len(source) > 100:
-        errors["source"] = "数据来源不能超过100字"
-    if len(note) > 500:
-        errors["note"] = "备注不能超过500字"
-    if not errors and ind is not None and actual_exists(
-            session, indicator_id=ind.id or 0, year=year_int, source=source):
-        errors["source"] = f"该指标 {year_int} 年已有来源为“{source}”的数值；如需更正，请先删除原记录"
-    if errors:
-        raise ValidationFailed("录入的指标数值有误，请检查标出的项目", errors=errors)
-    assert ind is not None and ind.id is not None
-    actual = IndicatorActual(indicator_id=ind.id, year=year_int, value=amount, source=source,
-                             source_date=source_date, note=note, is_sample=False, entered_by=actor_id)
-    session.add(actual)
-    session.flush()
-    audit.record(session, actor_id=actor_id, action="indicator.actual.enter", object_type="indicator_actual",
-                 object_id=actual.id, detail={"indicator": ind.number, "year": year_int,
-                                              "value": str(amount), "source": source})
-    session.commit()
-    return actual
-
-
-@dataclass(frozen=True)
-class ActualSummary:
-    indicator: str  # "1. 全社会研发投入强度"
-    year: int
-    value: str  # with its unit
-    source: str
-
-
-def describe_actual(session: Session, *, actual_id: int) -> ActualSummary:
-    """What an entered figure is, in words (for the confirmation and the message after)."""
-    actual = session.get(IndicatorActual, actual_id)
-    if actual is None:
-        raise NotFound("未找到该指标数值")
-    ind = session.get(Indicator, actual.indicator_id)
-    assert ind is not None
-    return ActualSummary(indicator=f"{ind.number}. {ind.name}", year=actual.year,
-                         value=f"{plain_decimal(Decimal(actual.value))}{ind.unit}", source=actual.source)
-
-
-def delete_actual(session: Session, *, actor_id: int, actual_id: int) -> None:
-    """Remove a wrongly entered figure (staff), audited with what it was."""
-    actual = session.get(IndicatorActual, actual_id)
-    if actual is None:
-        raise NotFound("未找到该指标数值")
-    ind = session.get(Indicator, actual.indicator_id)
-    audit.record(session, actor_id=actor_id, action="indicator.actual.delete", object_type="indicator_actual",
-                 object_id=actual.id, detail={"indicator": ind.number if ind else None, "year": actual.year,
-                                              "value": str(plain_decimal(Decimal(actual.value))),
-                                              "source": actual.source, "is_sample": actual.is_sample})
-    session.delete(actual)
-    session.commit()

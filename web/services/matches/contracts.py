@@ -8,11 +8,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent
+from models.match import MatchStatus
 from web.services import audit
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.pipeline import ContractInput, validate_contract
-from web.services.matches.review import get_view
-from web.services.notifications import notify
+from web.services.matches.views import staff_view
+from web.services.notifications import Target, notify
 
 REASON_MAX = 500
 _FIELD_LABELS = {"amount_wan": "合同金额", "signed_on": "签约日期", "contract_type": "合同类型",
@@ -37,11 +38,11 @@ def active_contract(session: Session, *, match_id: int) -> Contract:
 
 
 def _tell_both_sides(session: Session, *, match_id: int, title: str, body: str, key: str) -> None:
-    view = get_view(session, match_id)
-    for org_id, base in ((view.enterprise.id, "/enterprise"), (view.provider.id, "/provider")):
-        notify(session, org_id=org_id, kind="pipeline", title=title,
+    view = staff_view(session, match_id)
+    for org in (view.enterprise, view.provider):
+        notify(session, org_id=org.id, kind="pipeline", title=title,
                body=f"需求“{view.need.title}”与服务“{view.offer.title}”：{body}",
-               link=f"{base}/matches/{match_id}", match_id=match_id, dedupe_key=key)
+               target=Target("match", match_id), match_id=match_id, dedupe_key=key)
 
 
 def correct_contract(session: Session, *, match_id: int, actor_id: int, data: ContractInput, reason: str,
@@ -58,8 +59,8 @@ def correct_contract(session: Session, *, match_id: int, actor_id: int, data: Co
     for key, value in after.items():
         setattr(contract, key, value)
     session.add(contract)
-    session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status="contracted",
-                           to_status="contracted", note=f"更正合同：{reason}"))
+    session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status=MatchStatus.contracted,
+                           to_status=MatchStatus.contracted, note=f"更正合同：{reason}"))
     audit.record(session, actor_id=actor_id, action="contract.correct", object_type="contract",
                  object_id=contract.id, detail={"match_id": match_id, "reason": reason, "changes": changed})
     what = "、".join(_FIELD_LABELS[k] for k in changed)
@@ -75,19 +76,19 @@ def void_contract(session: Session, *, match_id: int, actor_id: int, reason: str
     reason = _reason(reason, "作废")
     contract = active_contract(session, match_id=match_id)
     match = session.get(Match, match_id)
-    if match is None or match.status != "contracted":
+    if match is None or match.status != MatchStatus.contracted:
         raise InvalidTransition("只有已签约的匹配可以作废合同")
     now = datetime.now(UTC)
-    result = session.exec(update(Match).where(col(Match.id) == match_id, col(Match.status) == "contracted")
-                          .values(status="closed", updated_at=now)
+    result = session.exec(update(Match).where(col(Match.id) == match_id, col(Match.status) == MatchStatus.contracted)
+                          .values(status=MatchStatus.closed, updated_at=now)
                           .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[union-attr]
         session.rollback()
         raise Conflict("该匹配已被其他专员更新，请刷新后重试")
     contract.voided_at, contract.voided_by, contract.void_reason = now, actor_id, reason
     session.add(contract)
-    session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status="contracted",
-                           to_status="closed", note=f"合同作废：{reason}"))
+    session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status=MatchStatus.contracted,
+                           to_status=MatchStatus.closed, note=f"合同作废：{reason}"))
     audit.record(session, actor_id=actor_id, action="contract.void", object_type="contract",
                  object_id=contract.id, detail={
                      "match_id": match_id, "reason": reason, "amount_wan": str(contract.amount_wan),

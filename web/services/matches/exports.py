@@ -6,9 +6,9 @@ from datetime import tzinfo
 
 from sqlmodel import Session
 
-from models.match import MATCH_STATUS_LABELS
+from models.match import MATCH_STATUS_LABELS, PIPELINE_STAGES
 from web.services.excel import Sheet, workbook_bytes
-from web.services.matches.pipeline import PIPELINE_COLUMNS, board, list_contracts
+from web.services.matches.pipeline import board, list_contracts
 from web.services.matches.review import QueueFilters, all_queue
 
 
@@ -31,7 +31,7 @@ def pipeline_xlsx(session: Session, *, stale_days: int, tz: tzinfo) -> bytes:
         (c.view.match.id, MATCH_STATUS_LABELS[status], c.view.need.title, c.view.enterprise.name,
          c.view.offer.title, c.view.provider.name, c.last_move_at, c.days_since_move,
          "是" if c.stale else "否", c.contract.amount_wan if c.contract else None)
-        for status in PIPELINE_COLUMNS for c in b.columns[status]
+        for status in PIPELINE_STAGES for c in b.columns[status]
     ]
     return workbook_bytes([Sheet("撮合看板", ["匹配编号", "状态", "需求", "企业", "服务", "服务机构",
                                           "最近进展时间", "停滞天数", "是否停滞", "合同金额（万元）"], rows)], tz=tz)

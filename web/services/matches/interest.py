@@ -4,81 +4,65 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import Match, Need, Offer
+from models import Match
+from models.match import INTEREST_OPEN
 from web.services import audit, notifications
-from web.services.errors import Forbidden, InvalidTransition, NotFound
-
-# Before staff decide, or after approval while the parties talk; not once it is over.
-INTEREST_STATUSES = frozenset({"proposed", "approved", "contacted", "negotiating"})
-
-
-def _staff_link(match: Match) -> str:
-    # Before a decision the match is in the review queue; after it, on the pipeline.
-    return f"/staff/review/{match.id}" if match.status == "proposed" else f"/staff/pipeline/{match.id}"
+from web.services.errors import InvalidTransition
+from web.services.matches.views import own_match
+from web.services.notifications import Target
+from web.services.postings.side import Side
 
 
-def own_match(session: Session, *, match_id: int, role: str, org_id: int | None) -> Match:
-    """A match one side of which belongs to the caller's organisation; else NotFound."""
-    match = session.get(Match, match_id)
-    if match is None or org_id is None or role not in ("enterprise", "provider"):
-        raise NotFound("未找到该匹配")
-    posting = session.get(Need, match.need_id) if role == "enterprise" else session.get(Offer, match.offer_id)
-    if posting is None or posting.org_id != org_id:
-        raise NotFound("未找到该匹配")
-    return match
-
-
-def express_interest(session: Session, *, match_id: int, user_id: int, role: str,
+def express_interest(session: Session, side: Side, *, match_id: int, user_id: int,
                      org_id: int | None) -> Match:
     """Mark the caller's side as interested and notify staff (once per side). Commits."""
-    if role not in ("enterprise", "provider"):
-        raise Forbidden("只有企业或服务机构可以表达合作意向")
-    match = own_match(session, match_id=match_id, role=role, org_id=org_id)
-    if match.status not in INTEREST_STATUSES:
+    own_match(session, side, match_id=match_id, org_id=org_id)
+    # Locked and read afresh, so of parallel calls one sets the flag and the rest see it set:
+    # one audit row and one notification per side (SQLite's BEGIN IMMEDIATE does the same).
+    match = session.exec(select(Match).where(Match.id == match_id).with_for_update()
+                         .execution_options(populate_existing=True)).one()
+    if match.status not in INTEREST_OPEN:
         raise InvalidTransition("该匹配已结束或已撤回，不能再表达意向")
-    attr = "enterprise_interested" if role == "enterprise" else "provider_interested"
-    if getattr(match, attr):
+    if side.is_interested(match):
         return match
-    setattr(match, attr, True)
+    setattr(match, side.interest_field, True)
     match.updated_at = datetime.now(UTC)
     session.add(match)
     both = match.enterprise_interested and match.provider_interested
-    who = "企业" if role == "enterprise" else "服务机构"
     notifications.notify_staff(
-        session, kind="interest", title=f"匹配 #{match.id}：{who}表达了合作意向" + ("（双方均有意向）" if both else ""),
-        body="请在审核队列中查看并处理。", link=_staff_link(match), match_id=match.id,
-        dedupe_key=f"interest:{match.id}:{role}",
+        session, kind="interest",
+        title=f"匹配 #{match.id}：{side.owner_label}表达了合作意向" + ("（双方均有意向）" if both else ""),
+        body="请在审核队列中查看并处理。", target=Target("match", match.id or 0), match_id=match.id,
+        dedupe_key=f"interest:{match.id}:{side.role}",
     )
     audit.record(session, actor_id=user_id, action="match.interest", object_type="match",
-                 object_id=match.id, detail={"side": role})
+                 object_id=match.id, detail={"side": side.role})
     session.commit()
     return match
 
 
-def withdraw_interest(session: Session, *, match_id: int, user_id: int, role: str,
+def withdraw_interest(session: Session, side: Side, *, match_id: int, user_id: int,
                       org_id: int | None) -> Match:
     """Take back the caller's side's interest while the match is still open; tells staff. Commits."""
-    if role not in ("enterprise", "provider"):
-        raise Forbidden("只有企业或服务机构可以撤回合作意向")
-    match = own_match(session, match_id=match_id, role=role, org_id=org_id)
-    attr = "enterprise_interested" if role == "enterprise" else "provider_interested"
-    if not getattr(match, attr):
+    own_match(session, side, match_id=match_id, org_id=org_id)
+    match = session.exec(select(Match).where(Match.id == match_id).with_for_update()
+                         .execution_options(populate_existing=True)).one()
+    if not side.is_interested(match):
         raise InvalidTransition("贵单位尚未表达合作意向，无需撤回")
-    if match.status not in INTEREST_STATUSES:
+    if match.status not in INTEREST_OPEN:
         raise InvalidTransition("该匹配已结束，不能再撤回意向")
-    setattr(match, attr, False)
+    setattr(match, side.interest_field, False)
     match.updated_at = datetime.now(UTC)
     session.add(match)
-    who = "企业" if role == "enterprise" else "服务机构"
     stamp = match.updated_at.strftime("%Y%m%d%H%M%S%f")
     notifications.notify_staff(
-        session, kind="interest", title=f"匹配 #{match.id}：{who}撤回了合作意向",
-        body="对方如已联系，请与其确认。", link=_staff_link(match), match_id=match.id,
-        dedupe_key=f"interest-withdrawn:{match.id}:{role}:{stamp}",
+        session, kind="interest", title=f"匹配 #{match.id}：{side.owner_label}撤回了合作意向",
+        body="对方如已联系，请与其确认。", target=Target("match", match.id or 0), match_id=match.id,
+        dedupe_key=f"interest-withdrawn:{match.id}:{side.role}:{stamp}",
     )
     audit.record(session, actor_id=user_id, action="match.interest.withdraw", object_type="match",
-                 object_id=match.id, detail={"side": role})
+                 object_id=match.id, detail={"side": side.role})
     session.commit()
     return match

@@ -11,14 +11,26 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from models import Contract, Match, MatchEvent, User
-from models.match import MATCH_STATUS_LABELS, TRANSITIONS, ContractType
+from models.match import (
+    IN_PROGRESS,
+    MATCH_STATUS_LABELS,
+    PIPELINE_STAGES,
+    TRANSITIONS,
+    ContractType,
+    MatchStatus,
+)
 from web.services import audit
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from web.services.matches.review import MatchView, get_view, load_views, utc, view_select
-from web.services.notifications import notify
+from web.services.matches.views import (
+    StaffMatchView,
+    either_name_like,
+    involving,
+    load_staff_views,
+    staff_select,
+    staff_view,
+)
+from web.services.notifications import Target, notify
 
-PIPELINE_COLUMNS: tuple[str, ...] = ("approved", "contacted", "negotiating", "contracted", "closed")
-OPEN_STATUSES = frozenset({"approved", "contacted", "negotiating"})
 CONTRACT_TYPES: tuple[str, ...] = tuple(t.value for t in ContractType)
 AMOUNT_CEILING_WAN = Decimal("1000000")  # 100 亿元: anything above is a typing slip
 EARLIEST_SIGNING = date(2000, 1, 1)
@@ -27,7 +39,7 @@ NOTE_MAX = 1000
 
 @dataclass
 class Card:
-    view: MatchView
+    view: StaffMatchView
     last_move_at: datetime
     stale: bool
     contract: Contract | None = None
@@ -61,10 +73,10 @@ def _last_moves(session: Session, match_ids: list[int]) -> dict[int, datetime]:
     rows = session.exec(select(MatchEvent.match_id, func.max(MatchEvent.created_at))
                         .where(col(MatchEvent.match_id).in_(match_ids))
                         .group_by(MatchEvent.match_id)).all()
-    return {mid: utc(at) for mid, at in rows if at is not None}  # type: ignore[misc]
+    return {mid: at for mid, at in rows if at is not None}
 
 
-def _cards(session: Session, views: list[MatchView], stale_days: int) -> list[Card]:
+def _cards(session: Session, views: list[StaffMatchView], stale_days: int) -> list[Card]:
     ids = [v.match.id for v in views if v.match.id is not None]
     moves = _last_moves(session, ids)
     contracts = {c.match_id: c for c in session.exec(
@@ -73,8 +85,8 @@ def _cards(session: Session, views: list[MatchView], stale_days: int) -> list[Ca
     cards = []
     for v in views:
         m = v.match
-        last = moves.get(m.id) or utc(m.decided_at) or utc(m.updated_at) or utc(m.created_at) or now  # type: ignore[arg-type]
-        stale = m.status in OPEN_STATUSES and now - last >= timedelta(days=stale_days)
+        last = moves.get(m.id or 0) or m.decided_at or m.updated_at or m.created_at
+        stale = m.status in IN_PROGRESS and now - last >= timedelta(days=stale_days)
         cards.append(Card(v, last, stale, contracts.get(m.id)))  # type: ignore[arg-type]
     return cards
 
@@ -82,15 +94,12 @@ def _cards(session: Session, views: list[MatchView], stale_days: int) -> list[Ca
 def board(session: Session, *, stale_days: int, org: str | None = None,
           stale_only: bool = False) -> Board:
     """All matches in the pipeline, by column, with stale ones flagged."""
-    from web.services.matches.review import enterprise_alias, provider_alias
-
-    stmt = view_select().where(col(Match.status).in_(PIPELINE_COLUMNS))
+    stmt = staff_select().where(col(Match.status).in_(PIPELINE_STAGES))
     if org:
-        like = f"%{org.strip()}%"
-        stmt = stmt.where(col(enterprise_alias().name).ilike(like) | col(provider_alias().name).ilike(like))
+        stmt = stmt.where(either_name_like(org))
     stmt = stmt.order_by(col(Match.updated_at).desc(), col(Match.id).desc())
-    cards = _cards(session, load_views(session, stmt), stale_days)
-    result = Board({s: [] for s in PIPELINE_COLUMNS}, stale_days)
+    cards = _cards(session, load_staff_views(session, stmt), stale_days)
+    result = Board({s: [] for s in PIPELINE_STAGES}, stale_days)
     for card in cards:
         if stale_only and not card.stale:
             continue
@@ -102,7 +111,7 @@ def board(session: Session, *, stale_days: int, org: str | None = None,
 
 def card(session: Session, *, match_id: int, stale_days: int) -> Card:
     """One match of any status as a pipeline card."""
-    return _cards(session, [get_view(session, match_id)], stale_days)[0]
+    return _cards(session, [staff_view(session, match_id)], stale_days)[0]
 
 
 @dataclass
@@ -119,9 +128,9 @@ def history(session: Session, *, match_id: int) -> list[EventRow]:
     return [EventRow(e, (u.display_name or u.username) if u else "系统") for e, u in rows]
 
 
-def allowed_moves(status: str) -> list[str]:
+def allowed_moves(status: MatchStatus) -> list[MatchStatus]:
     """The pipeline moves staff may make from ``status`` (approval itself is the queue's job)."""
-    return [s for s in PIPELINE_COLUMNS if s in TRANSITIONS.get(status, frozenset()) and s != "approved"]
+    return [s for s in PIPELINE_STAGES if s in TRANSITIONS.get(status, frozenset()) and s != MatchStatus.approved]
 
 
 def validate_contract(data: ContractInput, *, today: date | None = None) -> ContractInput:
@@ -183,11 +192,12 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
     current = match.status
     if to_status not in MATCH_STATUS_LABELS:
         raise ValidationFailed("未知的目标状态", field="to_status")
+    to_status = MatchStatus(to_status)
     if to_status not in allowed_moves(current):
         raise InvalidTransition(f"当前状态为“{MATCH_STATUS_LABELS.get(current, current)}”，"
                                 f"不能变更为“{MATCH_STATUS_LABELS[to_status]}”")
     checked: ContractInput | None = None
-    if to_status == "contracted":
+    if to_status == MatchStatus.contracted:
         if contract is None:
             raise ValidationFailed("签约须填写技术合同信息", field="amount_wan")
         checked = validate_contract(contract, today=today)
@@ -201,7 +211,7 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
     session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status=current,
                            to_status=to_status, note=note))
     audit.record(session, actor_id=actor_id, action="match.move", object_type="match", object_id=match_id,
-                 detail={"from": current, "to": to_status, **({"note": note} if note else {})})
+                 detail={"from": current.value, "to": to_status.value, **({"note": note} if note else {})})
     if checked is not None:
         c = Contract(match_id=match_id, amount_wan=checked.amount_wan, signed_on=checked.signed_on,
                      contract_type=checked.contract_type, registration_no=checked.registration_no,
@@ -212,13 +222,13 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
                      object_id=c.id, detail={"match_id": match_id, "amount_wan": str(checked.amount_wan),
                                              "signed_on": checked.signed_on.isoformat(),  # type: ignore[union-attr]
                                              "contract_type": checked.contract_type})
-    view = get_view(session, match_id)
+    view = staff_view(session, match_id)
     label = MATCH_STATUS_LABELS[to_status]
-    for org_id, link in ((view.enterprise.id, f"/enterprise/matches/{match_id}"),
-                         (view.provider.id, f"/provider/matches/{match_id}")):
-        notify(session, org_id=org_id, kind="pipeline", title=f"匹配进展：{label}",
+    for org in (view.enterprise, view.provider):
+        notify(session, org_id=org.id, kind="pipeline", title=f"匹配进展：{label}",
                body=f"需求“{view.need.title}”与服务“{view.offer.title}”的撮合进展更新为“{label}”。",
-               link=link, match_id=match_id, dedupe_key=f"pipeline:match:{match_id}:{to_status}")
+               target=Target("match", match_id), match_id=match_id,
+               dedupe_key=f"pipeline:match:{match_id}:{to_status.value}")
     session.commit()
     match = session.get(Match, match_id)
     assert match is not None
@@ -228,17 +238,15 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
 @dataclass
 class ContractRow:
     contract: Contract
-    view: MatchView
+    view: StaffMatchView
 
 
 def list_contracts(session: Session, *, org_id: int | None = None) -> list[ContractRow]:
     """Signed contracts, newest first; optionally those of one organisation (either side)."""
-    from web.services.matches.review import enterprise_alias, provider_alias
-
-    stmt = view_select().where(Match.status == "contracted")
+    stmt = staff_select().where(Match.status == MatchStatus.contracted)
     if org_id is not None:
-        stmt = stmt.where((enterprise_alias().id == org_id) | (provider_alias().id == org_id))
-    views = {v.match.id: v for v in load_views(session, stmt)}
+        stmt = stmt.where(involving(org_id))
+    views = {v.match.id: v for v in load_staff_views(session, stmt)}
     if not views:
         return []
     contracts = session.exec(select(Contract).where(col(Contract.match_id).in_(list(views)))

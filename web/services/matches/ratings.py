@@ -5,23 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models import Match, Need, Offer, Organisation, Rating
+from models import Match, Organisation, Rating
+from models.match import MatchStatus
 from web.services import audit
 from web.services.errors import InvalidTransition, ValidationFailed
-from web.services.matches.interest import own_match
+from web.services.matches.views import own_match
+from web.services.postings.side import Side
 
 SCORES = (1, 2, 3, 4, 5)
 SCORE_LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 COMMENT_MAX = 500
 
 
-def rate_match(session: Session, *, match_id: int, user_id: int, role: str, org_id: int | None,
+def rate_match(session: Session, side: Side, *, match_id: int, user_id: int, org_id: int | None,
                score: object, comment: str = "") -> Rating:
     """Rate the other side of a contracted match (once per side). Commits."""
-    match = own_match(session, match_id=match_id, role=role, org_id=org_id)
-    if match.status != "contracted":
+    match = own_match(session, side, match_id=match_id, org_id=org_id)
+    if match.status != MatchStatus.contracted:
         raise InvalidTransition("签约后才能评价合作")
     try:
         value = int(str(score).strip())
@@ -37,13 +40,17 @@ def rate_match(session: Session, *, match_id: int, user_id: int, role: str, org_
         raise ValidationFailed("；".join(errors.values()), errors=errors)
     if session.exec(select(Rating.id).where(Rating.match_id == match_id, Rating.rater_org_id == org_id)).first():
         raise InvalidTransition("贵单位已评价过这次合作")
-    need, offer = session.get(Need, match.need_id), session.get(Offer, match.offer_id)
-    assert need is not None and offer is not None and org_id is not None
-    rated = offer.org_id if role == "enterprise" else need.org_id
+    other = session.get(side.other.model, side.other.own_posting_id(match))
+    assert other is not None and org_id is not None
+    rated = other.org_id
     rating = Rating(match_id=match_id, rater_org_id=org_id, rated_org_id=rated, score=value,
                     comment=comment, created_by=user_id)
     session.add(rating)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same organisation rated in a parallel request
+        session.rollback()
+        raise InvalidTransition("贵单位已评价过这次合作") from None
     audit.record(session, actor_id=user_id, action="match.rate", object_type="match", object_id=match_id,
                  detail={"score": value})
     session.commit()

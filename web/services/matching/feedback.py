@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from models import Match, Need
+from models.match import APPROVED_OR_LATER, MatchStatus
 from web.presentation.figures import percent_of
 from web.services.matches.review import REJECT_REASONS
 
 # Decided and not rejected: every status past approval counts as an approval.
-APPROVED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})
 
 
 @dataclass
@@ -56,12 +56,12 @@ def approval_stats(session: Session) -> list[CategoryStat]:
     stats: dict[str, CategoryStat] = {}
     for category, status, code, n in rows:
         s = stats.setdefault(category, CategoryStat(category))
-        if status == "proposed":
+        if status == MatchStatus.proposed:
             s.proposed += n
-        elif status == "rejected":
+        elif status == MatchStatus.rejected:
             s.rejected += n
             s.reject_reasons[code or "other"] += n
-        elif status in APPROVED_STATUSES:
+        elif status in APPROVED_OR_LATER:
             s.approved += n
     return sorted(stats.values(), key=lambda s: (-s.decided, s.category))
 

@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from matcher import Match as EngineMatch
-from matcher import MatchIndex, Posting, tokenize
+from matcher import MatchIndex, Posting, tokenize, tokenizer_version
 from models import Need, Offer, Organisation
 from models.db import read_engine
+from web.services.postings.side import NEED, OFFER, Side
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +36,32 @@ SMALL_INDEX = 3000
 SYNC_OVERLAP = timedelta(seconds=10)
 
 
+@dataclass(frozen=True)
+class MatchPolicy:
+    """The platform's match settings: proposals at or above ``threshold`` enter the staff
+    queue; at most ``top`` per posting. The app builds it from its Settings."""
+
+    threshold: float = 0.15
+    top: int = 10
+
+
 def need_key(need_id: int) -> str:
-    return f"n{need_id}"
+    return NEED.key(need_id)
 
 
 def offer_key(offer_id: int) -> str:
-    return f"o{offer_id}"
+    return OFFER.key(offer_id)
 
 
 def join_tokens(title: str, description: str) -> str:
     """Segment a posting once; the stored form is space-separated tokens."""
     return " ".join(tokenize(f"{title}\n{description}"))
+
+
+def stamp_tokens(row: Need | Offer) -> None:
+    """Segment a posting's text into its stored tokens, and record which segmentation made them."""
+    row.tokens = join_tokens(row.title, row.description)
+    row.tokens_version = tokenizer_version()
 
 
 def _posting(key: str, tokens: str, category: str | None, region: str | None,
@@ -54,16 +70,12 @@ def _posting(key: str, tokens: str, category: str | None, region: str | None,
                    tokens=tuple(tokens.split()))
 
 
-def need_posting(need: Need, org: Organisation) -> Posting:
-    """A need as the engine sees it (drafts and closed needs are not open)."""
-    return _posting(need_key(need.id or 0), need.tokens, need.category, org.region,
-                    is_open=need.status == "open")
-
-
-def offer_posting(offer: Offer, org: Organisation) -> Posting:
-    """An offer as the engine sees it (drafts and withdrawn offers are not open)."""
-    return _posting(offer_key(offer.id or 0), offer.tokens, offer.category, org.region,
-                    credit=org.credit_standing, is_open=offer.status == "open")
+def engine_posting(side: Side, row: Need | Offer, org: Organisation) -> Posting:
+    """A posting as the engine sees it (drafts and closed ones are not open); an offer
+    carries its provider's credit standing."""
+    credit = org.credit_standing if side is OFFER else None
+    return _posting(side.key(row.id or 0), row.tokens, row.category, org.region, credit=credit,
+                    is_open=row.status == "open")
 
 
 @dataclass
@@ -72,23 +84,26 @@ class IndexHolder:
 
     index: MatchIndex
     engine: Engine | None = None
+    policy: MatchPolicy = field(default_factory=MatchPolicy)
     need_mark: int = 0
     offer_mark: int = 0
     changed_mark: datetime | None = None  # newest updated_at applied
     changes: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+    reranker: Any = None  # a reranking.ProposalReranker once the app has started
     _seen: dict[str, datetime] = field(default_factory=dict)  # key -> updated_at, near the mark
-    _log: list[tuple[str, Any]] | None = None
+    _log: list[tuple[Side, Posting]] | None = None
     _refitting: bool = False
     _stale: bool = False
 
     # ------------------------------------------------------------ loading
     @classmethod
-    def load(cls, engine: Engine) -> IndexHolder:
+    def load(cls, engine: Engine, *, policy: MatchPolicy | None = None) -> IndexHolder:
         """Build the index from the open postings' stored tokens (startup)."""
         with Session(read_engine(engine)) as session:
             holder = cls.from_session(session)
         holder.engine = engine
+        holder.policy = policy or MatchPolicy()
         return holder
 
     @classmethod
@@ -117,9 +132,9 @@ class IndexHolder:
             return
         with self.lock:
             for p in needs:
-                self._apply("need", p)
+                self._apply(NEED, p)
             for p in offers:
-                self._apply("offer", p)
+                self._apply(OFFER, p)
             for side, p, at in changed:
                 self._apply(side, p)
                 self._seen[p.id] = at
@@ -131,18 +146,25 @@ class IndexHolder:
                 self._seen = {k: at for k, at in self._seen.items() if at >= horizon}
             self._after_change()
 
-    def put(self, side: str, posting: Posting) -> None:
+    def put(self, side: Side, posting: Posting) -> None:
         """Add or replace one posting (closed ones and drafts are removed)."""
         with self.lock:
             self._apply(side, posting)
-            number = int(posting.id[1:])
-            if side == "need":
+            number = side.posting_id(posting.id)
+            if side is NEED:
                 self.need_mark = max(self.need_mark, number)
             else:
                 self.offer_mark = max(self.offer_mark, number)
             self._after_change()
 
-    def _apply(self, side: str, p: Posting) -> None:
+    def replace_index(self, fresh: IndexHolder) -> None:
+        """Take over another holder's index and watermarks (a full reload from the database)."""
+        with self.lock:
+            self.index, self.changes, self._stale = fresh.index, 0, False
+            self.need_mark, self.offer_mark = fresh.need_mark, fresh.offer_mark
+            self.changed_mark, self._seen = fresh.changed_mark, {}
+
+    def _apply(self, side: Side, p: Posting) -> None:
         if self._log is not None:
             self._log.append((side, p))
         if p.is_open and p.tokens:
@@ -150,12 +172,7 @@ class IndexHolder:
             unknown = sum(1 for t in set(p.tokens) if t not in vocab)
             # Words the vocabulary has never seen count for nothing until a refit.
             self._stale = self._stale or unknown > 0.2 * len(set(p.tokens))
-        if not p.is_open:
-            self.index.remove(p.id)
-        elif side == "need":
-            self.index.add_need(p)
-        else:
-            self.index.add_offer(p)
+        _place(self.index, side, p)
         self.changes += 1
 
     def _after_change(self) -> None:
@@ -183,12 +200,7 @@ class IndexHolder:
                 fresh = MatchIndex().fit(needs, offers)
                 with self.lock:
                     for side, p in self._log or []:  # replay what arrived meanwhile
-                        if not p.is_open:
-                            fresh.remove(p.id)
-                        elif side == "need":
-                            fresh.add_need(p)
-                        else:
-                            fresh.add_offer(p)
+                        _place(fresh, side, p)
                     self.index, self.changes = fresh, 0
             except Exception:  # noqa: BLE001  (a failed refit keeps the old index working)
                 log.exception("background refit failed")
@@ -199,12 +211,22 @@ class IndexHolder:
         threading.Thread(target=work, name="zhengqi-refit", daemon=True).start()
 
     # ------------------------------------------------------------ queries
-    def match(self, side: str, posting: Posting, top: int) -> list[EngineMatch]:
+    def match(self, side: Side, posting: Posting, top: int) -> list[EngineMatch]:
         """Rank the other side's open postings for ``posting``."""
         with self.lock:
-            if side == "need":
+            if side is NEED:
                 return self.index.match_need(posting, top=top)
             return self.index.match_offer(posting, top=top)
+
+
+def _place(index: MatchIndex, side: Side, p: Posting) -> None:
+    """Put one posting into ``index``, or take it out if it is no longer open."""
+    if not p.is_open:
+        index.remove(p.id)
+    elif side is NEED:
+        index.add_need(p)
+    else:
+        index.add_offer(p)
 
 
 def _need_columns():  # type: ignore[no-untyped-def]
@@ -240,11 +262,11 @@ def _load_offers(session: Session, *, after: int) -> tuple[list[Posting], int]:
     return [_offer_row(*r) for r in rows], mark
 
 
-def _load_changed(session: Session, *, since: datetime | None) -> list[tuple[str, Posting, datetime]]:
+def _load_changed(session: Session, *, since: datetime | None) -> list[tuple[Side, Posting, datetime]]:
     """Postings of any status whose updated_at is at or after ``since`` (all if None)."""
-    out: list[tuple[str, Posting, datetime]] = []
-    for side, Model, base, make in (("need", Need, _need_columns(), _need_row),
-                                    ("offer", Offer, _offer_columns(), _offer_row)):
+    out: list[tuple[Side, Posting, datetime]] = []
+    for side, Model, base, make in ((NEED, Need, _need_columns(), _need_row),
+                                    (OFFER, Offer, _offer_columns(), _offer_row)):
         stamp = col(Model.updated_at)
         cond = stamp.is_not(None) if since is None else stamp >= since
         stmt = base.add_columns(stamp).where(cond).order_by(stamp)

@@ -12,14 +12,8 @@ from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
 from web.services.matches.ratings import RatingSummary, summary_for
-from web.services.matches.review import (
-    MatchView,
-    Page,
-    enterprise_alias,
-    load_views,
-    provider_alias,
-    view_select,
-)
+from web.services.matches.views import StaffMatchView, involving, load_staff_views, staff_select
+from web.services.paging import Page
 
 # Innovation-capability score (创新能力评分), 0–100, shown on the page with this formula.
 RD_FULL_MARKS_INTENSITY = Decimal("0.05")  # 研发投入强度 ≥ 5% earns the full 30 points
@@ -69,7 +63,7 @@ class Portrait:
     related: list[RelatedRow]
     needs: list[Need]
     offers: list[Offer]
-    matches: list[MatchView]
+    matches: list[StaffMatchView]
     contracts: list[ContractRow] = field(default_factory=list)
     ratings: RatingSummary = field(default_factory=lambda: RatingSummary(0, None, []))
     today: date = field(default_factory=date.today)
@@ -168,12 +162,12 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
                                   .join(Organisation, col(Organisation.id) == RelatedParty.org_id)
                                   .where(RelatedParty.related_org_id == org_id)).all():
         related.append(RelatedRow(other, rp.relation, "incoming", rp.id))
-    needs = list(session.exec(select(Need).where(Need.org_id == org_id)
+    # Drafts stay private to their organisation until published, staff included.
+    needs = list(session.exec(select(Need).where(Need.org_id == org_id, Need.status != "draft")
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
-    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id)
+    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id, Offer.status != "draft")
                                .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).all())
-    matches = load_views(session, view_select().where(
-        (enterprise_alias().id == org_id) | (provider_alias().id == org_id))
+    matches = load_staff_views(session, staff_select().where(involving(org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))
     return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals), related, needs,
                     offers, matches, list_contracts(session, org_id=org_id), summary_for(session, org_id=org_id))

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from models import Match, Organisation
+from models.match import APPROVED_OR_LATER
 from models.organisation import ORG_KIND_LABELS
 
-# Statuses at or after staff approval: the parties may know each other.
-REVEALED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})
+# Roles that may read an enterprise's credit code (统一社会信用代码) outside its own
+# organisation: staff, who keep the portraits, and administrators. Officials read figures.
+CREDIT_CODE_ROLES = frozenset({"staff", "admin"})
 
 
 def size_band(employees: int | None) -> str:
@@ -53,7 +55,7 @@ class Counterpart:
 
 
 def is_revealed(match: Match) -> bool:
-    return match.status in REVEALED_STATUSES
+    return match.status in APPROVED_OR_LATER
 
 
 def counterpart(org: Organisation, *, revealed: bool) -> Counterpart:

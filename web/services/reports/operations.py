@@ -5,21 +5,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
-from models.match import MatchStatus
+from models.match import APPROVED_OR_LATER, MatchStatus
 from web.presentation.figures import percent_of
-from web.presentation.times import as_local
-
-# Statuses a match can only reach by having been approved first.
-APPROVED_OR_LATER = frozenset({
-    MatchStatus.approved.value, MatchStatus.contacted.value, MatchStatus.negotiating.value,
-    MatchStatus.contracted.value, MatchStatus.closed.value,
-})
 
 
 @dataclass(frozen=True)
@@ -76,11 +69,6 @@ def percent(part: int, whole: int) -> Decimal | None:
     return percent_of(part, whole)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the platform stores UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _month_range(first: str, last: str) -> list[str]:
     y, m = int(first[:4]), int(first[5:7])
     out = []
@@ -91,8 +79,8 @@ def _month_range(first: str, last: str) -> list[str]:
 
 
 def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
-    def month(moment: datetime) -> str:  # months are counted in local time
-        return as_local(moment, tz).strftime("%Y-%m")
+    def month(moment: datetime) -> str:  # months are counted in the platform's time zone
+        return moment.astimezone(tz).strftime("%Y-%m")
 
     needs = Counter(month(t) for t in session.exec(
         select(Need.created_at).where(Need.status != "draft")).all())
@@ -112,8 +100,7 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     first_approval: dict[int, datetime] = {}  # match id -> first time it was approved
     for match_id, moment in session.exec(
             select(MatchEvent.match_id, MatchEvent.created_at)
-            .where(MatchEvent.to_status == MatchStatus.approved.value)).all():
-        moment = _aware(moment)
+            .where(MatchEvent.to_status == MatchStatus.approved)).all():
         if match_id not in first_approval or moment < first_approval[match_id]:
             first_approval[match_id] = moment
 
@@ -125,10 +112,10 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     for m in matches:
         if m.need_id not in needs or not was_approved(m):
             continue
-        when = first_approval.get(m.id or 0) or (_aware(m.decided_at) if m.decided_at else None)
+        when = first_approval.get(m.id or 0) or m.decided_at
         prior = need_first.get(m.need_id)
         need_first[m.need_id] = when if prior is None else (min(prior, when) if when else prior)
-    spans = [Decimal((when - _aware(needs[nid].created_at)).total_seconds()) / 86400
+    spans = [Decimal((when - needs[nid].created_at).total_seconds()) / 86400
              for nid, when in need_first.items() if when is not None]
     # An approval before the posting existed is a data error (e.g. an imported history):
     # left out of the median and counted, so the page can say so.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, func, select
 
 from models import Match, Need, Offer, Organisation
+from models.match import MatchStatus
 
 
 @dataclass(frozen=True)
@@ -29,5 +30,5 @@ def landing_stats(session: Session) -> list[Stat]:
         Stat("发布中的需求", count(select(func.count()).select_from(Need).where(Need.status == "open"))),
         Stat("发布中的服务", count(select(func.count()).select_from(Offer).where(Offer.status == "open"))),
         Stat("已撮合签约", count(select(func.count()).select_from(Match)
-                                .where(Match.status == "contracted"))),
+                                .where(Match.status == MatchStatus.contracted))),
     ]
