@@ -10,6 +10,7 @@ from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matches import views
 from web.services.matching import proposals
 from web.services.matching.index import IndexHolder
+from web.services.notifications import Target
 from web.services.organisations.privacy import counterpart, size_band
 from web.services.postings import lifecycle
 from web.services.postings.side import NEED, OFFER
@@ -51,7 +52,7 @@ def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> N
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     note = session.exec(select(Notification)).one()
     assert note.org_id == ent.id and note.title.startswith("新服务「AI视觉检测」与您的需求")
-    assert note.link == f"/enterprise/matches/{note.match_id}"
+    assert Target.decode(note.link) == Target("match", note.match_id or 0)  # the recommendation itself
 
 
 def test_counterpart_is_anonymous_until_approved(session: Session) -> None:

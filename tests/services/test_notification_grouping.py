@@ -15,7 +15,10 @@ from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
 from web.services import notifications
 from web.services.matches import review
 from web.services.matching import proposals
+from web.services.matching.index import IndexHolder
+from web.services.notifications import Target
 from web.services.postings import lifecycle
+from web.services.postings.side import NEED
 
 SHANGHAI = local_zone(DEFAULT_TIME_ZONE)
 VISION = [("AI视觉缺陷检测方案", "工业视觉零部件表面缺陷检测系统"),
@@ -26,9 +29,9 @@ VISION = [("AI视觉缺陷检测方案", "工业视觉零部件表面缺陷检�
 
 
 def _post_need(engine: Engine, ent_id: int, user_id: int) -> int:
-    holder = proposals.IndexHolder.load(engine)
+    holder = IndexHolder.load(engine)
     with Session(engine) as s:
-        need = lifecycle.create(s, holder, lifecycle.NEED, org_id=ent_id, actor_id=user_id, values={
+        need = lifecycle.create(s, holder, NEED, org_id=ent_id, actor_id=user_id, values={
             "title": "零部件表面缺陷视觉检测", "description": "需要零部件表面缺陷视觉检测方案",
             "category": "技术攻关"})
         return need.id or 0
@@ -42,7 +45,8 @@ def test_one_need_fitting_five_offers_of_one_provider_is_one_message(engine: Eng
     assert len(session.exec(select(Match).where(Match.need_id == need_id)).all()) == 5
     note = session.exec(select(Notification).where(Notification.org_id == prov.id)).one()
     assert note.title == "新需求「零部件表面缺陷视觉检测」与您的 5 项服务匹配"
-    assert note.link == "/provider/matches?q=%E9%9B%B6%E9%83%A8%E4%BB%B6%E8%A1%A8%E9%9D%A2%E7%BC%BA%E9%99%B7%E8%A7%86%E8%A7%89%E6%A3%80%E6%B5%8B"
+    # The provider's list of matches, searched for the new need (web.presentation.links: ?q=…).
+    assert Target.decode(note.link) == Target.match_list(q="零部件表面缺陷视觉检测")
     assert "包括：" in note.body and "等" in note.body
     assert session.exec(select(Notification).where(Notification.org_id == ent.id)).all() == []
 
@@ -56,7 +60,7 @@ def test_each_provider_hears_once_with_a_link_to_the_recommendation(engine: Engi
     for prov in provs:
         note = session.exec(select(Notification).where(Notification.org_id == prov.id)).one()
         match = session.exec(select(Match).where(Match.need_id == need_id, Match.id == note.match_id)).one()
-        assert note.link == f"/provider/matches/{match.id}"
+        assert Target.decode(note.link) == Target("match", match.id or 0)
         assert note.title.startswith("新需求「零部件表面缺陷视觉检测」与您的服务「")
 
 
@@ -72,7 +76,8 @@ def test_a_batch_rematch_sends_each_organisation_one_message(session: Session) -
     notes = session.exec(select(Notification)).all()
     assert sorted(n.org_id for n in notes) == sorted([prov.id] + [e.id for e in ents])
     prov_note = next(n for n in notes if n.org_id == prov.id)
-    assert prov_note.title == f"平台为您新推荐了 {created} 条需求" and prov_note.link == "/provider/matches"
+    assert prov_note.title == f"平台为您新推荐了 {created} 条需求"
+    assert Target.decode(prov_note.link) == Target.match_list()
     # A second run proposes nothing new and says nothing.
     assert proposals.rebuild_proposals(session) == 0
     assert len(session.exec(select(Notification)).all()) == len(notes)
@@ -84,16 +89,16 @@ def test_bulk_approval_tells_each_organisation_once(session: Session) -> None:
     matches = [make_proposal(session, need=make_need(session, org=ent, title=f"需求{i}"),
                              offer=make_offer(session, org=prov, title=f"服务{i}")) for i in range(3)]
     review.bulk_decide(session, match_ids=[m.id for m in matches], actor_id=staff.id or 0, decision="approve")
-    for org, role in ((ent, "enterprise"), (prov, "provider")):
+    for org in (ent, prov):
         note = session.exec(select(Notification).where(Notification.org_id == org.id)).one()
-        assert note.title == "3 条匹配已通过审核" and note.link == f"/{role}/matches?status=approved"
+        assert note.title == "3 条匹配已通过审核" and Target.decode(note.link) == Target.match_list(status="approved")
     single = make_proposal(session, need=make_need(session, org=ent, title="单条需求"),
                            offer=make_offer(session, org=prov, title="单条服务"))
     review.approve_match(session, match_id=single.id, actor_id=staff.id or 0)
     note = session.exec(select(Notification).where(Notification.match_id == single.id,
                                                    Notification.org_id == ent.id)).one()
     assert note.title == "匹配「单条需求」×「单条服务」已通过审核"
-    assert note.link == f"/enterprise/matches/{single.id}"
+    assert Target.decode(note.link) == Target("match", single.id or 0)
 
 
 @pytest.mark.parametrize(("now_utc", "cut_utc"), [
@@ -125,6 +130,6 @@ def test_a_digest_user_sees_only_what_came_before_8(session: Session) -> None:
     held = notifications.held_after(session, user_id=user.id or 0, tz=SHANGHAI, now=now)
     assert held == datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
     shown = notifications.list_inbox(session, user_id=user.id or 0, org_id=org.id, held=held)
-    assert [n.title for n in shown] == ["昨天的消息"]
+    assert [n.title for n in shown.items] == ["昨天的消息"]
     assert notifications.unread_count(session, user_id=user.id or 0, org_id=org.id, held=held) == 1
     assert notifications.waiting_count(session, user_id=user.id or 0, org_id=org.id, held=held) == 1
