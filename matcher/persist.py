@@ -22,7 +22,8 @@ from pathlib import Path
 from matcher.text import tokenize_many, tokenizer_version
 from matcher.types import IndexVersionError
 
-__all__ = ["FORMAT", "VERSION", "save_index", "load_index", "read_header", "library_versions"]
+__all__ = ["FORMAT", "VERSION", "check_header", "header_of", "library_versions", "load_index", "read_header",
+           "save_index"]
 
 FORMAT = "zhengqi-matchindex"
 # Bump whenever the pickled state's layout or the feature pipeline changes:
@@ -41,13 +42,18 @@ def library_versions() -> dict[str, str]:
     return {name: version(name) for name in _EXACT + _SAME_MAJOR}
 
 
-def save_index(index, path: Path) -> None:
-    """Write ``index`` atomically (temp file, then rename)."""
+def header_of(index) -> dict:
+    """The header line describing a fitted ``index`` (its sides compacted first)."""
     for side in (index.needs_, index.offers_):
         side.compact()
-    header = {"format": FORMAT, "version": VERSION, "tokenizer": index.tokenizer_version_,
-              "libraries": library_versions(), "needs": len(index.needs_),
-              "offers": len(index.offers_), "features": len(index.feature_names_)}
+    return {"format": FORMAT, "version": VERSION, "tokenizer": index.tokenizer_version_,
+            "libraries": library_versions(), "needs": len(index.needs_),
+            "offers": len(index.offers_), "features": len(index.feature_names_)}
+
+
+def save_index(index, path: Path) -> None:
+    """Write ``index`` atomically (temp file, then rename)."""
+    header = header_of(index)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -93,7 +99,16 @@ def load_index(path: Path, *, resegment: bool = False):
     segmented again from its text and the index refitted, so that old and new
     tokens are never mixed.
     """
-    header = read_header(path)
+    stale = check_header(path, read_header(path), resegment=resegment)
+    with open(path, "rb") as fh:
+        fh.readline(4096)
+        index = pickle.load(fh)
+    return resegmented(index) if stale else index
+
+
+def check_header(path: Path, header: dict, *, resegment: bool = False) -> bool:
+    """Raise IndexVersionError unless this engine can read the index ``header`` describes;
+    returns whether its postings must be segmented again (see :func:`load_index`)."""
     if header.get("version") != VERSION:
         raise IndexVersionError(
             f"{path}: index format version {header.get('version')!r}, this engine reads "
@@ -109,13 +124,10 @@ def load_index(path: Path, *, resegment: bool = False):
             f"{path}: postings segmented by tokenizer {header.get('tokenizer')!r}, this engine "
             f"segments with {current!r}; load with resegment=True or refit from the postings"
         )
-    with open(path, "rb") as fh:
-        fh.readline(4096)
-        index = pickle.load(fh)
-    return _resegmented(index) if stale else index
+    return stale
 
 
-def _resegmented(index):
+def resegmented(index):
     """The index refitted on its stored postings, each segmented again from its text."""
     sides = []
     for side in (index.needs_, index.offers_):

@@ -24,6 +24,7 @@ from web.routes import all_routers
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
+from web.services.matching.background import Follower
 from web.services.matching.index import IndexHolder, MatchPolicy
 from web.services.matching.reranking import ProposalReranker
 from web.services.matching.resegment import resegment_in_background
@@ -67,12 +68,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
-        app.state.index = IndexHolder.load(engine, policy=match_policy(settings))
+        index_dir = Path(settings.index_dir) if settings.index_dir else None
+        app.state.index = IndexHolder.load(engine, index_dir=index_dir, policy=match_policy(settings))
         # Stored tokens of an older tokenizer are segmented again off the request path.
         app.state.resegmenting = resegment_in_background(engine, app.state.index)
         app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)
-        yield
-        app.state.index.reranker.close()
+        follower = Follower(engine, app.state.index)
+        if settings.match_in_background:
+            follower.start()
+        try:
+            yield
+        finally:
+            follower.stop()
+            app.state.index.reranker.close()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
 from matcher.cli import app as matcher_app
@@ -23,11 +25,14 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL recommended for >1)."),
 ) -> None:
     """Migrate (and on an empty database, seed the demo data), then serve the platform."""
+    from pathlib import Path
+
     import uvicorn
 
     from models.db import make_engine
     from web.app import prepare_database
     from web.services.errors import DomainError
+    from web.services.matching.index_files import load_holder
     from web.settings import Settings
 
     settings = Settings()
@@ -39,6 +44,8 @@ def serve(
     engine = make_engine(settings.sqlalchemy_url)
     try:
         prepare_database(engine, settings)  # once, before workers start
+        # An index version for the workers to map: written here, once, if there is none.
+        load_holder(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
     except DomainError as exc:  # e.g. demo accounts left in a production database
         typer.echo(exc.message, err=True)
         raise typer.Exit(2) from None
@@ -158,6 +165,48 @@ def learn() -> None:
         typer.echo(line)
     if outcome.too_few is not None:
         raise typer.Exit(1)
+
+
+@app.command("calibrate-bands")
+def calibrate_bands(
+    write: bool = typer.Option(False, "--write", help="Write the result to strength_bands.json."),
+) -> None:
+    """Calibrate the match strength bands on the labelled sets (floors on tune, shares on test)."""
+    from web.services.matches import strength
+
+    data = strength.calibrate()
+    for line in strength.report_lines(data):
+        typer.echo(line)
+    if write:
+        strength.write_bands(data)
+        typer.echo(f"已写入 {strength.BANDS_FILE}")
+    elif not strength.same_bands(data, json.loads(strength.BANDS_FILE.read_text(encoding="utf-8"))):
+        typer.echo("与平台当前使用的分档不同；用 --write 更新", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("refit-index")
+def refit_index() -> None:
+    """Refit the match index on the open postings and publish it as the next version.
+
+    Running workers map the new version within seconds (the vocabulary takes in new
+    words); they also run this job themselves when their index has drifted.
+    """
+    from pathlib import Path
+
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from web.services.matching.index_files import refit
+    from web.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        version = refit(engine, index_dir=Path(settings.index_dir) if settings.index_dir else None)
+    finally:
+        engine.dispose()
+    typer.echo(f"匹配索引第 {version.version} 版已写入：{version.postings} 条信息，{version.path}")
 
 
 @app.command("makemigration")

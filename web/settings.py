@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None  # None: Secure exactly when the request is HTTPS
     match_threshold: float = 0.15  # proposals at or above this score enter the staff queue
     match_top_k: int = 10
+    # Postings are matched by each worker's background thread after they are stored;
+    # False matches them in the request that wrote them (tests, single-shot scripts).
+    match_in_background: bool = True
+    # Where the refit job writes the versioned, memory-mapped index files every worker
+    # maps (shared by all workers of one platform). Empty: a folder in the temp directory.
+    index_dir: str = ""
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
     max_upload_bytes: int = 5 * 1024 * 1024
     # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every

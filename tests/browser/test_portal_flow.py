@@ -43,7 +43,8 @@ def test_register_post_need_interest_and_push(browser, live_server) -> None:  # 
         prov.wait_for_load_state()
         assert "/provider/offers/" in prov.url
 
-        # An enterprise registers and posts a need: recommendations appear at once.
+        # An enterprise registers and posts a need: it is stored at once and the page shows
+        # the recommendations when background matching is done (it refreshes itself).
         _register(ent, kind="enterprise", name=f"示例精密机械有限公司{suffix}", username=f"ent{suffix}")
         shot(ent, "portal_enterprise_home")
         ent.goto("/enterprise/needs/new")
@@ -56,7 +57,7 @@ def test_register_post_need_interest_and_push(browser, live_server) -> None:  # 
         ent.wait_for_load_state()
         assert "posted=1" in ent.url
         card = ent.locator("article.rec").filter(has_text="AI视觉缺陷检测解决方案").first
-        assert card.is_visible()
+        card.wait_for(state="visible", timeout=10_000)
         assert card.locator("mark.hl").count() > 0
         assert f"示例视觉技术研究院{suffix}" not in ent.content()  # anonymous until approval
         shot(ent, "portal_need_recommendations")

@@ -24,6 +24,7 @@ from web.services.indicators.actuals import UNIT_RULES, delete_actual, enter_act
 from web.services.indicators.counted import (
     platform_contracts,
     platform_figures,
+    platform_figures_by_year,
     qualified_enterprises,
     wan_to_yi,
 )
@@ -110,6 +111,11 @@ def test_qualification_counts_follow_grant_year_and_expiry(plan: Session) -> Non
     leaders = qualified_enterprises(plan, number=6, year=2022)
     assert {e.name for e in leaders} == {a.name, b.name}
     assert len(next(e for e in leaders if e.name == a.name).qualifications) == 2
+    # The dashboard's one-pass figures count exactly what the drill-downs list.
+    assert platform_figures_by_year(plan, years=(2020, 2021, 2022)) == counts
+    for year in (2020, 2021, 2022):
+        for number in (3, 4, 5, 6):
+            assert counts[year][number] == len(qualified_enterprises(plan, number=number, year=year))
 
 
 def _contracted_match(session: Session, *, status: str = "contracted"):  # type: ignore[no-untyped-def]
@@ -129,6 +135,8 @@ def test_contract_amounts_sum_exactly_into_yi_yuan(plan: Session) -> None:
     assert str(platform_figures(plan, year=2022)[7]) == "1.2346"
     assert str(platform_figures(plan, year=2021)[7]) == "0.05"
     assert str(platform_figures(plan, year=2020)[7]) == "0"
+    assert platform_figures_by_year(plan, years=(2021, 2022)) == {
+        y: platform_figures(plan, year=y) for y in (2021, 2022)}
     rows = platform_contracts(plan, year=2022)
     assert [r.amount_wan for r in rows] == [Decimal("12345.67"), Decimal("0.33")]
     assert rows[0].category == "成果转化"

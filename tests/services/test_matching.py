@@ -42,7 +42,7 @@ def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session
     assert len(recs) == 1 and not recs[0].other.revealed
 
 
-def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> None:
+def test_offer_post_pushes_to_enterprises_and_tells_the_provider(engine: Engine, session: Session) -> None:
     ent, prov = make_org(session), make_org(session, kind="university")
     make_need(session, org=ent)
     user = make_user(session, role="provider", org=prov)
@@ -50,9 +50,13 @@ def test_offer_post_pushes_to_enterprises(engine: Engine, session: Session) -> N
     with Session(engine) as s:
         lifecycle.create(s, holder, OFFER, org_id=prov.id, actor_id=user.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
-    note = session.exec(select(Notification)).one()
-    assert note.org_id == ent.id and note.title.startswith("新服务「AI视觉检测」与您的需求")
+    notes = {n.org_id: n for n in session.exec(select(Notification)).all()}
+    assert sorted(notes) == sorted([ent.id, prov.id])
+    note = notes[ent.id]
+    assert note.title.startswith("新服务「AI视觉检测」与您的需求")
     assert Target.decode(note.link) == Target("match", note.match_id or 0)  # the recommendation itself
+    # The poster hears that matching, done after the write, found something.
+    assert "已完成匹配" in notes[prov.id].title and "1条推荐需求" in notes[prov.id].title
 
 
 def test_counterpart_is_anonymous_until_approved(session: Session) -> None:

@@ -18,7 +18,8 @@ _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    return Settings(database_url=str(engine.url), seed_on_start=False, mode="test")
+    return Settings(database_url=str(engine.url), seed_on_start=False, mode="test",
+                    match_in_background=False)
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ def test_draft_from_form_is_private_unmatched_until_published(client: TestClient
     session.expire_all()
     assert session.get(Need, need.id).status == "open"
     assert session.exec(select(Match)).one().status == "proposed"
-    assert session.exec(select(Notification)).one().org_id == world["prov"].id
+    told = session.exec(select(Notification).where(Notification.org_id == world["prov"].id)).one()
+    assert "新的匹配需求" in told.title
     r = client.post(f"/enterprise/needs/{need.id}/publish", data={"csrf_token": token})
     assert r.status_code == 409 and "该需求不是草稿，无需发布" in r.text
 
@@ -124,7 +125,7 @@ def test_reopen_rematches_revives_withdrawn_proposals_without_renotifying(
     client.cookies.clear()
     token = login(client, world["user"].username)
     need_id = client.post("/api/v1/needs", json=NEED, headers={"X-CSRF-Token": token}).json()["id"]
-    assert session.exec(select(Notification)).one().org_id == world["prov"].id
+    assert session.exec(select(Notification).where(Notification.org_id == world["prov"].id)).one()
     r = client.post(f"/enterprise/needs/{need_id}/reopen", data={"csrf_token": token})
     assert r.status_code == 409 and "该需求未关闭，无需重新开放" in r.text
     client.post(f"/enterprise/needs/{need_id}/close", data={"csrf_token": token, "confirmed": "1"})
@@ -140,7 +141,8 @@ def test_reopen_rematches_revives_withdrawn_proposals_without_renotifying(
     assert need.status == "open" and match.status == "proposed"
     last = session.exec(select(MatchEvent).order_by(MatchEvent.id.desc())).first()  # type: ignore[union-attr]
     assert last.to_status == "proposed" and last.note == "需求重新开放后恢复推荐"
-    assert len(session.exec(select(Notification)).all()) == 1  # the provider was told once only
+    told = session.exec(select(Notification).where(Notification.org_id == world["prov"].id)).all()
+    assert len(told) == 1  # the provider was told once only
 
 
 def test_reopen_is_refused_after_the_deadline_and_for_others(client: TestClient, session: Session,

@@ -63,6 +63,7 @@ def test_post_need_shows_ranked_recommendations_and_pushes(client: TestClient, s
     assert recs[0].match.status == "proposed"
     assert recs[0].strength in ("高度匹配", "较为匹配", "可能相关")
     html = page.text
+    assert "匹配强度是什么意思" in html and recs[0].band.meaning in html  # the page says what a band means
     assert '<mark class="hl">' in html and "检测" in html
     assert prov.name not in html and prov.contact_phone not in html  # anonymous before approval
     assert "某科研院所（匿名）" in html

@@ -17,15 +17,13 @@ from models import AuditLog, Match, MatchEvent, Need, Offer
 from tests.factories import make_need, make_org, make_user
 from tests.web.conftest import login
 from web.app import create_app
-from web.services.matching import ranking_model
+from web.services.matching import background, feed, ranking_model
 from web.services.matching.index import (
     IndexHolder,
     MatchPolicy,
-    engine_posting,
     join_tokens,
     need_key,
 )
-from web.services.matching.proposals import propose
 from web.services.matching.reranking import ProposalReranker
 from web.services.postings.side import NEED
 from web.settings import Settings
@@ -208,8 +206,9 @@ def test_active_model_reranks_new_proposals_after_commit(
 
     def post_need(title: str) -> Need:
         need = make_need(session, org=ent, title=title, description=f"想找{t}服务", category="技术服务")
-        propose(session, holder, NEED, posting=engine_posting(NEED, need, ent), posting_id=need.id or 0)
+        feed.record(session, side=NEED.name, posting_id=need.id or 0, kind="create")
         session.commit()
+        background.catch_up(engine, holder)  # what each worker's thread does after the write
         reranker.wait()
         session.expire_all()
         return need

@@ -19,6 +19,7 @@ from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
 from web.presentation.times import formatters
+from web.services.matches.strength import STRENGTH_BANDS
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -42,6 +43,9 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
     """Templates with the shared globals; times are shown in ``tz`` (Settings.time_zone)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    # Templates ship with the code and change only with a restart: no stat() of every
+    # template file and its includes on each page.
+    env.auto_reload = False
     env.globals.update(formatters(tz))
     env.globals.update(FIGURES)
     env.globals.update(
@@ -59,5 +63,6 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         THEMES=THEMES,
         highlight=highlight,
         SIDES=SIDES,
+        STRENGTH_BANDS=STRENGTH_BANDS,
     )
     return templates

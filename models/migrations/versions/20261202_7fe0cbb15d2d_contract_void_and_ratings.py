@@ -1,7 +1,7 @@
 """contract void (reason, who, when) and ratings after a contract
 
 Revision ID: 7fe0cbb15d2d
-Revises: 7c41e2b9a0d3
+Revises: 7c1e5a9b3d20
 Create Date: 2026-12-02 17:14:45.078538
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '7fe0cbb15d2d'
-down_revision: str | None = '7c41e2b9a0d3'
+down_revision: str | None = '7c1e5a9b3d20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

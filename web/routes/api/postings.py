@@ -19,6 +19,7 @@ from web.routes.api.schemas import (
 )
 from web.routes.params import DateFilter, PageNumber, PerPage, RowId
 from web.services.matches import views
+from web.services.matching import feed
 from web.services.matching.index import IndexHolder
 from web.services.postings import lifecycle, listing
 from web.services.postings.side import Side
@@ -37,8 +38,9 @@ def build_postings_api(side: Side) -> APIRouter:
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
         recs = views.recommendations(session, side, posting_id=row.id, org_id=org_id)
+        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=row.id)
         return PostingWithMatches(**posting_out(row, side.money_field).model_dump(),
-                                  recommendations=[match_out(v) for v in recs])
+                                  recommendations=[match_out(v) for v in recs], matching=matching)
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
     def list_(session: SessionDep, user: reader,
@@ -59,7 +61,7 @@ def build_postings_api(side: Side) -> APIRouter:
     @router.post("", response_model=PostingWithMatches, status_code=201, summary=f"发布{tag}",
                  dependencies=[Depends(csrf_protect)])
     def create(session: SessionDep, index: IndexDep, user: owner, body: PostingIn) -> PostingWithMatches:
-        """Post it (matched at once; the answer carries its recommendations) or save a draft."""
+        """Post it (stored now, matched within seconds: ``matching`` says so) or save a draft."""
         row = lifecycle.create(session, index, side, org_id=user.org_id or 0, actor_id=user.id,
                                values=values(body), draft=body.draft)
         return with_matches(session, row, user.org_id)

@@ -82,6 +82,8 @@ class MatchOut(BaseModel):
 
 class PostingWithMatches(PostingOut):
     recommendations: list[MatchOut]
+    # True while the posting waits for background matching: ask /recommendations again.
+    matching: bool = False
 
 
 def posting_out(row: Any, money_field: str) -> PostingOut:

@@ -19,6 +19,7 @@ from web.routes.params import Marker, PageNumber, RowId
 from web.services.errors import ValidationFailed
 from web.services.matches import ratings, views
 from web.services.matches.interest import express_interest, withdraw_interest
+from web.services.matching import feed
 from web.services.organisations import records
 from web.services.postings import lifecycle, listing
 from web.services.postings.side import Side
@@ -100,8 +101,11 @@ def build_portal_router(side: Side) -> APIRouter:
         """One posting with its recommendations and their reasons."""
         row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
+        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=posting_id)
         flash = None
-        if posted:
+        if posted and matching:
+            flash = f"{side.label}已发布。平台正在为您匹配，推荐几秒内显示在下方并推送给对方。"
+        elif posted:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
         elif drafted:
             flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
@@ -112,7 +116,7 @@ def build_portal_router(side: Side) -> APIRouter:
         elif updated:
             flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
-                                                        "flash": flash,
+                                                        "flash": flash, "matching": matching,
                                                         "today": date.today()})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")

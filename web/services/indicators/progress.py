@@ -25,7 +25,7 @@ from models import (
 )
 from web.presentation.figures import percent_of
 from web.services.errors import NotFound
-from web.services.indicators.counted import PLATFORM_COUNTED, platform_figures
+from web.services.indicators.counted import PLATFORM_COUNTED, platform_figures_by_year
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
 
 # The status rule, shown on the page as written here.
@@ -140,7 +140,7 @@ def dashboard(session: Session) -> list[IndicatorView]:
     actuals: dict[tuple[int, int], list[IndicatorActual]] = defaultdict(list)
     for a in session.exec(select(IndicatorActual).order_by(IndicatorActual.year, IndicatorActual.id)).all():
         actuals[(a.indicator_id, a.year)].append(a)
-    counted = {year: platform_figures(session, year=year) for year in PLAN_YEARS}
+    counted = platform_figures_by_year(session, years=PLAN_YEARS)
     views = []
     for ind in indicators:
         assert ind.id is not None

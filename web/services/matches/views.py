@@ -22,35 +22,13 @@ from models import Contract, Match, MatchEvent, Need, Offer, Organisation, Relat
 from models.match import IN_PROGRESS, INTEREST_OPEN, MatchStatus
 from web.presentation.terms import shown_terms
 from web.services.errors import NotFound
+from web.services.matches.strength import StrengthBand, strength_band
 from web.services.organisations.privacy import Counterpart, counterpart, is_revealed
 from web.services.paging import Page, paginate
 from web.services.postings.listing import get_own
 from web.services.postings.side import Side
 
 RECOMMENDATIONS_MAX = 50
-
-
-@dataclass(frozen=True)
-class StrengthBand:
-    """How strong a match reads to people (匹配强度), and the badge it wears."""
-
-    floor: float
-    label: str
-    badge: str
-
-
-# Best first: a score takes the first band whose floor it reaches.
-STRENGTH_BANDS: tuple[StrengthBand, ...] = (
-    StrengthBand(0.55, "高度匹配", "ok"),
-    StrengthBand(0.35, "较为匹配", "info"),
-    StrengthBand(0.2, "可能相关", "warn"),
-    StrengthBand(0.0, "相关度较低", "warn"),
-)
-
-
-def strength_band(score: float) -> StrengthBand:
-    """The band of a score."""
-    return next((b for b in STRENGTH_BANDS if score >= b.floor), STRENGTH_BANDS[-1])
 
 
 def _terms(match: Match, need: Need, offer: Offer) -> list[str]:

@@ -1,39 +1,33 @@
-"""This worker's in-memory match index (:class:`IndexHolder`) and how it stays fresh.
+"""This worker's match index (:class:`IndexHolder`) and how it stays the same as every other's.
 
-Each worker loads one holder at startup from the tokens stored with every posting
-(segmented once, at write time). Its own writes go in through :meth:`IndexHolder.put`;
-postings written, edited or closed by other workers (or scripts) come in through
-:meth:`IndexHolder.sync`, which looks for ids above its id watermarks and for rows whose
-``updated_at`` is newer than its change watermark. The vocabulary is never refitted on
-a request: a small index is refitted inline (it costs a few milliseconds), a large one
-in a background thread that swaps the new index in when it is ready.
+Every worker starts from the newest index file that the refit job wrote
+(:mod:`web.services.matching.index_files`), memory-mapped, and then applies the
+postings changed since that file's feed position, in feed order
+(:mod:`web.services.matching.feed`). All workers therefore hold the same vocabulary
+and the same vectors, and give the same score for the same pair. A new index version
+is built completely aside and swapped in with one assignment under the lock, so no
+query ever sees a half-built index. The vocabulary is never refitted on a request.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from matcher import Match as EngineMatch
 from matcher import MatchIndex, Posting, tokenize, tokenizer_version
 from models import Need, Offer, Organisation
-from models.db import read_engine
+from web.services.matching import feed
 from web.services.postings.side import NEED, OFFER, Side
 
-log = logging.getLogger(__name__)
-
-# Below this many postings a refit costs milliseconds: do it inline so new words count.
-SMALL_INDEX = 3000
-# updated_at comes from the writing worker's clock and a transaction commits a little
-# after it stamps the row, so each sync looks back this far past its watermark; rows
-# already applied at the same timestamp are skipped.
-SYNC_OVERLAP = timedelta(seconds=10)
+# Past this share of words unknown to the vocabulary, a posting asks for a refit.
+UNKNOWN_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -80,135 +74,118 @@ def engine_posting(side: Side, row: Need | Offer, org: Organisation) -> Posting:
 
 @dataclass
 class IndexHolder:
-    """This worker's match index, with a lock and the watermarks of what it has seen."""
+    """A worker's match index, its lock, and how far along the feed it is.
+
+    ``feed_mark``: every change up to this seq is applied. ``need_mark``/``offer_mark``:
+    the highest ids seen, which catch rows inserted outside the services (scripts).
+    ``version``: the index file it started from (None: fitted here from the database).
+    ``on_write``: what a committed write calls (a background thread's wake-up); without
+    one, :meth:`written` matches the pending changes at once, in the caller's thread.
+    """
 
     index: MatchIndex
     engine: Engine | None = None
-    policy: MatchPolicy = field(default_factory=MatchPolicy)
+    feed_mark: int = 0
     need_mark: int = 0
     offer_mark: int = 0
-    changed_mark: datetime | None = None  # newest updated_at applied
-    changes: int = 0
+    version: int | None = None
+    changes: int = 0  # postings applied since the index was fitted
+    unknown_words: bool = False  # a posting brought words the vocabulary lacks
+    policy: MatchPolicy = field(default_factory=MatchPolicy)
+    index_dir: Path | None = None  # where a refit writes its file
+    on_write: Callable[[], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     reranker: Any = None  # a reranking.ProposalReranker once the app has started
-    _seen: dict[str, datetime] = field(default_factory=dict)  # key -> updated_at, near the mark
-    _log: list[tuple[Side, Posting]] | None = None
-    _refitting: bool = False
-    _stale: bool = False
 
     # ------------------------------------------------------------ loading
     @classmethod
-    def load(cls, engine: Engine, *, policy: MatchPolicy | None = None) -> IndexHolder:
-        """Build the index from the open postings' stored tokens (startup)."""
-        with Session(read_engine(engine)) as session:
-            holder = cls.from_session(session)
-        holder.engine = engine
-        holder.policy = policy or MatchPolicy()
+    def load(cls, engine: Engine, *, index_dir: Path | None = None,
+             policy: MatchPolicy | None = None) -> IndexHolder:
+        """The newest index version, mapped and brought up to the feed (see index_files)."""
+        from web.services.matching.index_files import load_holder
+
+        holder = load_holder(engine, index_dir=index_dir)
+        holder.policy, holder.index_dir = policy or MatchPolicy(), index_dir
         return holder
 
     @classmethod
     def from_session(cls, session: Session) -> IndexHolder:
-        """Build the index from what ``session`` sees now."""
-        # The change watermark is read first: an edit landing during the load is
-        # applied again by the next sync rather than missed.
-        changed_mark = _latest_change(session)
+        """Fit an index on the open postings ``session`` sees now."""
+        # The feed head is read first: a change landing during the load is applied
+        # again by the next sync (applying is idempotent) rather than missed.
+        mark = feed.head(session)
         needs, need_mark = _load_needs(session, after=0)
         offers, offer_mark = _load_offers(session, after=0)
-        index = MatchIndex().fit([p for p in needs if p.is_open], [p for p in offers if p.is_open])
-        return cls(index=index, need_mark=need_mark, offer_mark=offer_mark, changed_mark=changed_mark)
+        index = MatchIndex().fit(needs, offers)
+        return cls(index=index, feed_mark=mark, need_mark=need_mark, offer_mark=offer_mark)
 
     def size(self) -> int:
         return len(self.index.needs_) + len(self.index.offers_)
 
+    @property
+    def refit_due(self) -> bool:
+        """New words or many changes since the fit: time for the refit job."""
+        return self.unknown_words or self.changes > max(500, self.size() // 10)
+
     # ------------------------------------------------------------ changes
-    def sync(self, session: Session) -> None:
-        """Pick up postings posted, edited, closed or reopened elsewhere since we last looked."""
+    def sync(self, session: Session) -> int:
+        """Apply the feed's changes after ``feed_mark`` and rows inserted by scripts."""
+        changes = feed.changes_after(session, self.feed_mark)
+        keys = {(c.side, c.posting_id) for c in changes}  # side names: "need" | "offer"
+        postings = _load_by_id(session, keys)
         needs, need_mark = _load_needs(session, after=self.need_mark)
         offers, offer_mark = _load_offers(session, after=self.offer_mark)
-        since = self.changed_mark - SYNC_OVERLAP if self.changed_mark is not None else None
-        changed = [(side, p, at) for side, p, at in _load_changed(session, since=since)
-                   if self._seen.get(p.id) != at]
-        if not needs and not offers and not changed:
-            return
+        if not changes and not needs and not offers:
+            return 0
         with self.lock:
+            for c in changes:
+                found = postings.get((c.side, c.posting_id))
+                if found is not None:
+                    self._apply(NEED if c.side == NEED.name else OFFER, found)
             for p in needs:
                 self._apply(NEED, p)
             for p in offers:
                 self._apply(OFFER, p)
-            for side, p, at in changed:
-                self._apply(side, p)
-                self._seen[p.id] = at
-                self.changed_mark = at if self.changed_mark is None else max(self.changed_mark, at)
+            if changes:
+                self.feed_mark = max(self.feed_mark, changes[-1].seq)
             self.need_mark = max(self.need_mark, need_mark)
             self.offer_mark = max(self.offer_mark, offer_mark)
-            if self.changed_mark is not None:
-                horizon = self.changed_mark - SYNC_OVERLAP
-                self._seen = {k: at for k, at in self._seen.items() if at >= horizon}
-            self._after_change()
+        return len(changes) + len(needs) + len(offers)
+
+    def written(self) -> None:
+        """A posting change was committed: wake the background thread, or match it now."""
+        if self.on_write is not None:
+            self.on_write()
+        elif self.engine is not None:
+            from web.services.matching.background import run_round
+
+            run_round(self.engine, self)
 
     def put(self, side: Side, posting: Posting) -> None:
-        """Add or replace one posting (closed ones and drafts are removed)."""
+        """Apply one posting now (this worker's own write; the feed brings it to the others)."""
         with self.lock:
             self._apply(side, posting)
-            number = side.posting_id(posting.id)
-            if side is NEED:
-                self.need_mark = max(self.need_mark, number)
-            else:
-                self.offer_mark = max(self.offer_mark, number)
-            self._after_change()
-
-    def replace_index(self, fresh: IndexHolder) -> None:
-        """Take over another holder's index and watermarks (a full reload from the database)."""
-        with self.lock:
-            self.index, self.changes, self._stale = fresh.index, 0, False
-            self.need_mark, self.offer_mark = fresh.need_mark, fresh.offer_mark
-            self.changed_mark, self._seen = fresh.changed_mark, {}
 
     def _apply(self, side: Side, p: Posting) -> None:
-        if self._log is not None:
-            self._log.append((side, p))
         if p.is_open and p.tokens:
             vocab = self.index.vectorizer_.vocabulary_
-            unknown = sum(1 for t in set(p.tokens) if t not in vocab)
-            # Words the vocabulary has never seen count for nothing until a refit.
-            self._stale = self._stale or unknown > 0.2 * len(set(p.tokens))
-        _place(self.index, side, p)
+            words = set(p.tokens)
+            if sum(1 for t in words if t not in vocab) > UNKNOWN_SHARE * len(words):
+                self.unknown_words = True
+        if not p.is_open:
+            self.index.remove(p.id)
+        elif side is NEED:
+            self.index.add_need(p)
+        else:
+            self.index.add_offer(p)
         self.changes += 1
 
-    def _after_change(self) -> None:
-        if self._stale and self.size() < SMALL_INDEX:
-            self._refit_inline()
-        elif self.changes > max(500, self.size() // 10) and not self._refitting:
-            # A large index takes new words in batches: refitting costs seconds of CPU.
-            self._start_background_refit()
-
-    def _refit_inline(self) -> None:
-        needs = list(self.index.needs_.postings.values())
-        offers = list(self.index.offers_.postings.values())
-        self.index = MatchIndex().fit(needs, offers)
-        self.changes, self._stale = 0, False
-
-    def _start_background_refit(self) -> None:
-        log.info("background refit of %d postings started", self.size())
-        needs = list(self.index.needs_.postings.values())
-        offers = list(self.index.offers_.postings.values())
-        self._log = []
-        self._refitting, self._stale = True, False
-
-        def work() -> None:
-            try:
-                fresh = MatchIndex().fit(needs, offers)
-                with self.lock:
-                    for side, p in self._log or []:  # replay what arrived meanwhile
-                        _place(fresh, side, p)
-                    self.index, self.changes = fresh, 0
-            except Exception:  # noqa: BLE001  (a failed refit keeps the old index working)
-                log.exception("background refit failed")
-            finally:
-                with self.lock:
-                    self._log, self._refitting = None, False
-
-        threading.Thread(target=work, name="zhengqi-refit", daemon=True).start()
+    def swap(self, fresh: IndexHolder) -> None:
+        """Take over a fully built holder's index and marks in one step."""
+        with self.lock:
+            self.index, self.version = fresh.index, fresh.version
+            self.feed_mark, self.need_mark, self.offer_mark = fresh.feed_mark, fresh.need_mark, fresh.offer_mark
+            self.changes, self.unknown_words = fresh.changes, fresh.unknown_words
 
     # ------------------------------------------------------------ queries
     def match(self, side: Side, posting: Posting, top: int) -> list[EngineMatch]:
@@ -217,16 +194,6 @@ class IndexHolder:
             if side is NEED:
                 return self.index.match_need(posting, top=top)
             return self.index.match_offer(posting, top=top)
-
-
-def _place(index: MatchIndex, side: Side, p: Posting) -> None:
-    """Put one posting into ``index``, or take it out if it is no longer open."""
-    if not p.is_open:
-        index.remove(p.id)
-    elif side is NEED:
-        index.add_need(p)
-    else:
-        index.add_offer(p)
 
 
 def _need_columns():  # type: ignore[no-untyped-def]
@@ -262,19 +229,15 @@ def _load_offers(session: Session, *, after: int) -> tuple[list[Posting], int]:
     return [_offer_row(*r) for r in rows], mark
 
 
-def _load_changed(session: Session, *, since: datetime | None) -> list[tuple[Side, Posting, datetime]]:
-    """Postings of any status whose updated_at is at or after ``since`` (all if None)."""
-    out: list[tuple[Side, Posting, datetime]] = []
-    for side, Model, base, make in ((NEED, Need, _need_columns(), _need_row),
-                                    (OFFER, Offer, _offer_columns(), _offer_row)):
-        stamp = col(Model.updated_at)
-        cond = stamp.is_not(None) if since is None else stamp >= since
-        stmt = base.add_columns(stamp).where(cond).order_by(stamp)
-        out += [(side, make(*r[:-1]), r[-1]) for r in session.exec(stmt).all()]
+def _load_by_id(session: Session, keys: set[tuple[str, int]]) -> dict[tuple[str, int], Posting]:
+    """The current state of the given postings, any status."""
+    out: dict[tuple[str, int], Posting] = {}
+    need_ids = [i for side, i in keys if side == NEED.name]
+    offer_ids = [i for side, i in keys if side == OFFER.name]
+    if need_ids:
+        for r in session.exec(_need_columns().where(col(Need.id).in_(need_ids))).all():
+            out[(NEED.name, r[0])] = _need_row(*r)
+    if offer_ids:
+        for r in session.exec(_offer_columns().where(col(Offer.id).in_(offer_ids))).all():
+            out[(OFFER.name, r[0])] = _offer_row(*r)
     return out
-
-
-def _latest_change(session: Session) -> datetime | None:
-    marks = [session.exec(select(func.max(Model.updated_at))).one() for Model in (Need, Offer)]
-    present = [m for m in marks if m is not None]
-    return max(present) if present else None

@@ -1,9 +1,8 @@
-"""The push (推送): matching a posting at once and storing the proposals it yields.
+"""The push (推送): storing the proposals a posting's match yields.
 
-A write to a need or offer goes into this worker's index (:mod:`web.services.matching.index`)
-and is matched at once against the open postings of the other side; pairs at or above
-the threshold become ``proposed`` matches and the other side's organisation is told
-once per pair.
+Background matching (:mod:`web.services.matching.background`) matches each written
+posting against the open postings of the other side; pairs at or above the threshold
+become ``proposed`` matches here and the other side's organisation is told once per pair.
 """
 
 from __future__ import annotations
@@ -17,12 +16,13 @@ from sqlmodel import Session, col, select
 
 from matcher import Match as EngineMatch
 from matcher import Posting, tokenizer_version
-from models import Match, MatchEvent, Need, Offer
+from models import Match, MatchEvent
 from models.match import ENGINE_OWNED, MatchStatus
 from web.services import notifications
+from web.services.matching import feed
 from web.services.matching.index import IndexHolder, MatchPolicy, stamp_tokens
 from web.services.notifications import Target
-from web.services.postings.side import NEED, SIDES, Side
+from web.services.postings.side import NEED, OFFER, SIDES, Side
 
 
 def reasons_of(m: EngineMatch) -> dict[str, Any]:
@@ -158,29 +158,6 @@ def _clip(x: float) -> float:
     return min(1.0, max(0.0, float(x)))
 
 
-def propose(
-    session: Session, holder: IndexHolder, side: Side, *, posting: Posting, posting_id: int,
-    actor_id: int | None = None, revived_note: str = "内容更新后重新推荐",
-) -> int:
-    """Put a posting into the index, match it at once, store and push proposals (flushes).
-
-    Proposals of this posting that were withdrawn come back as proposed when they reach
-    the threshold again (``revived_note`` says why); the other side hears of a pair once.
-    """
-    holder.sync(session)
-    holder.put(side, posting)
-    if not posting.is_open:
-        return 0
-    top = holder.policy.top
-    found = holder.match(side, posting, max(top, 1))
-    created = store_proposals(session, side, posting_id=posting_id, found=found[:top],
-                              threshold=holder.policy.threshold, actor_id=actor_id,
-                              revived_note=revived_note)
-    if holder.reranker is not None:  # the active ranking model re-ranks after the commit
-        holder.reranker.schedule(session, side, posting_id=posting_id)
-    return created
-
-
 def withdraw_proposals(session: Session, holder: IndexHolder | None, side: Side, *,
                        posting_id: int, actor_id: int | None, note: str) -> int:
     """A posting was closed: remove it from the index and withdraw its open proposals."""
@@ -202,12 +179,16 @@ def rebuild_proposals(session: Session, *, policy: MatchPolicy | None = None) ->
     """
     policy = policy or MatchPolicy()
     current = tokenizer_version()
-    for Model in (Need, Offer):
+    for side in (NEED, OFFER):
+        Model = side.model
         stale = select(Model).where((Model.tokens == "") | (Model.tokens_version != current))
         for row in session.exec(stale).all():
             stamp_tokens(row)
-            row.updated_at = datetime.now(UTC)  # running workers' indexes pick the tokens up
+            row.updated_at = datetime.now(UTC)
             session.add(row)
+            session.flush()
+            # Running workers' indexes pick the tokens up; the rematch below proposes.
+            feed.record(session, side=side.name, posting_id=row.id, kind="tokens")
     session.flush()
     holder = IndexHolder.from_session(session)
     created = 0

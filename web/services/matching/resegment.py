@@ -5,7 +5,8 @@ Each posting keeps the tokens its text was segmented into, and the
 dictionary gives another version; tokens of two versions must not meet in one index (the
 same words would be cut differently on either side). At startup a worker that finds
 postings of another version re-segments them in a background thread, batch by batch,
-never on a request, then reloads its index from the database.
+never on a request (each row's change goes on the feed, so every worker applies it), then
+publishes a refitted index version that every worker maps.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from sqlmodel import Session, col, func, select
 from matcher import tokenizer_version
 from models import Need, Offer
 from models.db import read_engine
+from web.services.matching import feed, index_files
 from web.services.matching.index import IndexHolder, stamp_tokens
+from web.services.postings.side import NEED, OFFER
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +41,17 @@ def resegment_batch(session: Session, *, limit: int = BATCH) -> int:
     """Segment again up to ``limit`` postings of another version; returns how many. Commits."""
     current = tokenizer_version()
     done = 0
-    for Model in (Need, Offer):
+    for side in (NEED, OFFER):
+        Model = side.model
         rows = session.exec(select(Model).where(col(Model.tokens_version) != current)
                             .order_by(col(Model.id)).limit(limit - done)).all()
         for row in rows:
             stamp_tokens(row)
-            row.updated_at = datetime.now(UTC)  # other workers' indexes pick the new tokens up
+            row.updated_at = datetime.now(UTC)
             session.add(row)
+        session.flush()
+        for row in rows:  # other workers' indexes pick the new tokens up
+            feed.record(session, side=side.name, posting_id=row.id, kind="tokens")
         done += len(rows)
         if done >= limit:
             break
@@ -73,8 +80,7 @@ def resegment_in_background(engine: Engine, holder: IndexHolder) -> threading.Th
     def work() -> None:
         try:
             count = resegment_all(engine)
-            with Session(read_engine(engine)) as session:
-                holder.replace_index(IndexHolder.from_session(session))
+            holder.swap(index_files.open_version(engine, index_files.refit(engine, index_dir=holder.index_dir)))
             log.info("re-segmented %d postings with tokenizer %s", count, tokenizer_version())
         except Exception:  # noqa: BLE001  (the old index keeps serving; the next start retries)
             log.exception("re-segmenting stored postings failed")

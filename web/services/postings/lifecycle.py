@@ -1,8 +1,11 @@
 """Needs (需求) and offers (服务/成果): post, save as draft, edit, publish, close, reopen.
 
-Every write that leaves a posting open pushes matches at once. A draft (草稿) is private
-to its organisation: it is never put in the match index, so it is never recommended to
-the other side and never matched until it is published."""
+A write is acknowledged once the posting is stored: the same transaction appends a
+change to the feed (:mod:`web.services.matching.feed`), and matching it, storing its
+proposals and notifying both sides follow within seconds in the background
+(:mod:`web.services.matching.background`). A draft (草稿) is private to its
+organisation: it is never put in the match index, so it is never recommended to the
+other side and never matched until it is published."""
 
 from __future__ import annotations
 
@@ -14,28 +17,29 @@ from sqlmodel import Session
 from models import Organisation
 from web.services import audit
 from web.services.errors import InvalidTransition, NotFound
-from web.services.matching import proposals
-from web.services.matching.index import IndexHolder, engine_posting, stamp_tokens
+from web.services.matching import feed, proposals
+from web.services.matching.index import IndexHolder, stamp_tokens
 from web.services.postings.form import validate
 from web.services.postings.listing import get_own
 from web.services.postings.side import Side
 
 
-def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Organisation, *,
-          actor_id: int, note: str = "内容更新后重新推荐") -> int:
-    return proposals.propose(session, holder, side, posting=engine_posting(side, row, org),
-                             posting_id=row.id, actor_id=actor_id, revived_note=note)
+def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row: Any,
+                   kind: str) -> None:
+    """Append the feed change, commit the write, then have it matched (background or now)."""
+    feed.record(session, side=side.name, posting_id=row.id, kind=kind)
+    session.commit()
+    if holder is not None:
+        holder.written()
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
            values: dict[str, Any], draft: bool = False) -> Any:
-    """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
+    """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits."""
     clean = validate(side, values)
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
-    # updated_at on creation too: other workers' index sync looks back over it, which also
-    # catches rows whose ids were committed out of order by concurrent writers.
     row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
                      updated_at=datetime.now(UTC), **clean)
     stamp_tokens(row)
@@ -44,9 +48,10 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     # A draft is private to its organisation, staff included: its audit row names no content.
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
                  object_type=side.name, object_id=row.id, detail={} if draft else {"title": clean["title"]})
-    if not draft:
-        _push(session, holder, side, row, org, actor_id=actor_id)
-    session.commit()
+    if draft:
+        session.commit()
+    else:
+        _commit_change(session, holder, side, row, "create")
     return row
 
 
@@ -66,10 +71,9 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
                  object_id=row.id, detail={} if row.status == "draft" else {"title": clean["title"]})
     if row.status == "open":
-        org = session.get(Organisation, org_id)
-        assert org is not None
-        _push(session, holder, side, row, org, actor_id=actor_id)
-    session.commit()
+        _commit_change(session, holder, side, row, "edit")
+    else:
+        session.commit()
     return row
 
 
@@ -88,12 +92,12 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
                                              note=f"{side.label}已{side.close_verb}，推荐撤回")
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
                  object_id=row.id, detail={"withdrawn": withdrawn})
-    session.commit()
+    _commit_change(session, holder, side, row, "close")
     return row
 
 
-def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, org_id: int,
-                actor_id: int, action: str, note: str) -> Any:
+def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *,
+                actor_id: int, action: str) -> Any:
     if row.deadline is not None and row.deadline < date.today():
         raise InvalidTransition(f"该{side.label}的截止日期已过，请先修改截止日期")
     row.status = "open"
@@ -102,21 +106,17 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, 
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{action}", object_type=side.name,
                  object_id=row.id, detail={"title": row.title})
-    org = session.get(Organisation, org_id)
-    assert org is not None
-    _push(session, holder, side, row, org, actor_id=actor_id, note=note)
-    session.commit()
+    _commit_change(session, holder, side, row, action)
     return row
 
 
 def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
             actor_id: int) -> Any:
-    """Publish a draft: it is matched at once and pushed, as a new posting is. Commits."""
+    """Publish a draft: it is matched and pushed, as a new posting is. Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != "draft":
         raise InvalidTransition(f"该{side.label}不是草稿，无需发布")
-    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
-                       action="publish", note="草稿发布后推荐")
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="publish")
 
 
 def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
@@ -129,5 +129,4 @@ def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != side.closed_status:
         raise InvalidTransition(f"该{side.label}未关闭，无需重新开放")
-    return _open_again(session, holder, side, row, org_id=org_id, actor_id=actor_id,
-                       action="reopen", note=f"{side.label}重新开放后恢复推荐")
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="reopen")

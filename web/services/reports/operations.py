@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -95,8 +96,10 @@ def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
 
 def operations(session: Session, *, tz: tzinfo) -> Operations:
     """All operating figures of the platform, from its own records (months in ``tz``)."""
-    needs = {n.id: n for n in session.exec(select(Need).where(Need.status != "draft")).all()}
-    matches = session.exec(select(Match)).all()
+    # Plain columns, not ORM rows: this reads every need and match on each page view.
+    all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
+    needs = {n.id: n for n in all_needs if n.status != "draft"}
+    matches = session.exec(select(Match.id, Match.need_id, Match.status, Match.source, Match.decided_at)).all()
     first_approval: dict[int, datetime] = {}  # match id -> first time it was approved
     for match_id, moment in session.exec(
             select(MatchEvent.match_id, MatchEvent.created_at)
@@ -104,7 +107,7 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
         if match_id not in first_approval or moment < first_approval[match_id]:
             first_approval[match_id] = moment
 
-    def was_approved(m: Match) -> bool:
+    def was_approved(m: Any) -> bool:
         return m.status in APPROVED_OR_LATER or m.id in first_approval
 
     # Share of needs with an approved match, and days from posting to the first approval.
@@ -126,7 +129,7 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     # Funnel by the need's category.
     funnel: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     engine_approved = engine_rejected = engine_pending = 0
-    categories: dict[int, str] = {n.id: n.category for n in session.exec(select(Need)).all()}  # type: ignore[misc]
+    categories: dict[int, str] = {n.id: n.category for n in all_needs}
     for m in matches:
         row = funnel[categories.get(m.need_id, "未分类")]
         row[0] += 1
@@ -144,12 +147,12 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
 
     # Contract amounts through the platform, by the need's category.
     amounts: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    for contract, need_id in session.exec(
-            select(Contract, Match.need_id).join(Match, col(Match.id) == Contract.match_id)
+    for amount_wan, need_id in session.exec(
+            select(Contract.amount_wan, Match.need_id).join(Match, col(Match.id) == Contract.match_id)
             .where(Match.status == MatchStatus.contracted.value)).all():
         row = amounts[categories.get(need_id, "未分类")]
         row[0] += 1
-        row[1] += Decimal(contract.amount_wan)
+        row[1] += Decimal(amount_wan)
     amount_rows = sorted(
         (AmountRow(category=c, contracts=n, amount_wan=a.quantize(Decimal("0.01"))) for c, (n, a) in amounts.items()),
         key=lambda r: (-r.amount_wan, r.category))
