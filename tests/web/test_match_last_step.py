@@ -13,8 +13,8 @@ from sqlmodel import Session, func, select
 from models import AuditLog, Contract, Match, MatchEvent, Notification, Rating
 from tests.factories import make_need, make_offer, make_org, make_proposal, make_user
 from tests.web.conftest import login
-from web.services.indicators.plan import ensure_plan_indicators
 from web.services.indicators.counted import platform_figures
+from web.services.indicators.plan import ensure_plan_indicators
 from web.services.notifications import Target
 
 
