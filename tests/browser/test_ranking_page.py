@@ -29,8 +29,8 @@ def test_train_now_at_desk_and_phone_width(model_dir: Path, page) -> None:  # ty
     assert page.locator("h1").inner_text() == "排序模型"
     shot(page, "ranking-1366")
     page.click("text=立即训练")
-    page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()  # forms.js asks
-    page.wait_for_load_state()
+    with page.expect_navigation():  # forms.js asks in a dialog, then submits
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()
     flash = page.locator(".flash").inner_text()
     # The demo data has few decisions: the page says how many more, or, with enough,
     # what training found; either way it says something.
@@ -53,8 +53,8 @@ def test_trained_model_shown_and_rolled_back(model_dir: Path, page, tmp_path: Pa
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/staff/ranking")
     page.click("text=立即训练")
-    page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()  # forms.js asks
-    page.wait_for_load_state()
+    with page.expect_navigation():  # forms.js asks in a dialog, then submits
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()
     assert "训练完成，已保存模型版本 1" in page.locator(".flash").inner_text()
     assert "启用新模型" in page.locator(".flash").inner_text()
     shot(page, "ranking-1366-trained")
@@ -64,6 +64,6 @@ def test_trained_model_shown_and_rolled_back(model_dir: Path, page, tmp_path: Pa
     shot(page, "ranking-390-trained")
     assert "启用新模型" in page.locator(".flash").inner_text()
     page.click("text=回滚当前模型")
-    page.locator("dialog#confirm-dialog").get_by_role("button", name="确认回滚").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认回滚").click()
     assert "已回滚，现在不使用模型" in page.locator(".flash").inner_text()
