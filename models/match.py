@@ -115,3 +115,22 @@ class Contract(SQLModel, table=True):
     registration_no: str | None = Field(default=None, max_length=64)  # 技术合同登记号
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
+    # 作废: the row stays (it was signed and reported), but no longer counts anywhere.
+    voided_at: datetime | None = timestamp_field()
+    voided_by: int | None = Field(default=None, foreign_key="user.id")
+    void_reason: str | None = Field(default=None, max_length=500)
+
+
+class Rating(SQLModel, table=True):
+    """One side's rating (合作评价) of the other after a signed contract; feeds the portrait."""
+
+    __table_args__ = (UniqueConstraint("match_id", "rater_org_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", index=True)
+    rater_org_id: int = Field(foreign_key="organisation.id")
+    rated_org_id: int = Field(foreign_key="organisation.id", index=True)
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=500)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_at_field()

@@ -27,6 +27,10 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+# How a user hears of new messages: at once, or gathered into one digest a day.
+NOTIFY_MODES: dict[str, str] = {"immediate": "即时通知", "daily": "每日摘要（每天 8:00）"}
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=50, unique=True)
@@ -36,6 +40,7 @@ class User(SQLModel, table=True):
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     is_active: bool = True
     is_demo: bool = False
+    notify_mode: str = Field(default="immediate", max_length=16, sa_column_kwargs={"server_default": "immediate"})
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = timestamp_field()
 

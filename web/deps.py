@@ -151,4 +151,5 @@ def user_model(session: Session, user: CurrentUser) -> User:
 def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
     """Put the unread count on request.state for the navigation badge (page routers)."""
     if user is not None:
-        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)
+        held = notifications.held_after(session, user_id=user.id, tz=request.app.state.settings.tz)
+        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
 
 # Hosts a browser on this machine uses, and the test client's name: enough for the demo.
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")
@@ -45,6 +48,18 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = LOCAL_HOSTS
     # Addresses of the reverse proxy whose X-Forwarded-For/-Proto uvicorn trusts.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Every time shown to people (pages, messages, exports) is in this zone; stored times are UTC.
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        local_zone(value)
+        return value
+
+    @property
+    def tz(self) -> tzinfo:
+        return local_zone(self.time_zone)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -28,9 +28,9 @@ def test_train_now_at_desk_and_phone_width(model_dir: Path, page) -> None:  # ty
     assert page.url.endswith("/staff/ranking")
     assert page.locator("h1").inner_text() == "排序模型"
     shot(page, "ranking-1366")
-    page.once("dialog", lambda d: d.accept())
     page.click("text=立即训练")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # forms.js asks in a dialog, then submits
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()
     flash = page.locator(".flash").inner_text()
     # The demo data has few decisions: the page says how many more, or, with enough,
     # what training found; either way it says something.
@@ -52,9 +52,9 @@ def test_trained_model_shown_and_rolled_back(model_dir: Path, page, tmp_path: Pa
     login_as(page, "ranking-admin", PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/staff/ranking")
-    page.once("dialog", lambda d: d.accept())
     page.click("text=立即训练")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # forms.js asks in a dialog, then submits
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认训练").click()
     assert "训练完成，已保存模型版本 1" in page.locator(".flash").inner_text()
     assert "启用新模型" in page.locator(".flash").inner_text()
     shot(page, "ranking-1366-trained")
@@ -63,7 +63,7 @@ def test_trained_model_shown_and_rolled_back(model_dir: Path, page, tmp_path: Pa
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "ranking-390-trained")
     assert "启用新模型" in page.locator(".flash").inner_text()
-    page.once("dialog", lambda d: d.accept())
     page.click("text=回滚当前模型")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("dialog#confirm-dialog").get_by_role("button", name="确认回滚").click()
     assert "已回滚，现在不使用模型" in page.locator(".flash").inner_text()

@@ -43,7 +43,10 @@ def test_approve_sign_and_see_contract_in_portrait(page, arranged: dict) -> None
     assert "信用风险" in card.inner_text()
     assert "<b>要求</b>" in card.inner_text()  # shown as text, not markup
     shot(page, "staff-review-queue")
-    card.get_by_role("button", name="批准").click()
+    card.get_by_role("button", name="批准", exact=True).click()
+    dialog = page.locator("dialog#confirm-dialog")
+    assert "联系方式" in dialog.inner_text()
+    dialog.get_by_role("button", name="确认批准").click()
     page.wait_for_load_state()
     assert "已批准该匹配" in page.locator(".flash").inner_text()
 

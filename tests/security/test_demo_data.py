@@ -98,6 +98,7 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
         "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",
+        "contract.voided_by", "rating.created_by", "rating.rater_org_id", "rating.rated_org_id",
         "user.org_id", "usersession.user_id",
     }
 

@@ -146,3 +146,24 @@ def test_template_has_the_import_columns_and_imports_cleanly(plan: Session) -> N
     actual = plan.exec(select(IndicatorActual)).one()
     assert (actual.year, Decimal(actual.value), actual.source_date, actual.is_sample) == (
         2022, Decimal(3), date(2022, 11, 30), False)
+
+
+def test_import_checks_each_value_against_its_unit(plan: Session) -> None:
+    staff = make_user(plan, role="staff")
+    data = _xlsx([
+        [1, "", 2021, 500, "区统计局", None, "", ""],  # row 2: 500% R&D intensity
+        [3, "", 2021, 12.5, "区科技局", None, "", ""],  # row 3: half an enterprise
+        [2, "", 2021, 1060.5, "区知识产权局", None, "", ""],  # row 4: half a patent
+        [7, "", 2021, -1, "市技术市场", None, "", ""],  # row 5: negative money
+        [1, "", 2022, 20, "区统计局", None, "", ""],  # row 6: the bound itself is fine
+    ])
+    with pytest.raises(ImportRejected) as err:
+        import_actuals(plan, actor_id=staff.id or 0, data=data, filename="figures.xlsx", max_bytes=MAX)
+    plan.rollback()
+    messages = {(e.row, e.column): e.message for e in err.value.cell_errors}
+    assert set(messages) == {(2, "数值"), (3, "数值"), (4, "数值"), (5, "数值")}
+    assert "超出合理范围" in messages[(2, "数值")] and "1.25 表示 1.25%" in messages[(2, "数值")]
+    assert "应为整数" in messages[(3, "数值")] and "应为整数" in messages[(4, "数值")]
+    assert "不能为负数" in messages[(5, "数值")]
+    assert _figures(plan) == []
+    assert plan.exec(select(AuditLog)).all() == []

@@ -20,7 +20,7 @@ from tests.factories import (
     make_user,
 )
 from web.services.errors import ValidationFailed
-from web.services.indicators.actuals import delete_actual, enter_actual, parse_value
+from web.services.indicators.actuals import UNIT_RULES, delete_actual, enter_actual, parse_value
 from web.services.indicators.counted import (
     platform_contracts,
     platform_figures,
@@ -196,12 +196,46 @@ def test_enter_actual_is_audited_and_checks_every_field(plan: Session) -> None:
 def test_parse_value(raw: object, expected: str | None) -> None:
     if expected is None:
         with pytest.raises(ValueError, match="4位小数"):
-            parse_value(raw)
+            parse_value(raw, unit="亿元")
     else:
-        assert str(parse_value(raw)) == expected
+        assert str(parse_value(raw, unit="亿元")) == expected
 
 
 @pytest.mark.parametrize("raw", ["", None, "abc", "-1", "NaN", "1e40", True])
 def test_parse_value_rejects(raw: object) -> None:
     with pytest.raises(ValueError):
-        parse_value(raw)
+        parse_value(raw, unit="亿元")
+
+
+@pytest.mark.parametrize(("unit", "raw", "expected"), [
+    ("%", "0", "0"), ("%", "20", "20"), ("%", "1.25", "1.25"),
+    ("%", "20.01", "超出合理范围"), ("%", "500", "超出合理范围"), ("%", "1.255", "最多保留2位小数"),
+    ("家", "0", "0"), ("家", "125", "125"), ("家", "100000", "100000"), ("家", "125.0", "125"),
+    ("家", "12.5", "应为整数"), ("家", "100001", "超出合理范围"),
+    ("件", "1110", "1110"), ("件", "1000000", "1000000"), ("件", "0.5", "应为整数"),
+    ("件", "1000001", "超出合理范围"),
+    ("亿元", "0", "0"), ("亿元", "0.0001", "0.0001"), ("亿元", "10000", "10000"),
+    ("亿元", "10000.0001", "超出合理范围"), ("亿元", "-0.01", "不能为负数"),
+])
+def test_each_unit_is_checked_at_its_bounds(unit: str, raw: str, expected: str) -> None:
+    if expected[0].isdigit():
+        assert str(parse_value(raw, unit=unit)) == expected
+    else:
+        with pytest.raises(ValueError, match=expected):
+            parse_value(raw, unit=unit)
+
+
+def test_every_plan_unit_has_a_rule() -> None:
+    assert {unit for _, _, unit, *_ in ANNEX} <= set(UNIT_RULES)
+
+
+@pytest.mark.parametrize(("number", "value"), [(1, "500"), (3, "12.5"), (2, "-1"), (7, "20000")])
+def test_absurd_figures_never_reach_the_dashboard(plan: Session, number: int, value: str) -> None:
+    staff = make_user(plan, role="staff")
+    with pytest.raises(ValidationFailed) as err:
+        enter_actual(plan, actor_id=staff.id or 0, number=str(number), year="2021", value=value,
+                     source="区统计局公报")
+    assert "value" in err.value.errors
+    plan.rollback()
+    assert plan.exec(select(IndicatorActual)).all() == []
+    assert plan.exec(select(AuditLog)).all() == []

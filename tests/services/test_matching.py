@@ -10,6 +10,7 @@ from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matches import views
 from web.services.matching import proposals
 from web.services.matching.index import IndexHolder
+from web.services.notifications import Target
 from web.services.organisations.privacy import counterpart, size_band
 from web.services.postings import lifecycle
 from web.services.postings.side import NEED, OFFER
@@ -51,7 +52,9 @@ def test_offer_post_pushes_to_enterprises_and_tells_the_provider(engine: Engine,
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})
     notes = {n.org_id: n for n in session.exec(select(Notification)).all()}
     assert sorted(notes) == sorted([ent.id, prov.id])
-    assert "推荐服务" in notes[ent.id].title
+    note = notes[ent.id]
+    assert note.title.startswith("新服务「AI视觉检测」与您的需求")
+    assert Target.decode(note.link) == Target("match", note.match_id or 0)  # the recommendation itself
     # The poster hears that matching, done after the write, found something.
     assert "已完成匹配" in notes[prov.id].title and "1条推荐需求" in notes[prov.id].title
 

@@ -133,11 +133,19 @@ def test_staff_enters_a_figure_on_the_form(client: TestClient, plan: Session) ->
     for message in ("年度应为 2020、2021 或 2022", "应为数字", "请填写数据来源"):
         assert message in bad.text
     assert len(_figures(plan)) == 1
+    # Each unit has its plausible range, on the form as in the import.
+    for number, value, message in (("1", "500", "超出合理范围"), ("3", "12.5", "应为整数")):
+        bad = client.post("/dashboard/actuals", data={
+            "csrf_token": token, "number": number, "year": "2022", "value": value, "source": "区统计局"})
+        assert bad.status_code == 422 and message in bad.text, value
+        assert f'value="{value}"' in bad.text  # what was typed stays in the field
+    assert len(_figures(plan)) == 1
     # Without the CSRF token nothing happens.
     assert client.post("/dashboard/actuals", data={"number": "2", "year": "2021", "value": "1",
                                                     "source": "x"}).status_code == 403
     # Delete a wrong entry.
-    r = client.post(f"/dashboard/actuals/{actual.id}/delete", data={"csrf_token": token}, follow_redirects=False)
+    r = client.post(f"/dashboard/actuals/{actual.id}/delete", data={"csrf_token": token, "confirmed": "1"},
+                    follow_redirects=False)
     assert r.status_code == 303 and _figures(plan) == []
     assert client.post("/dashboard/actuals/999999/delete", data={"csrf_token": token}).status_code == 404
 

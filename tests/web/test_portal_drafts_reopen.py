@@ -57,7 +57,7 @@ def test_draft_from_form_is_private_unmatched_until_published(client: TestClient
     assert session.get(Need, need.id).status == "open"
     assert session.exec(select(Match)).one().status == "proposed"
     told = session.exec(select(Notification).where(Notification.org_id == world["prov"].id)).one()
-    assert "新的匹配需求" in told.title
+    assert told.title.startswith("新需求「视觉检测（改）」与您的服务")  # one message per event (issue 11.7)
     r = client.post(f"/enterprise/needs/{need.id}/publish", data={"csrf_token": token})
     assert r.status_code == 409 and "该需求不是草稿，无需发布" in r.text
 
@@ -128,7 +128,7 @@ def test_reopen_rematches_revives_withdrawn_proposals_without_renotifying(
     assert session.exec(select(Notification).where(Notification.org_id == world["prov"].id)).one()
     r = client.post(f"/enterprise/needs/{need_id}/reopen", data={"csrf_token": token})
     assert r.status_code == 409 and "该需求未关闭，无需重新开放" in r.text
-    client.post(f"/enterprise/needs/{need_id}/close", data={"csrf_token": token})
+    client.post(f"/enterprise/needs/{need_id}/close", data={"csrf_token": token, "confirmed": "1"})
     assert session.exec(select(Match)).one().status == "withdrawn"
     page = client.get(f"/enterprise/needs/{need_id}")
     assert "重新开放" in page.text

@@ -114,9 +114,10 @@ def test_provider_reads_notification_and_sees_need(client: TestClient, session: 
     assert 'class="nav-count"' in inbox.text
     note = inbox.context["notes"][0]
     r = client.post(f"/inbox/{note.id}/read", data={"csrf_token": token}, follow_redirects=False)
-    assert r.headers["location"] == f"/provider/offers/{offer.id}"
+    match = session.exec(select(Match).where(Match.offer_id == offer.id)).one()
+    assert r.headers["location"] == f"/provider/matches/{match.id}"  # the recommendation itself
     page = client.get(r.headers["location"])
-    assert [v.need.title for v in page.context["recs"]] == ["工业机器人视觉检测技术攻关"]
+    assert page.context["v"].need.title == "工业机器人视觉检测技术攻关"
     assert "<mark" in page.text
     assert "保密企业名称有限公司" not in page.text
     assert client.get("/inbox").context["unread"] == 0
@@ -142,7 +143,7 @@ def test_edit_refreshes_and_close_withdraws(client: TestClient, session: Session
     client.post(f"/enterprise/needs/{need.id}/edit", data={**NEED_FORM, "csrf_token": token})
     session.expire_all()
     assert session.get(Match, match.id).status == "proposed"
-    client.post(f"/enterprise/needs/{need.id}/close", data={"csrf_token": token})
+    client.post(f"/enterprise/needs/{need.id}/close", data={"csrf_token": token, "confirmed": "1"})
     session.expire_all()
     assert session.get(Need, need.id).status == "closed"
     assert session.get(Match, match.id).status == "withdrawn"

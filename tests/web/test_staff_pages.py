@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -21,6 +21,7 @@ from tests.factories import (
     make_user,
 )
 from tests.web.conftest import login
+from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
 
 
 def _count(session: Session, model: type) -> int:
@@ -60,7 +61,8 @@ def test_queue_shows_both_postings_with_marks_and_escapes(staff_client, session:
 def test_approve_and_reject_from_pages(staff_client, session: Session) -> None:  # type: ignore[no-untyped-def]
     client, csrf = staff_client
     a, b = make_proposal(session), make_proposal(session)
-    r = client.post(f"/staff/review/{a.id}/approve", data={"csrf_token": csrf, "back": "/staff/review?org=x"},
+    r = client.post(f"/staff/review/{a.id}/approve", data={"csrf_token": csrf, "back": "/staff/review?org=x",
+                                                          "confirmed": "1"},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/staff/review?org=x&done=approved"
     assert "已批准该匹配" in client.get(r.headers["location"]).text
@@ -101,8 +103,8 @@ def test_bulk_and_manual_from_pages(staff_client, session: Session) -> None:  # 
     a, b, c = make_proposal(session), make_proposal(session), make_proposal(session, status="approved")
     r = client.post("/staff/review/bulk", data={"csrf_token": csrf, "decision": "reject", "reason_code": "duplicate",
                                                 "match_ids": [a.id, b.id, c.id]}, follow_redirects=False)
-    assert r.headers["location"] == "/staff/review?done=bulk&n=2&s=1"
-    assert "成功 2 条" in client.get(r.headers["location"]).text
+    assert r.headers["location"] == "/staff/review?done=bulk&d=reject&n=2&s=1"
+    assert "驳回 2 条" in client.get(r.headers["location"]).text
     need = make_need(session, org=make_org(session), title="手动撮合需求")
     offer = make_offer(session, org=make_org(session, kind="university"), title="手动撮合服务")
     page = client.get("/staff/review/manual?nq=手动撮合需求&oq=手动撮合服务")
@@ -175,7 +177,7 @@ def test_portrait_shows_score_parts_credit_and_related(staff_client, session: Se
 def test_feedback_and_audit_pages(staff_client, session: Session) -> None:  # type: ignore[no-untyped-def]
     client, csrf = staff_client
     a, b = make_proposal(session), make_proposal(session)
-    client.post(f"/staff/review/{a.id}/approve", data={"csrf_token": csrf})
+    client.post(f"/staff/review/{a.id}/approve", data={"csrf_token": csrf, "confirmed": "1"})
     client.post(f"/staff/review/{b.id}/reject", data={"csrf_token": csrf, "reason_code": "irrelevant"})
     r = client.get("/staff/feedback")
     assert r.template.name == "staff/feedback.html" and "50%" in r.text
@@ -187,7 +189,8 @@ def test_feedback_and_audit_pages(staff_client, session: Session) -> None:  # ty
     assert client.get("/staff/audit?actor=赵&action=match").context["page"].total == 2
     assert client.get("/staff/audit?actor=nobody").context["page"].total == 0
     assert client.get("/staff/audit?from=2999-01-01").context["page"].total == 0
-    assert client.get(f"/staff/audit?action=match&to={date.today().isoformat()}&from=bad").context["page"].total == 2
+    today = datetime.now(local_zone(DEFAULT_TIME_ZONE)).date()  # the page's days are Beijing days
+    assert client.get(f"/staff/audit?action=match&to={today.isoformat()}&from=bad").context["page"].total == 2
     api = client.get("/api/v1/staff/audit?action=match.approve").json()
     assert api["total"] == 1 and api["items"][0]["actor"] == "赵专员"
 

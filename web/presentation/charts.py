@@ -14,6 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
 
+from web.presentation.figures import figure, percent_of
+from web.presentation.figures import plain as fmt
+
 OFFICIAL_COLOUR = "#1f5fbf"  # 官方统计: dark blue
 PLATFORM_COLOUR = "#8cc796"  # 平台统计: light green
 TARGET_COLOUR = "#b3261e"  # 目标: the platform's red, dashed
@@ -28,14 +31,6 @@ class Series:
     colour: str
     values: Sequence[Number | None]  # one per category; None = no figure
     notes: Sequence[str] = ()  # optional short mark per category (e.g. "示例")
-
-
-def fmt(value: Number) -> str:
-    """A number as people write it: no trailing zeros, no exponent."""
-    d = Decimal(str(value))
-    if d == d.to_integral():
-        return str(d.quantize(Decimal(1)))
-    return format(d.normalize(), "f")
 
 
 def value_label(value: Number) -> str:
@@ -139,7 +134,7 @@ def column_chart(
             dash = ' stroke-dasharray="3 2" stroke="#7a4b00" stroke-width="1"' if note else ""
             out.append(f'<rect class="bar" x="{x + 1:.2f}" y="{y}" width="{bar_w - 2:.2f}" '
                        f'height="{top + plot_h - y:.2f}" fill="{s.colour}"{dash}>'
-                       f'<title>{escape(s.label)} {escape(cat)}：{fmt(v)}{escape(unit)}{escape(" " + note if note else "")}</title></rect>')
+                       f'<title>{escape(s.label)} {escape(cat)}：{escape(figure(v, unit))}{escape(" " + note if note else "")}</title></rect>')
             out.append(f'<text x="{x + bar_w / 2:.2f}" y="{y - 3}" text-anchor="middle" font-size="10" {HALO}>'
                        f'{value_label(v)}{escape(note and "*")}</text>')
     if line is not None:
@@ -222,9 +217,9 @@ def indicator_chart(view) -> Markup:  # type: ignore[no-untyped-def]
     target = Series("年度目标", TARGET_COLOUR, [r.target for r in view.years])
     parts = []
     for r in view.years:
-        off = f"官方{fmt(r.official.value)}" if r.official else "官方无数据"
-        plat = f"，平台{fmt(r.platform)}" if r.platform is not None else ""
-        parts.append(f"{r.year}年目标{fmt(r.target) if r.target is not None else '无'}，{off}{plat}")
+        off = f"官方{figure(r.official.value, view.unit)}" if r.official else "官方无数据"
+        plat = f"，平台{figure(r.platform, view.unit)}" if r.platform is not None else ""
+        parts.append(f"{r.year}年目标{figure(r.target, view.unit) if r.target is not None else '无'}，{off}{plat}")
     return column_chart(
         f"chart-{view.number}", title=f"{view.name}：年度目标与实际值（{view.unit}）",
         desc="；".join(parts) + "。带*者为示例数据。", categories=years, series=series,
@@ -237,22 +232,18 @@ def overview_chart(views) -> Markup:  # type: ignore[no-untyped-def]
     for v in views:
         goal = v.goal_target
         latest = v.latest_official
-        official.append(latest[1].value * 100 / goal if latest and goal else None)
+        official.append(percent_of(latest[1].value, goal) if latest and goal else None)
         official_notes.append("示例" if latest and latest[1].is_sample else "")
         plat = v.latest_platform if v.platform_counted else None
-        platform.append(plat[1] * 100 / goal if plat and goal else None)
-    series = [Series("官方统计", OFFICIAL_COLOUR, [_pct(x) for x in official], official_notes),
-              Series("平台统计", PLATFORM_COLOUR, [_pct(x) for x in platform])]
+        platform.append(percent_of(plat[1], goal) if plat and goal else None)
+    series = [Series("官方统计", OFFICIAL_COLOUR, official, official_notes),
+              Series("平台统计", PLATFORM_COLOUR, platform)]
     labels = [f"{v.number}. {v.name}" for v in views]
     desc = "；".join(f"{lab}：官方{fmt(o)}%" if o is not None else f"{lab}：官方无数据"
                      for lab, o in zip(labels, series[0].values, strict=True))
     return bar_chart("chart-overview", title="七项指标完成情况：最新实际值占2022年目标的百分比",
                      desc=desc, labels=labels, series=series, suffix="%", marker=100,
                      marker_label="2022年目标", cap=150, width=380)
-
-
-def _pct(x: Decimal | None) -> Decimal | None:
-    return None if x is None else x.quantize(Decimal("0.1"))
 
 
 def monthly_chart(months) -> Markup:  # type: ignore[no-untyped-def]

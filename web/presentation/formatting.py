@@ -1,24 +1,15 @@
-"""Formatting for people: Beijing time, shared terms marked in text, status badges."""
+"""Formatting for people: shared terms marked in text, status badges (times: times.py,
+figures: figures.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
 
 from markupsafe import Markup, escape
 
 from models.match import MATCH_STATUS_LABELS, MatchStatus
 from models.posting import POSTING_STATUS_LABELS
-
-BEIJING = timezone(timedelta(hours=8), "北京时间")
-
-
-def fmt_time(value: datetime | None) -> str:
-    """A stored (UTC) moment as Beijing time, to the minute."""
-    if value is None:
-        return "—"
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def highlight(text: str | None, terms: Iterable[str], mark_class: str = "") -> Markup:

@@ -6,10 +6,12 @@ it depends on who reads it, so the route names live here, next to the templates.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 
 from models import Notification
-from web.services.notifications import Target
+from web.services.notifications import MATCH_LIST, Target
 
 # (target kind, reader's role) -> (route name, path parameter)
 _PAGES: dict[tuple[str, str], tuple[str, str]] = {
@@ -19,10 +21,16 @@ _PAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("need", "enterprise"): ("enterprise_posting_detail", "posting_id"),
     ("offer", "provider"): ("provider_posting_detail", "posting_id"),
 }
+# The reader's own list of matches, by role.
+_MATCH_LISTS: dict[str, str] = {"enterprise": "enterprise_matches", "provider": "provider_matches"}
 
 
 def target_path(request: Request, target: Target | None, role: str) -> str | None:
     """The path of the page that shows ``target`` to a reader with ``role`` (None if none does)."""
+    if target is not None and target.kind == MATCH_LIST and role in _MATCH_LISTS:
+        path = str(request.app.url_path_for(_MATCH_LISTS[role]))
+        query = urlencode({k: v for k, v in (("status", target.status), ("q", target.q)) if v})
+        return f"{path}?{query}" if query else path
     if target is None or (target.kind, role) not in _PAGES:
         return None
     name, param = _PAGES[(target.kind, role)]

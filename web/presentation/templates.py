@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
-from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, fmt_time, highlight
+from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
+from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
+from web.presentation.times import formatters
 from web.services.matches.strength import STRENGTH_BANDS
 from web.services.postings.side import SIDES
 
@@ -36,12 +39,15 @@ def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     return str(context["request"].app.url_path_for(name, **params))
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(tz: tzinfo) -> Jinja2Templates:
+    """Templates with the shared globals; times are shown in ``tz`` (Settings.time_zone)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     # Templates ship with the code and change only with a restart: no stat() of every
     # template file and its includes on each page.
     env.auto_reload = False
+    env.globals.update(formatters(tz))
+    env.globals.update(FIGURES)
     env.globals.update(
         csrf_token=csrf_token,
         path_for=path_for,
@@ -55,7 +61,6 @@ def make_templates() -> Jinja2Templates:
         STATUS_BADGE=STATUS_BADGE,
         CATEGORIES=CATEGORIES,
         THEMES=THEMES,
-        fmt_time=fmt_time,
         highlight=highlight,
         SIDES=SIDES,
         STRENGTH_BANDS=STRENGTH_BANDS,

@@ -27,6 +27,7 @@ from models import (
     Offer,
     Organisation,
     Qualification,
+    Rating,
     RelatedParty,
     User,
     UserSession,
@@ -38,8 +39,8 @@ from web.services.errors import DomainError
 REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
-USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id)
+USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Contract.voided_by, Need.created_by,
+                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, Rating.created_by)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def remove_demo_data(session: Session) -> Removed:
     session.execute(delete(Notification).where(or_(
         col(Notification.match_id).in_(matches), col(Notification.org_id).in_(orgs),
         col(Notification.user_id).in_(user_ids))))
-    for model in (Contract, MatchEvent):
+    for model in (Contract, MatchEvent, Rating):  # a rating's two organisations are its match's
         session.execute(delete(model).where(col(model.match_id).in_(matches)))
     session.execute(delete(Match).where(col(Match.id).in_(matches)))
     session.execute(delete(Need).where(col(Need.id).in_(needs)))

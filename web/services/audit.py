@@ -4,32 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from models import AuditLog, User
-from models.match import MATCH_STATUS_LABELS
+from web.services.audit_labels import (
+    AREA_LABELS,
+    OBJECT_LABELS,
+    action_label,
+    key_label,
+    value_text,
+)
 from web.services.paging import Page
-
-ACTION_LABELS: dict[str, str] = {
-    "match.approve": "批准匹配", "match.reject": "驳回匹配", "match.create_manual": "手动撮合",
-    "match.move": "撮合进展", "contract.create": "登记合同",
-    "ranking.train": "训练排序模型", "ranking.rollback": "回滚排序模型",
-    "auth.login": "登录", "auth.login_failed": "登录失败", "auth.login_throttled": "登录受限",
-    "auth.login_disabled": "停用账号尝试登录", "auth.logout": "退出登录", "user.unlock": "解除登录限制",
-}
-
-OBJECT_LABELS: dict[str, str] = {"match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构",
-                                 "need": "需求", "offer": "服务", "indicator": "指标",
-                                 "ranking_model": "排序模型"}
-DETAIL_LABELS: dict[str, str] = {
-    "from": "原状态", "to": "新状态", "note": "说明", "reason": "原因", "reason_code": "原因代码",
-    "match_id": "匹配编号", "need_id": "需求编号", "offer_id": "服务编号", "amount_wan": "金额（万元）",
-    "signed_on": "签约日期", "contract_type": "合同类型",
-    "result": "结果", "version": "模型版本", "activated": "是否启用",
-}
 
 
 @dataclass(frozen=True)
@@ -39,7 +27,7 @@ class AuditRow:
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS.get(self.entry.action, self.entry.action)
+        return action_label(self.entry.action)
 
     @property
     def object_label(self) -> str:
@@ -47,18 +35,15 @@ class AuditRow:
 
     @property
     def detail_items(self) -> list[tuple[str, str]]:
-        """The detail as (label, value) in Chinese where the key or status is known."""
-        items = []
-        for key, value in (self.entry.detail or {}).items():
-            shown = MATCH_STATUS_LABELS.get(value, value) if key in ("from", "to") else value
-            items.append((DETAIL_LABELS.get(key, key), str(shown)))
-        return items
+        """The detail as (label, value) in Chinese where the key or code is known."""
+        return [(key_label(key), value_text(key, value)) for key, value in (self.entry.detail or {}).items()]
 
 
-def list_audit(session: Session, *, action: str | None = None, actor: str | None = None,
+def list_audit(session: Session, *, tz: tzinfo, action: str | None = None, actor: str | None = None,
                date_from: date | None = None, date_to: date | None = None,
                page: int = 1, per_page: int = 50) -> Page:
-    """Audit entries, newest first, filtered by action, actor (username or name) and date range."""
+    """Audit entries, newest first, filtered by action, actor (username or name) and date range
+    (days as they are in ``tz``, the zone the page shows)."""
     stmt = select(AuditLog, User).join(User, col(User.id) == AuditLog.actor_id, isouter=True)
     count = select(func.count()).select_from(AuditLog).join(User, col(User.id) == AuditLog.actor_id,
                                                              isouter=True)
@@ -70,9 +55,10 @@ def list_audit(session: Session, *, action: str | None = None, actor: str | None
         like = f"%{actor.strip()}%"
         conds.append(or_(col(User.username).ilike(like), col(User.display_name).ilike(like)))
     if date_from:
-        conds.append(col(AuditLog.created_at) >= datetime.combine(date_from, time.min, UTC))
+        conds.append(col(AuditLog.created_at) >= datetime.combine(date_from, time.min, tz).astimezone(UTC))
     if date_to:
-        conds.append(col(AuditLog.created_at) < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
+        conds.append(col(AuditLog.created_at)
+                     < datetime.combine(date_to + timedelta(days=1), time.min, tz).astimezone(UTC))
     for c in conds:
         stmt, count = stmt.where(c), count.where(c)
     page = max(1, page)
@@ -84,9 +70,12 @@ def list_audit(session: Session, *, action: str | None = None, actor: str | None
 
 
 def known_actions(session: Session) -> list[tuple[str, str]]:
-    """(action, label) for the filter: every action in the log plus the ones named here."""
-    seen = set(session.exec(select(AuditLog.action).distinct()).all()) | set(ACTION_LABELS)
-    return [(a, ACTION_LABELS.get(a, a)) for a in sorted(seen)]
+    """(value, label) for the filter: each area (all its actions), then every action in the log,
+    by label."""
+    seen = set(session.exec(select(AuditLog.action).distinct()).all())
+    areas = sorted({a.split(".", 1)[0] for a in seen if "." in a})
+    return ([(area, f"全部{AREA_LABELS.get(area, area)}操作") for area in areas]
+            + sorted(((a, action_label(a)) for a in seen), key=lambda pair: pair[1]))
 
 
 def record(

@@ -58,6 +58,12 @@ for role, base, items, own, other, data in (
         Entry("GET", f"{base}/matches/{{other_match_id}}", who),
         Entry("POST", f"{base}/matches/{{other_match_id}}/interest", who),
         Entry("POST", f"{base}/matches/{{own_match_id}}/interest", who),
+        Entry("POST", f"{base}/matches/{{other_match_id}}/interest/withdraw", who),
+        Entry("POST", f"{base}/matches/{{own_match_id}}/interest/withdraw", who,
+              note="409 unless interest was expressed"),
+        Entry("POST", f"{base}/matches/{{other_match_id}}/rating", who, {"score": "5"}),
+        Entry("POST", f"{base}/matches/{{own_match_id}}/rating", who, {"score": "5"},
+              note="409 until the match is contracted"),
         Entry("GET", f"{base}/profile", who),
         Entry("POST", f"{base}/profile", who, PROFILE),
     ]
@@ -67,11 +73,13 @@ ENTRIES += [
     Entry("POST", "/enterprise/profile/qualifications/{other_qualification_id}/delete", E),
     Entry("POST", "/enterprise/profile/qualifications/{qualification_id}/delete", E),
     # inbox
+    Entry("GET", "/favicon.ico", PUBLIC),
     Entry("GET", "/inbox", ALL),
     Entry("POST", "/inbox/{other_notification_id}/read", ALL,
           note="404 for everyone: nobody but ent2 may read it"),
     Entry("POST", "/inbox/{notification_id}/read", ALL),
     Entry("POST", "/inbox/read-all", ALL),
+    Entry("POST", "/inbox/mode", ALL, {"notify_mode": "daily"}, note="changes only the caller's own setting"),
     # account administration
     Entry("GET", "/admin/users", ADMIN),
     Entry("POST", "/admin/users", ADMIN, {"username": "", "role": "staff"}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.web.permission_entries import Entry
 
 STAFF = frozenset({"staff", "admin"})
@@ -19,11 +21,19 @@ ENTRIES: list[Entry] = [
     Entry("POST", "/staff/review/{own_match_id}/approve", STAFF, {}),
     Entry("POST", "/staff/review/{other_match_id}/reject", STAFF, {"reason_code": "irrelevant"}),
     Entry("GET", "/staff/feedback", STAFF),
+    Entry("GET", "/staff/portraits/{org_id}/edit", STAFF),
+    Entry("POST", "/staff/portraits/{org_id}/edit", STAFF, {"name": ""}, note="422: name missing"),
+    Entry("POST", "/staff/portraits/{org_id}/related", STAFF, {"related": ""}, note="422: nothing named"),
+    Entry("POST", "/staff/portraits/{org_id}/related/{missing_id}/delete", STAFF, note="404: no such row"),
     Entry("GET", "/staff/pipeline", STAFF),
     Entry("GET", "/staff/pipeline/export.xlsx", STAFF),
     Entry("GET", "/staff/contracts/export.xlsx", STAFF),
     Entry("GET", "/staff/pipeline/{approved_match_id}", STAFF),
     Entry("POST", "/staff/pipeline/{approved_match_id}/move", STAFF, {"to_status": "contacted"}),
+    Entry("POST", "/staff/pipeline/{approved_match_id}/contract/correct", STAFF, {"reason": "核对"},
+          note="404: no contract yet"),
+    Entry("POST", "/staff/pipeline/{approved_match_id}/contract/void", STAFF, {"reason": "核对"},
+          note="404: no contract yet"),
     Entry("GET", "/staff/portraits", STAFF),
     Entry("GET", "/staff/portraits/{org_id}", STAFF),
     Entry("GET", "/staff/audit", STAFF),
@@ -40,3 +50,8 @@ ENTRIES: list[Entry] = [
     Entry("GET", "/api/v1/staff/portraits/{org_id}", STAFF),
     Entry("GET", "/api/v1/staff/audit", STAFF),
 ]
+
+
+def placeholders(session: Any, world: Any) -> dict[str, str]:
+    """An id no row has (deleting it is a 404 for staff, refused for everyone else)."""
+    return {"missing_id": "999999"}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from models.indicator import NOTE_MAX, SOURCE_MAX
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
+from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
 from web.routes.params import BodyYear, RowId, Year
 from web.services.indicators import actuals, counted, progress
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
@@ -93,7 +93,8 @@ def _status(view: progress.IndicatorView) -> IndicatorStatus:
                            goal_2022=view.goal, platform_counted=view.platform_counted, years=years)
 
 
-@router.get("/indicators", response_model=Dashboard, summary="七项指标的年度目标、实际值与状态")
+@router.get("/indicators", response_model=Dashboard, summary="七项指标的年度目标、实际值与状态",
+            name="api_dashboard_indicators")
 def dashboard(session: SessionDep, user: Reader) -> Dashboard:
     """Targets, official and platform figures, and status per indicator and year."""
     return Dashboard(status_rule=progress.STATUS_RULE,
@@ -115,9 +116,9 @@ def platform_detail(session: SessionDep, user: Reader, number: RowId,
 
 
 @router.get("/operations", summary="平台运营数据")
-def operations_figures(session: SessionDep, user: Reader) -> dict[str, Any]:
+def operations_figures(session: SessionDep, settings: SettingsDep, user: Reader) -> dict[str, Any]:
     """Postings per month, approval share and speed, funnel, approval rate, contract amounts."""
-    ops = operations.operations(session)
+    ops = operations.operations(session, tz=settings.tz)
     data = asdict(ops)
 
     def plain(value: Any) -> Any:

@@ -68,7 +68,7 @@ def csrf_token(request: Request, user: OptionalUserDep) -> CsrfOut:
 
 
 @router.post("/register", response_model=RegisteredOut, status_code=201, summary="机构注册",
-             dependencies=[Depends(csrf_protect)])
+             dependencies=[Depends(csrf_protect)], name="api_register")
 def register(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
              body: RegisterIn) -> RegisteredOut:
     """Register the organisation and its first user, then log that user in."""

@@ -230,11 +230,12 @@ def portrait(session: SessionDep, user: StaffDep, org_id: RowId) -> dict[str, An
 
 
 @router.get("/audit", summary="审计日志")
-def audit(session: SessionDep, user: StaffDep, action: Annotated[str | None, Query(max_length=50)] = None,
+def audit(session: SessionDep, settings: SettingsDep, user: StaffDep,
+          action: Annotated[str | None, Query(max_length=50)] = None,
           actor: Annotated[str | None, Query(max_length=50)] = None, date_from: DateFilter = None,
           date_to: DateFilter = None, page: PageNumber = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
-    p = list_audit(session, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
+    p = list_audit(session, tz=settings.tz, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
     return {"total": p.total, "page": p.page, "per_page": p.per_page,
             "items": [{"id": r.entry.id, "at": r.entry.created_at.isoformat(), "actor": r.actor_name,
                        "action": r.entry.action, "object_type": r.entry.object_type,

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.user import ROLE_LABELS
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.params import Marker, PageNumber, RowId
@@ -35,10 +37,15 @@ def _page(request: Request, session: SessionDep, *, values: dict, errors: dict, 
 def list_users(request: Request, session: SessionDep, user: Admin,
                role: Annotated[str | None, Query(max_length=16)] = None,
                q: Annotated[str | None, Query(max_length=50)] = None,
-               page: PageNumber = 1, created: Marker = 0, unlocked: Marker = 0) -> Response:
+               page: PageNumber = 1, created: Marker = 0, unlocked: Marker = 0,
+               enabled: Marker = 0, disabled: Marker = 0) -> Response:
     """All accounts, filtered and paginated, with the form to open a new one."""
-    return _page(request, session, values={}, errors={}, role=role, q=q, page=page,
-                 flash="账号已开通。" if created else "登录限制已解除。" if unlocked else None)
+    flash = "账号已开通。" if created else "登录限制已解除。" if unlocked else None
+    if enabled or disabled:
+        changed = users.get_account(session, user_id=enabled or disabled)
+        flash = (f"已启用账号 {changed.username}，该账号可以重新登录。" if enabled
+                 else f"已停用账号 {changed.username}，该账号已退出登录且不能再登录。")
+    return _page(request, session, values={}, errors={}, role=role, q=q, page=page, flash=flash)
 
 
 @router.post("/admin/users", name="admin_user_create", dependencies=[Depends(csrf_protect)])
@@ -57,10 +64,19 @@ def create_user(request: Request, session: SessionDep, user: Admin, form: FormDe
 
 
 @router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
-def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep) -> Response:
-    """Enable or disable an account."""
-    users.set_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")
-    return RedirectResponse("/admin/users", status_code=303)
+def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep,
+               confirm: ConfirmDep) -> Response:
+    """Enable or disable an account (disabling asks for a confirmation first)."""
+    active = form.get("active") == "1"
+    target = users.get_account(session, user_id=user_id)
+    if not active and not confirm.confirmed:
+        return ask(request, Question(
+            title="停用账号", confirm_label="确认停用", cancel_url=request.url_for("admin_users").path,
+            consequence="停用后该账号立即退出登录、不能再登录；需要时可由管理员重新启用。",
+            details=(("用户名", target.username), ("姓名", target.display_name or "—"),
+                     ("角色", ROLE_LABELS.get(target.role, target.role)))), confirm)
+    users.set_active(session, actor_id=user.id, user_id=user_id, active=active)
+    return RedirectResponse(f"/admin/users?{'enabled' if active else 'disabled'}={user_id}", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/unlock", name="admin_user_unlock", dependencies=[Depends(csrf_protect)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
 from web.routes.params import Count, RowId, Year
 from web.services.errors import ValidationFailed
@@ -65,18 +66,19 @@ def platform_page(
 
 
 @router.get("/dashboard/operations", name="dashboard_operations")
-def operations_page(request: Request, session: SessionDep, user: Reader) -> Response:
+def operations_page(request: Request, session: SessionDep, settings: SettingsDep, user: Reader) -> Response:
     """How well the platform serves enterprises: postings, approvals, funnel, contracts."""
-    ops = operations.operations(session)
+    ops = operations.operations(session, tz=settings.tz)
     return _render(request, "dashboard/operations.html", {
         "ops": ops, "monthly_svg": charts.monthly_chart(ops.months),
         "funnel_svg": charts.funnel_chart(ops.funnel), "amount_svg": charts.amount_chart(ops.amounts)})
 
 
 @router.get("/dashboard/export.xlsx", name="dashboard_export")
-def export_xlsx(session: SessionDep, user: Reader) -> Response:
+def export_xlsx(session: SessionDep, settings: SettingsDep, user: Reader) -> Response:
     """Download the dashboard (targets, figures, status) as Excel."""
-    return xlsx_response(workbook.export_dashboard(session), f"指标完成情况_{date.today().isoformat()}.xlsx",
+    today = datetime.now(settings.tz).date()
+    return xlsx_response(workbook.export_dashboard(session), f"指标完成情况_{today.isoformat()}.xlsx",
                          "zhengqi-indicators.xlsx")
 
 
@@ -99,9 +101,10 @@ def _entry_page(request: Request, session: SessionDep, *, form: dict | None = No
 @router.get("/dashboard/entry", name="dashboard_entry")
 def entry_page(request: Request, session: SessionDep, user: Writer,
                done: Annotated[str | None, Query(max_length=20)] = None,
-               n: Count = None) -> Response:
+               n: Count = None,
+               what: Annotated[str, Query(max_length=120)] = "") -> Response:
     """Staff: enter an official figure, import a file, or remove a wrong entry."""
-    flash = {"entered": "已录入该指标数值。", "deleted": "已删除该记录。",
+    flash = {"entered": "已录入该指标数值。", "deleted": f"已删除：{what}。看板已不再显示该数值。" if what else "已删除该记录。",
              "imported": f"已导入 {n or 0} 条指标数值。"}.get(done or "")
     return _entry_page(request, session, flash=flash)
 
@@ -131,10 +134,20 @@ def enter_actual(
 
 @router.post("/dashboard/actuals/{actual_id}/delete", name="dashboard_delete",
              dependencies=[Depends(csrf_protect)])
-def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: RowId) -> Response:
-    """Remove a wrongly entered figure."""
+def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: RowId,
+                  confirm: ConfirmDep) -> Response:
+    """Remove a wrongly entered figure (after a confirmation)."""
+    figure = actuals.describe_actual(session, actual_id=actual_id)
+    if not confirm.confirmed:
+        return ask(request, Question(
+            title="删除指标数值", confirm_label="确认删除", cancel_url=request.url_for("dashboard_entry").path,
+            consequence="删除后看板不再显示该数值（删除记录保留在审计日志中）；此操作不能撤销。",
+            details=(("指标", figure.indicator), ("年度", str(figure.year)), ("数值", figure.value),
+                     ("来源", figure.source))), confirm)
     actuals.delete_actual(session, actor_id=user.id, actual_id=actual_id)
-    return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="deleted"), status_code=303)
+    return RedirectResponse(request.url_for("dashboard_entry").include_query_params(
+        done="deleted", what=f"{figure.indicator} {figure.year}年 {figure.value}（{figure.source}）"[:120]),
+        status_code=303)
 
 
 @router.post("/dashboard/import", name="dashboard_import", dependencies=[Depends(csrf_protect)])

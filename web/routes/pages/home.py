@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from web.deps import OptionalUserDep, SessionDep
 from web.presentation.responses import render
@@ -18,3 +20,12 @@ def home(request: Request, session: SessionDep, user: OptionalUserDep) -> Respon
     return render(
         request, "home.html", {"stats": landing_stats(session)}
     )
+
+
+FAVICON = Path(__file__).resolve().parents[2] / "static" / "favicon.ico"
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page; answer instead of a 404."""
+    return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=604800"})

@@ -13,11 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from models.organisation import QualificationKind
 from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles, unread_badge
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
 from web.routes.params import Marker, PageNumber, RowId
 from web.services.errors import ValidationFailed
-from web.services.matches import views
-from web.services.matches.interest import express_interest
+from web.services.matches import ratings, views
+from web.services.matches.interest import express_interest, withdraw_interest
 from web.services.matching import feed
 from web.services.organisations import records
 from web.services.postings import lifecycle, listing
@@ -48,10 +49,13 @@ def build_portal_router(side: Side) -> APIRouter:
     ctx_base = {"side": side}
 
     @router.get(base, name=f"{role}_home")
-    def home(request: Request, session: SessionDep, user: member) -> Response:
+    def home(request: Request, session: SessionDep, user: member, welcome: Marker = 0) -> Response:
         """The portal's start page: open postings, recent matches, unread messages."""
         summary = views.portal_summary(session, side, org_id=user.org_id)
-        return render(request, f"{role}/home.html", {**ctx_base, "summary": summary})
+        flash = (f"注册成功，欢迎使用！下一步：发布贵单位的第一条{side.label}，平台会立即为您匹配"
+                 f"{'服务机构' if side.name == 'need' else '企业需求'}并推送给对方；也可先到“机构资料”完善信息。"
+                 if welcome else None)
+        return render(request, f"{role}/home.html", {**ctx_base, "summary": summary, "flash": flash})
 
     @router.get(f"{base}/{items}", name=f"{role}_postings")
     def list_postings(
@@ -92,7 +96,8 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
     def posting_detail(request: Request, session: SessionDep, user: member, posting_id: RowId,
-                       posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0) -> Response:
+                       posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0,
+                       closed: Marker = 0) -> Response:
         """One posting with its recommendations and their reasons."""
         row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
@@ -104,6 +109,8 @@ def build_portal_router(side: Side) -> APIRouter:
             flash = f"{side.label}已发布，平台已为您匹配{len(recs)}条推荐，并推送给对方。"
         elif drafted:
             flash = "草稿已保存，仅本机构可见；发布后平台才会为您匹配。"
+        elif closed:
+            flash = f"{side.label}已{side.close_verb}，平台不再为其自动匹配；尚未审核的推荐已撤回。"
         elif reopened:
             flash = f"{side.label}已重新开放，平台已重新匹配，共{len(recs)}条推荐。"
         elif updated:
@@ -138,10 +145,18 @@ def build_portal_router(side: Side) -> APIRouter:
     @router.post(f"{base}/{items}/{{posting_id}}/close", name=f"{role}_posting_close",
                  dependencies=[Depends(csrf_protect)])
     def close_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
-                      posting_id: RowId) -> Response:
-        """Close (or withdraw) the posting; its open proposals are withdrawn."""
+                      posting_id: RowId, confirm: ConfirmDep) -> Response:
+        """Close (or withdraw) the posting after a confirmation; its open proposals are withdrawn."""
+        if not confirm.confirmed:
+            row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
+            verb = side.close_verb
+            return ask(request, Question(
+                title=f"{verb}{side.label}", confirm_label=f"确认{verb}",
+                cancel_url=f"{base}/{items}/{posting_id}", details=((side.label, row.title),),
+                consequence=f"{verb}后平台不再为该{side.label}自动匹配，尚未审核的推荐将撤回；"
+                            "截止日期前可以重新开放。"), confirm)
         lifecycle.close(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
-        return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
+        return RedirectResponse(f"{base}/{items}/{posting_id}?closed=1", status_code=303)
 
     def open_again(service: Any, session: SessionDep, index: IndexDep, user: CurrentUser,
                    posting_id: RowId, flag: str) -> Response:
@@ -173,20 +188,56 @@ def build_portal_router(side: Side) -> APIRouter:
         return render(request, "matches/list.html", {**ctx_base, "page": result, "status": status or "",
                                                      "q": q or ""})
 
+    match_flash = {
+        "interest": "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。",
+        "withdrawn": "已撤回合作意向，服务专员已收到通知。",
+        "rated": "感谢评价！评价将计入对方的机构画像。",
+    }
+
+    def _match_page(request: Request, session: SessionDep, user: CurrentUser, match_id: int, *,
+                    flash: str | None = None, error: ValidationFailed | None = None,
+                    form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+        view = views.portal_view(session, side, match_id=match_id, org_id=user.org_id)
+        contract, steps = views.match_story(session, match_id=match_id)
+        return render(request, "matches/detail.html", {
+            **ctx_base, "v": view, "contract": contract, "steps": steps,
+            "my_rating": ratings.own_rating(session, match_id=match_id, org_id=user.org_id),
+            "SCORE_LABELS": ratings.SCORE_LABELS, "form": form or {},
+            "errors": error.errors if error else {},
+            "flash": error.message if error else flash, "flash_kind": "error" if error else "ok",
+        }, status_code=status_code)
+
     @router.get(f"{base}/matches/{{match_id}}", name=f"{role}_match_detail")
     def match_detail(request: Request, session: SessionDep, user: member, match_id: RowId,
-                     interest: Marker = 0) -> Response:
-        """One match: both texts with the shared terms marked, the other side as privacy allows."""
-        view = views.portal_view(session, side, match_id=match_id, org_id=user.org_id)
-        flash = "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。" if interest else None
-        return render(request, "matches/detail.html", {**ctx_base, "v": view, "flash": flash})
+                     done: Annotated[str, Query(max_length=16)] = "", interest: Marker = 0) -> Response:
+        """One match: both texts with the shared terms marked, its steps, the contract, the rating."""
+        return _match_page(request, session, user, match_id,
+                           flash=match_flash.get("interest" if interest else done))
 
     @router.post(f"{base}/matches/{{match_id}}/interest", name=f"{role}_match_interest",
                  dependencies=[Depends(csrf_protect)])
     def interest(session: SessionDep, user: member, match_id: RowId) -> Response:
         """Express interest: marks the match and tells staff; the other side learns nothing yet."""
         express_interest(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id)
-        return RedirectResponse(f"{base}/matches/{match_id}?interest=1", status_code=303)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=interest", status_code=303)
+
+    @router.post(f"{base}/matches/{{match_id}}/interest/withdraw", name=f"{role}_match_interest_withdraw",
+                 dependencies=[Depends(csrf_protect)])
+    def interest_withdraw(session: SessionDep, user: member, match_id: RowId) -> Response:
+        """Take back the expression of interest while the match is open; staff are told."""
+        withdraw_interest(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=withdrawn", status_code=303)
+
+    @router.post(f"{base}/matches/{{match_id}}/rating", name=f"{role}_match_rate",
+                 dependencies=[Depends(csrf_protect)])
+    def rate(request: Request, session: SessionDep, user: member, match_id: RowId, form: FormDep) -> Response:
+        """Rate the other side after a signed contract (once)."""
+        try:
+            ratings.rate_match(session, side, match_id=match_id, user_id=user.id, org_id=user.org_id,
+                               score=form.get("score", ""), comment=form.get("comment", ""))
+        except ValidationFailed as exc:
+            return _match_page(request, session, user, match_id, error=exc, form=form, status_code=422)
+        return RedirectResponse(f"{base}/matches/{match_id}?done=rated", status_code=303)
 
     @router.get(f"{base}/profile", name=f"{role}_profile")
     def profile(request: Request, session: SessionDep, user: member, saved: Marker = 0) -> Response:

@@ -9,16 +9,18 @@ from fastapi.responses import Response
 
 from models.match import PIPELINE_STAGES, ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import RowId
 from web.services.errors import ValidationFailed
-from web.services.matches import exports, pipeline
+from web.services.matches import contracts, exports, pipeline
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 
 _DONE = {"moved": "撮合进展已更新，已通知供需双方。", "manual": "已创建手动撮合并批准，已通知供需双方。",
-         "approved": "已批准该匹配。"}
+         "approved": "已批准该匹配。", "corrected": "技术合同已更正，已通知供需双方。",
+         "voided": "技术合同已作废，撮合已关闭，已通知供需双方；该合同金额不再计入技术合同成交额。"}
 
 
 @router.get("/pipeline", name="staff_pipeline")
@@ -35,7 +37,8 @@ def pipeline_board(request: Request, session: SessionDep, settings: SettingsDep,
 @router.get("/pipeline/export.xlsx", name="staff_pipeline_export")
 def pipeline_export(session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The pipeline as an Excel file."""
-    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days), "撮合看板.xlsx")
+    return xlsx_response(exports.pipeline_xlsx(session, stale_days=settings.stale_days, tz=settings.tz),
+                         "撮合看板.xlsx")
 
 
 @router.get("/contracts/export.xlsx", name="staff_contracts_export")
@@ -83,3 +86,45 @@ def pipeline_move(
                 "contract_type": contract_type, "registration_no": registration_no}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
     return redirect_with(f"/staff/pipeline/{match_id}", done="moved")
+
+
+@router.post("/pipeline/{match_id}/contract/correct", name="staff_contract_correct",
+             dependencies=[Depends(csrf_protect)])
+def contract_correct(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
+    contract_type: Annotated[str, Form(max_length=16)] = "",
+    registration_no: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Correct a signed contract's figures, with a reason (audited, both sides told)."""
+    try:
+        contracts.correct_contract(session, match_id=match_id, actor_id=user.id, reason=reason,
+                                   data=pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no))
+    except ValidationFailed as exc:
+        form = {"reason": reason, "amount_wan": amount_wan, "signed_on": signed_on,
+                "contract_type": contract_type, "registration_no": registration_no, "which": "correct"}
+        return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
+    return redirect_with(f"/staff/pipeline/{match_id}", done="corrected")
+
+
+@router.post("/pipeline/{match_id}/contract/void", name="staff_contract_void",
+             dependencies=[Depends(csrf_protect)])
+def contract_void(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
+    confirm: ConfirmDep, reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Void a signed contract, with a reason: the match closes and the amount stops counting."""
+    if reason.strip() and not confirm.confirmed:
+        k = contracts.active_contract(session, match_id=match_id)
+        return ask(request, Question(
+            title="作废技术合同", confirm_label="确认作废", cancel_url=f"/staff/pipeline/{match_id}",
+            consequence="作废后撮合关闭，该合同金额不再计入技术合同成交额，并通知供需双方；此操作不能撤销。",
+            details=(("合同金额", f"{k.amount_wan} 万元"), ("签约日期", k.signed_on.isoformat()),
+                     ("作废原因", reason.strip()))), confirm)
+    try:
+        contracts.void_contract(session, match_id=match_id, actor_id=user.id, reason=reason)
+    except ValidationFailed as exc:
+        return _detail(request, session, settings, match_id, error=exc,
+                       form={"void_reason": reason, "which": "void"}, status_code=422)
+    return redirect_with(f"/staff/pipeline/{match_id}", done="voided")

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from matcher.taxonomy import CATEGORIES
+from models.match import MatchStatus
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to_float, to_int
 from web.routes.params import BodyId, FormRowId, RowId
@@ -44,7 +46,10 @@ def _flash(request: Request) -> str | None:
     q = request.query_params
     done = q.get("done")
     if done == "bulk":
-        return f"批量处理完成：成功 {to_int(q.get('n')) or 0} 条，已被他人处理而跳过 {to_int(q.get('s')) or 0} 条。"
+        verb = "批准" if q.get("d") == "approve" else "驳回" if q.get("d") == "reject" else "处理"
+        told = "，已通知供需双方并公开双方联系方式" if verb == "批准" else ""
+        return (f"批量{verb}完成：{verb} {to_int(q.get('n')) or 0} 条{told}；"
+                f"已被他人处理而跳过 {to_int(q.get('s')) or 0} 条。")
     return _DONE.get(done or "")
 
 
@@ -56,14 +61,15 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
     return render(request, "staff/review.html", {
         "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
         "default_threshold": settings.match_threshold, "flash": _flash(request),
-        "query": request.url.query,
+        "query": request.url.remove_query_params(["done", "n", "s", "d", "select"]).query,
+        "select_all": request.query_params.get("select") == "page",
     })
 
 
 @router.get("/review/export.xlsx", name="staff_review_export")
 def review_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """The filtered queue as an Excel file."""
-    data = exports.queue_xlsx(session, filters=_filters(request, settings.match_threshold))
+    data = exports.queue_xlsx(session, filters=_filters(request, settings.match_threshold), tz=settings.tz)
     return xlsx_response(data, "审核队列.xlsx")
 
 
@@ -94,15 +100,21 @@ def manual_create(
 
 @router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
 def review_bulk(
-    request: Request, session: SessionDep, user: StaffDep,
+    request: Request, session: SessionDep, user: StaffDep, confirm: ConfirmDep,
     decision: Annotated[str, Form()], match_ids: Annotated[list[BodyId], Form()] = [],  # noqa: B006
     reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    """Approve or reject every ticked proposal."""
+    """Approve or reject every ticked proposal (approving asks for a confirmation first)."""
+    if decision == "approve" and match_ids and not confirm.confirmed:
+        return ask(request, Question(
+            title=f"批量批准 {len(set(match_ids))} 条匹配", confirm_label="确认全部批准",
+            consequence="批准后，每条匹配的供需双方将互相看到对方的名称与联系方式，并收到通知；此操作不能撤销。",
+            cancel_url=safe_back(back, "/staff/review")), confirm)
     result = review.bulk_decide(session, match_ids=match_ids, actor_id=user.id, decision=decision,
                                 reason_code=reason_code or None, note=note)
-    return redirect_with(safe_back(back, "/staff/review"), done="bulk", n=len(result.done), s=len(result.skipped))
+    return redirect_with(safe_back(back, "/staff/review"), done="bulk", d=decision, n=len(result.done),
+                         s=len(result.skipped))
 
 
 @router.get("/review/{match_id}", name="staff_review_detail")
@@ -120,9 +132,17 @@ def _decision_response(request: Request, back: str, match_id: int, done: str) ->
 
 
 @router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
-def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
+def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId, confirm: ConfirmDep,
             note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
-    """Approve one proposal."""
+    """Approve one proposal (after a confirmation: it opens both sides' contact details)."""
+    v = views.staff_view(session, match_id)
+    if not confirm.confirmed and v.match.status == MatchStatus.proposed:  # decided already: the service says so
+        return ask(request, Question(
+            title="批准匹配", confirm_label="确认批准",
+            consequence="批准后，供需双方将互相看到对方的名称与联系方式，并收到通知；此操作不能撤销。",
+            cancel_url=safe_back(back, f"/staff/review/{match_id}"),
+            details=(("需求", f"{v.need.title}（{v.enterprise.name}）"),
+                     ("服务", f"{v.offer.title}（{v.provider.name}）"))), confirm)
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)
     return _decision_response(request, back, match_id, "approved")
 

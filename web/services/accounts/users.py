@@ -32,6 +32,14 @@ def create_account(session: Session, *, actor_id: int | None, username: str, pas
     return user
 
 
+def get_account(session: Session, *, user_id: int) -> User:
+    """One account, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该账号")
+    return user
+
+
 def set_active(session: Session, *, actor_id: int, user_id: int, active: bool) -> User:
     """Enable or disable an account; a disabled account's sessions stop working at once. Commits."""
     user = session.get(User, user_id)

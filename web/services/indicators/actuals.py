@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -14,8 +15,38 @@ from web.services.errors import NotFound, ValidationFailed
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators, plain_decimal
 
 
-def parse_value(raw: object) -> Decimal:
-    """A figure from a form or a spreadsheet cell: a non-negative number, 4 decimals at most."""
+@dataclass(frozen=True)
+class UnitRule:
+    """What a plausible figure looks like in one unit."""
+
+    whole: bool  # counts (件, 家) are whole numbers
+    places: int  # decimal places allowed
+    maximum: Decimal
+    hint: str  # shown with the error, so the person knows what to type
+
+    def check(self, value: Decimal) -> None:
+        if self.whole and value != value.to_integral():
+            raise ValueError(f"应为整数（{self.hint}）")
+        if value.as_tuple().exponent < -self.places:  # type: ignore[operator]
+            raise ValueError(f"最多保留{self.places}位小数")
+        if value > self.maximum:
+            raise ValueError(f"超出合理范围（{self.hint}）")
+
+
+# One rule per unit of the plan's indicators. The percentage is R&D spending over GDP: no
+# district comes near 20%, so a bigger figure is a typo (500 for 5.00, or a ratio x100 twice).
+# Every rule stays within the column (VALUE_PLACES decimals, VALUE_MAX).
+UNIT_RULES: dict[str, UnitRule] = {
+    "%": UnitRule(whole=False, places=2, maximum=Decimal(20), hint="百分比填 0—20 之间的数，1.25 表示 1.25%"),
+    "件": UnitRule(whole=True, places=0, maximum=Decimal(1_000_000), hint="件数为 0—1000000 的整数"),
+    "家": UnitRule(whole=True, places=0, maximum=Decimal(100_000), hint="企业数为 0—100000 的整数"),
+    "亿元": UnitRule(whole=False, places=VALUE_PLACES, maximum=Decimal(10_000),
+                   hint="金额以亿元为单位，0—10000，1.5 表示 1.5亿元"),
+}
+
+
+def parse_number(raw: object) -> Decimal:
+    """A non-negative number from a form or a spreadsheet cell, before its unit is known."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError("应为数字")
     text = str(raw).strip().replace(",", "").replace("，", "")
@@ -30,11 +61,16 @@ def parse_value(raw: object) -> Decimal:
         raise ValueError(f"应为数字（填写的是“{text[:20]}”）")
     if value < 0:
         raise ValueError("不能为负数")
-    if value.as_tuple().exponent < -VALUE_PLACES:  # type: ignore[operator]
-        raise ValueError(f"最多保留{VALUE_PLACES}位小数")
     if value > VALUE_MAX:
         raise ValueError("数值过大")
-    return plain_decimal(value)
+    return value
+
+
+def parse_value(raw: object, *, unit: str) -> Decimal:
+    """A figure from a form or a spreadsheet cell, checked against its indicator's unit."""
+    value = plain_decimal(parse_number(raw))  # 125.0 is a whole number, 1.250 has two places
+    UNIT_RULES[unit].check(value)
+    return value
 
 
 def indicator_by_number(session: Session, number: int) -> Indicator | None:
@@ -67,11 +103,11 @@ def enter_actual(
         year_int = 0
     if year_int not in PLAN_YEARS:
         errors["year"] = "年度应为 2020、2021 或 2022"
+    amount = Decimal(0)
     try:
-        amount = parse_value(value)
+        amount = parse_value(value, unit=ind.unit) if ind is not None else parse_number(value)
     except ValueError as exc:
         errors["value"] = f"数值{exc}"
-        amount = Decimal(0)
     source = (source or "").strip()
     note = (note or "").strip()
     if not source:
@@ -96,6 +132,25 @@ def enter_actual(
                                               "value": str(amount), "source": source})
     session.commit()
     return actual
+
+
+@dataclass(frozen=True)
+class ActualSummary:
+    indicator: str  # "1. 全社会研发投入强度"
+    year: int
+    value: str  # with its unit
+    source: str
+
+
+def describe_actual(session: Session, *, actual_id: int) -> ActualSummary:
+    """What an entered figure is, in words (for the confirmation and the message after)."""
+    actual = session.get(IndicatorActual, actual_id)
+    if actual is None:
+        raise NotFound("未找到该指标数值")
+    ind = session.get(Indicator, actual.indicator_id)
+    assert ind is not None
+    return ActualSummary(indicator=f"{ind.number}. {ind.name}", year=actual.year,
+                         value=f"{plain_decimal(Decimal(actual.value))}{ind.unit}", source=actual.source)
 
 
 def delete_actual(session: Session, *, actor_id: int, actual_id: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -23,6 +23,7 @@ from models import (
     IndicatorActual,
     IndicatorTarget,
 )
+from web.presentation.figures import percent_of
 from web.services.errors import NotFound
 from web.services.indicators.counted import PLATFORM_COUNTED, platform_figures_by_year
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
@@ -57,7 +58,8 @@ def assess(actual: Decimal | None, target: Decimal | None) -> Assessment | None:
         status = NEAR
     else:
         status = BEHIND
-    percent = (actual * 100 / target).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    percent = percent_of(actual, target)
+    assert percent is not None
     return Assessment(percent=percent, status=status)
 
 

@@ -15,7 +15,7 @@ from web.security.xlsx import WorkbookRefused, inspect_xlsx
 from web.services import audit
 from web.services.errors import ValidationFailed
 from web.services.excel import Sheet, unquote_cell, workbook_bytes
-from web.services.indicators.actuals import actual_exists, parse_value
+from web.services.indicators.actuals import actual_exists, parse_number, parse_value
 from web.services.indicators.counted import PLATFORM_COUNTED
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators
 from web.services.indicators.progress import STATUS_RULE, dashboard
@@ -68,7 +68,8 @@ def import_template(session: Session) -> bytes:
         Sheet("填写说明", ["说明"], [
             ["在“实际值”工作表中每行填写一个数值；第一行为表头，请勿修改。"],
             ["指标编号：1—7（见“指标列表”）；可只填指标名称。年度：2020、2021 或 2022。"],
-            ["数值：按指标单位填写数字（技术合同成交额单位为亿元）；来源必填；来源日期格式 YYYY-MM-DD。"],
+            ["数值：按指标单位填写。研发投入强度填百分数（0—20，1.25 表示 1.25%，最多2位小数）；专利件数、企业数填整数；技术合同成交额以亿元为单位（最多4位小数）。"],
+            ["来源必填；来源日期格式 YYYY-MM-DD。"],
             ["示例数据：填“否”或留空；“是”表示演示用的示例数据，页面上会标注“示例数据”。"],
             ["同一指标、年度、来源只能有一条；任一行有误时整个文件都不会导入。"],
             ["示例：1 | 全社会研发投入强度 | 2021 | 1.25 | 区统计局《2021年统计公报》 | 2022-03-20 | | 否"],
@@ -210,7 +211,7 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
             year = None
         value = None
         try:
-            value = parse_value(cell("value"))
+            value = parse_value(cell("value"), unit=ind.unit) if ind is not None else parse_number(cell("value"))
         except ValueError as exc:
             errors.append(CellError(row_no, "数值", f"数值{exc}"))
         source = _text(cell("source"))

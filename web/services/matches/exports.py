@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from sqlmodel import Session
 
 from models.match import MATCH_STATUS_LABELS, PIPELINE_STAGES
@@ -10,7 +12,7 @@ from web.services.matches.pipeline import board, list_contracts
 from web.services.matches.review import QueueFilters, all_queue
 
 
-def queue_xlsx(session: Session, *, filters: QueueFilters) -> bytes:
+def queue_xlsx(session: Session, *, filters: QueueFilters, tz: tzinfo) -> bytes:
     """The filtered review queue as .xlsx."""
     rows = [
         (v.match.id, float(v.match.score), v.need.category, v.need.title, v.enterprise.name,
@@ -19,10 +21,10 @@ def queue_xlsx(session: Session, *, filters: QueueFilters) -> bytes:
         for v in all_queue(session, filters=filters)
     ]
     return workbook_bytes([Sheet("审核队列", ["匹配编号", "匹配度", "类别", "需求", "企业", "服务", "服务机构",
-                                          "共同关键词", "风险提示", "来源", "推荐时间"], rows)])
+                                          "共同关键词", "风险提示", "来源", "推荐时间"], rows)], tz=tz)
 
 
-def pipeline_xlsx(session: Session, *, stale_days: int) -> bytes:
+def pipeline_xlsx(session: Session, *, stale_days: int, tz: tzinfo) -> bytes:
     """Every match in the pipeline as .xlsx, one row each."""
     b = board(session, stale_days=stale_days)
     rows = [
@@ -32,7 +34,7 @@ def pipeline_xlsx(session: Session, *, stale_days: int) -> bytes:
         for status in PIPELINE_STAGES for c in b.columns[status]
     ]
     return workbook_bytes([Sheet("撮合看板", ["匹配编号", "状态", "需求", "企业", "服务", "服务机构",
-                                          "最近进展时间", "停滞天数", "是否停滞", "合同金额（万元）"], rows)])
+                                          "最近进展时间", "停滞天数", "是否停滞", "合同金额（万元）"], rows)], tz=tz)
 
 
 def contracts_xlsx(session: Session) -> bytes:

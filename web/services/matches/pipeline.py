@@ -138,12 +138,16 @@ def validate_contract(data: ContractInput, *, today: date | None = None) -> Cont
     today = today or date.today()
     errors: dict[str, str] = {}
     amount: Decimal | None = None
+    raw_amount = "" if data.amount_wan is None else str(data.amount_wan).strip()
     try:
-        amount = Decimal(str(data.amount_wan).strip().replace(",", ""))
+        if not raw_amount:
+            raise InvalidOperation
+        amount = Decimal(raw_amount.replace(",", ""))
         if not amount.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors["amount_wan"] = "合同金额应为数字（单位：万元）"
+        errors["amount_wan"] = ("合同金额应为数字（单位：万元）" if raw_amount
+                                else "请填写合同金额（单位：万元）")
     else:
         if amount <= 0:
             errors["amount_wan"] = "合同金额必须大于 0 万元"
@@ -154,6 +158,8 @@ def validate_contract(data: ContractInput, *, today: date | None = None) -> Cont
     signed: date | None = None
     if isinstance(data.signed_on, date):
         signed = data.signed_on
+    elif data.signed_on is None or not str(data.signed_on).strip():
+        errors["signed_on"] = "请填写签约日期"
     else:
         try:
             signed = date.fromisoformat(str(data.signed_on).strip())

@@ -22,7 +22,7 @@ from web.services.matches.views import (
     staff_select,
     staff_view,
 )
-from web.services.notifications import Target, notify
+from web.services.notifications import Grouped, Target, notify_grouped
 from web.services.paging import Page
 
 # Reason codes for a rejection (驳回原因); the code is stored in Match.reject_code.
@@ -105,8 +105,12 @@ def check_reason(reason_code: str | None, note: str) -> str:
 
 
 def decide(session: Session, *, match_id: int, actor_id: int, to_status: MatchStatus,
-            reason_code: str | None = None, note: str = "") -> bool:
+           reason_code: str | None = None, note: str = "",
+           approved: dict[int, list[Grouped]] | None = None) -> bool:
     """Move one proposed match to approved/rejected; False if someone else decided it first.
+
+    An approval tells both sides; a batch passes its own ``approved`` and tells each
+    organisation once at the end (:func:`notify_approved`).
 
     The conditional UPDATE is the lock: on SQLite writers queue behind BEGIN IMMEDIATE, on
     PostgreSQL a second UPDATE waits for the first and then finds status no longer 'proposed'.
@@ -131,16 +135,25 @@ def decide(session: Session, *, match_id: int, actor_id: int, to_status: MatchSt
     audit.record(session, actor_id=actor_id, action=f"match.{'approve' if to_status == MatchStatus.approved else 'reject'}",
                  object_type="match", object_id=match_id, detail=detail)
     if to_status == MatchStatus.approved:
-        _notify_approved(session, match_id)
+        collect = approved if approved is not None else {}
+        view = staff_view(session, match_id)
+        label = f"「{view.need.title}」×「{view.offer.title}」"
+        for org in (view.enterprise, view.provider):
+            collect.setdefault(org.id or 0, []).append(Grouped(match_id, label))
+        if approved is None:
+            notify_approved(session, collect)
     return True
 
 
-def _notify_approved(session: Session, match_id: int) -> None:
-    view = staff_view(session, match_id)
-    body = f"需求“{view.need.title}”与服务“{view.offer.title}”的匹配已通过审核，双方联系方式已开放，请尽快联系洽谈。"
-    for org in (view.enterprise, view.provider):
-        notify(session, org_id=org.id, kind="approved", title="匹配已通过审核", body=body,
-               target=Target("match", match_id), match_id=match_id, dedupe_key=f"approved:match:{match_id}")
+APPROVED_BODY = "双方名称与联系方式已互相公开，请尽快联系洽谈。"
+
+
+def notify_approved(session: Session, approved: dict[int, list[Grouped]]) -> None:
+    """One message per organisation for everything one decision approved (flushes only)."""
+    for org_id, items in approved.items():
+        notify_grouped(session, org_id=org_id, kind="approved", items=items,
+                       one_title=f"匹配{items[0].label}已通过审核", many_title="{n} 条匹配已通过审核",
+                       many_target=Target.match_list(status=MatchStatus.approved.value), body=APPROVED_BODY)
 
 
 def _missing_or_conflict(session: Session, match_id: int) -> Exception:
@@ -200,9 +213,11 @@ def bulk_decide(session: Session, *, match_ids: Sequence[int], actor_id: int, de
         check_reason(reason_code, note)
     result = BulkResult([], [])
     to_status = MatchStatus.approved if decision == "approve" else MatchStatus.rejected
+    approved: dict[int, list[Grouped]] = {}
     for match_id in ids:
         ok = decide(session, match_id=match_id, actor_id=actor_id, to_status=to_status,
-                     reason_code=reason_code if decision == "reject" else None, note=note)
+                    reason_code=reason_code if decision == "reject" else None, note=note, approved=approved)
         (result.done if ok else result.skipped).append(match_id)
+    notify_approved(session, approved)
     session.commit()
     return result

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
-from models import Match, Need, Offer, Organisation, RelatedParty
+from models import Contract, Match, MatchEvent, Need, Offer, Organisation, RelatedParty
 from models.match import IN_PROGRESS, INTEREST_OPEN, MatchStatus
+from web.presentation.terms import shown_terms
 from web.services.errors import NotFound
 from web.services.matches.strength import StrengthBand, strength_band
 from web.services.organisations.privacy import Counterpart, counterpart, is_revealed
@@ -30,8 +31,12 @@ from web.services.postings.side import Side
 RECOMMENDATIONS_MAX = 50
 
 
-def _terms(match: Match) -> list[str]:
-    return [str(t[0]) for t in (match.reasons or {}).get("terms", []) if t]
+def _terms(match: Match, need: Need, offer: Offer) -> list[str]:
+    """Shared terms worth showing: whole words of both postings, as the posting wrote them."""
+    return shown_terms([str(t[0]) for t in (match.reasons or {}).get("terms", []) if t],
+                       need_text=f"{need.title} {need.description}",
+                       offer_text=f"{offer.title} {offer.description}",
+                       need_tokens=need.tokens or "", offer_tokens=offer.tokens or "")
 
 
 def _signals(match: Match) -> list[tuple[str, str, float]]:
@@ -58,7 +63,7 @@ class StaffMatchView:
 
     @property
     def terms(self) -> list[str]:
-        return _terms(self.match)
+        return _terms(self.match, self.need, self.offer)
 
     @property
     def signals(self) -> list[tuple[str, str, float]]:
@@ -160,13 +165,15 @@ class PortalMatchView:
 
     @property
     def terms(self) -> list[str]:
-        """Shared terms worth showing: no single characters, none inside a longer one."""
-        keep = [t for t in _terms(self.match) if len(t) >= 2]
-        return [t for t in keep if not any(t != o and t in o for o in keep)]
+        return _terms(self.match, self.need, self.offer)
 
     @property
     def signals(self) -> list[tuple[str, str, float]]:
-        return _signals(self.match)
+        """The other signals; a provider is not told about its own credit standing."""
+        shown = _signals(self.match)
+        if self.side.name == "offer":
+            shown = [s for s in shown if not str(s[0]).startswith("credit_")]
+        return shown
 
     @property
     def own_posting(self) -> Need | Offer:
@@ -261,6 +268,42 @@ def portal_view(session: Session, side: Side, *, match_id: int, org_id: int | No
     other_org = session.get(Organisation, {"need": need, "offer": offer}[side.other.name].org_id)
     assert other_org is not None
     return _portal_view(match, need, offer, other_org, side)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded move of a match, as both sides read it."""
+
+    at: datetime
+    label: str
+
+
+# What each move means to the two sides; staff notes stay internal.
+STEP_LABELS: dict[str, str] = {
+    MatchStatus.proposed: "平台推荐", MatchStatus.approved: "服务专员审核通过，双方信息已公开", MatchStatus.rejected: "未通过审核",
+    MatchStatus.contacted: "服务专员已联系双方", MatchStatus.negotiating: "双方洽谈中", MatchStatus.contracted: "签订技术合同",
+    MatchStatus.closed: "撮合结束", MatchStatus.withdrawn: "一方已关闭或撤回发布",
+}
+
+
+def match_story(session: Session, *, match_id: int) -> tuple[Contract | None, list[Step]]:
+    """The contract (if any, voided or not) and the steps of a match, in the order they were
+    recorded (the demo pipeline back-dates its moves, not its proposal).
+
+    Call after :func:`portal_view` has checked the caller may see this match."""
+    contract = session.exec(select(Contract).where(Contract.match_id == match_id)).first()
+    events = session.exec(select(MatchEvent).where(MatchEvent.match_id == match_id)
+                          .order_by(col(MatchEvent.id))).all()
+    steps = []
+    for e in events:
+        if e.from_status == e.to_status == MatchStatus.contracted:
+            label = "技术合同信息已更正"
+        elif e.from_status == MatchStatus.contracted and e.to_status == MatchStatus.closed:
+            label = "技术合同已作废，撮合结束"
+        else:
+            label = STEP_LABELS.get(e.to_status, e.to_status)
+        steps.append(Step(at=e.created_at, label=label))
+    return contract, steps
 
 
 @dataclass(frozen=True)

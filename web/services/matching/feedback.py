@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
 from models import Match, Need
 from models.match import APPROVED_OR_LATER, MatchStatus
+from web.presentation.figures import percent_of
 from web.services.matches.review import REJECT_REASONS
 
 # Decided and not rejected: every status past approval counts as an approval.
@@ -30,6 +32,11 @@ class CategoryStat:
     def approval_rate(self) -> float | None:
         """Approved ÷ decided, or None before any decision."""
         return self.approved / self.decided if self.decided else None
+
+    @property
+    def approval_percent(self) -> Decimal | None:
+        """The approval rate as the pages show it (one rounding rule for every share)."""
+        return percent_of(self.approved, self.decided)
 
     @property
     def reason_labels(self) -> list[tuple[str, int]]:

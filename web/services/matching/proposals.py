@@ -8,6 +8,7 @@ become ``proposed`` matches here and the other side's organisation is told once 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from web.services import notifications
 from web.services.matching import feed
 from web.services.matching.index import IndexHolder, MatchPolicy, stamp_tokens
 from web.services.notifications import Target
-from web.services.postings.side import NEED, OFFER, Side
+from web.services.postings.side import NEED, OFFER, SIDES, Side
 
 
 def reasons_of(m: EngineMatch) -> dict[str, Any]:
@@ -38,34 +39,70 @@ def _event(session: Session, match: Match, to: MatchStatus, note: str, actor_id:
     session.add(match)
 
 
-def _notify_new(session: Session, match: Match, *, told: Side, org_id: int, title: str) -> None:
-    """Tell the organisation that owns the ``told`` side's posting of a new pair."""
-    if told is OFFER:  # a need was posted: tell the provider about a fitting need
-        title = f"您的服务「{title}」有新的匹配需求"
-    else:
-        title = f"您的需求「{title}」有新的推荐服务"
-    notifications.notify(
-        session, org_id=org_id, kind="recommendation", title=title,
-        body="平台根据内容相似度、服务类别与信用等为您推荐，对方资料在服务专员审核通过前匿名显示。",
-        target=Target(told.name, told.own_posting_id(match)), match_id=match.id,
-        dedupe_key=f"recommend:need:{match.need_id}:offer:{match.offer_id}",
-    )
+RECOMMEND_BODY = "平台根据内容相似度、服务类别与信用等为您推荐，对方资料在服务专员审核通过前匿名显示。"
+
+
+@dataclass(frozen=True)
+class _Pair:
+    match_id: int
+    own_title: str  # the told organisation's posting
+    other_title: str  # the posting it was matched with
+    other_id: int
+
+
+@dataclass
+class Announcements:
+    """New proposals of one event (a posting, or a whole rematch), by the organisation to tell.
+
+    ``send`` writes one message per organisation, so one event never floods an inbox."""
+
+    by_org: dict[tuple[str, int], list[_Pair]] = field(default_factory=dict)
+
+    def add(self, told: Side, *, org_id: int, match_id: int, own_title: str, other_title: str,
+            other_id: int) -> None:
+        """Tell the organisation owning the ``told`` side's posting of a new pair."""
+        self.by_org.setdefault((told.name, org_id), []).append(_Pair(match_id, own_title, other_title, other_id))
+
+    def send(self, session: Session) -> int:
+        """Write the messages (flushes only); returns how many organisations were told."""
+        for (side_name, org_id), pairs in self.by_org.items():
+            mine, theirs = SIDES[side_name].label, SIDES[side_name].other.label
+            first = pairs[0]
+            one = f"新{theirs}「{first.other_title}」与您的{mine}「{first.own_title}」匹配"
+            if len({p.other_id for p in pairs}) == 1:  # one new posting fits several of ours
+                labels = [p.own_title for p in pairs]
+                many = f"新{theirs}「{first.other_title}」与您的 {{n}} 项{mine}匹配"
+                many_target = Target.match_list(q=first.other_title)
+            else:
+                labels = [p.other_title for p in pairs]
+                many, many_target = f"平台为您新推荐了 {{n}} 条{theirs}", Target.match_list()
+            items = [notifications.Grouped(p.match_id, f"「{label}」")
+                     for p, label in zip(pairs, labels, strict=True)]
+            notifications.notify_grouped(session, org_id=org_id, kind="recommendation", items=items,
+                                         one_title=one, many_title=many, many_target=many_target,
+                                         body=RECOMMEND_BODY)
+        sent = len(self.by_org)
+        self.by_org.clear()
+        return sent
 
 
 def store_proposals(
     session: Session, side: Side, *, posting_id: int, found: Iterable[EngineMatch],
     threshold: float, actor_id: int | None = None, refresh: bool = True, notify_both: bool = False,
-    revived_note: str = "内容更新后重新推荐",
+    revived_note: str = "内容更新后重新推荐", announcements: Announcements | None = None,
 ) -> int:
     """Turn engine matches of one posting into proposed Match rows; returns new proposals.
 
     With ``refresh``, engine-owned proposals of this posting that no longer reach the
-    threshold are withdrawn. The other side is always notified; with ``notify_both``
-    (a batch rematch, where nobody is looking at the page) the posting's own
-    organisation is told too. Flushes only.
+    threshold are withdrawn. The other side hears of each new pair, once, when it is first
+    proposed; with ``notify_both`` (a batch rematch, where nobody is looking at the page)
+    the posting's own organisation does too. What one posting causes goes out as one
+    message per organisation; a batch passes its own ``announcements`` and sends them once
+    at the end. Flushes only.
     """
     other = side.other
-    own = session.get(side.model, posting_id) if notify_both else None
+    own = session.get(side.model, posting_id)
+    outbox = announcements if announcements is not None else Announcements()
     kept = {other.posting_id(getattr(m, f"{other.name}_id")): m for m in found if m.score >= threshold}
     existing = {other.own_posting_id(m): m
                 for m in session.exec(select(Match).where(side.match_column() == posting_id)).all()}
@@ -79,6 +116,7 @@ def store_proposals(
         row = existing.get(other_id)
         if other_id not in others:
             continue
+        is_new = row is None
         if row is None:
             ids = {side.match_key: posting_id, other.match_key: other_id}
             row = Match(**ids, score=_clip(m.score), text_score=_clip(m.text_score),
@@ -97,14 +135,21 @@ def store_proposals(
                 created += 1
         else:
             continue
+        if not is_new:
+            continue  # a pair is announced once, when it is first proposed
         org_id, title = others[other_id]
-        _notify_new(session, row, told=other, org_id=org_id, title=title)
-        if own is not None:
-            _notify_new(session, row, told=side, org_id=own.org_id, title=own.title)
+        assert own is not None and row.id is not None
+        outbox.add(other, org_id=org_id, match_id=row.id, own_title=title, other_title=own.title,
+                   other_id=posting_id)
+        if notify_both:
+            outbox.add(side, org_id=own.org_id, match_id=row.id, own_title=own.title, other_title=title,
+                       other_id=other_id)
     if refresh:
         for other_id, row in existing.items():
             if other_id not in kept and row.status == MatchStatus.proposed and row.source == "engine":
                 _event(session, row, MatchStatus.withdrawn, "内容修改后不再达到推荐阈值", actor_id)
+    if announcements is None:
+        outbox.send(session)
     session.flush()
     return created
 
@@ -147,8 +192,11 @@ def rebuild_proposals(session: Session, *, policy: MatchPolicy | None = None) ->
     session.flush()
     holder = IndexHolder.from_session(session)
     created = 0
+    outbox = Announcements()  # the whole rematch is one event: one message per organisation
     for need_key, found in holder.index.rematch(top=policy.top):
         created += store_proposals(session, NEED, posting_id=NEED.posting_id(need_key), found=found,
-                                   threshold=policy.threshold, refresh=False, notify_both=True)
+                                   threshold=policy.threshold, refresh=False, notify_both=True,
+                                   announcements=outbox)
+    outbox.send(session)
     session.commit()
     return created

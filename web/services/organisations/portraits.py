@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, or_, select
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
+from web.services.matches.ratings import RatingSummary, summary_for
 from web.services.matches.views import StaffMatchView, involving, load_staff_views, staff_select
 from web.services.paging import Page
 
@@ -50,6 +51,7 @@ class RelatedRow:
     org: Organisation
     relation: str
     direction: str  # "outgoing": this org declared it; "incoming": the other did
+    id: int  # the RelatedParty row
 
 
 @dataclass
@@ -63,6 +65,13 @@ class Portrait:
     offers: list[Offer]
     matches: list[StaffMatchView]
     contracts: list[ContractRow] = field(default_factory=list)
+    ratings: RatingSummary = field(default_factory=lambda: RatingSummary(0, None, []))
+    today: date = field(default_factory=date.today)
+
+    @property
+    def held(self) -> list[str]:
+        """Qualification kinds valid today."""
+        return held_kinds(self.qualifications, today=self.today)
 
     @property
     def contract_total_wan(self) -> Decimal:
@@ -78,6 +87,12 @@ def rd_intensity(org: Organisation) -> Decimal | None:
 
 def _valid(q: Qualification, today: date) -> bool:
     return q.expires_on is None or q.expires_on >= today
+
+
+def held_kinds(qualifications: list[Qualification], *, today: date | None = None) -> list[str]:
+    """The qualifications held today, each kind once (a renewal is not a second badge)."""
+    today = today or date.today()
+    return sorted({q.kind for q in qualifications if _valid(q, today)})
 
 
 def innovation_score(org: Organisation, qualifications: list[Qualification],
@@ -142,11 +157,11 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
     for rp, other in session.exec(select(RelatedParty, Organisation)
                                   .join(Organisation, col(Organisation.id) == RelatedParty.related_org_id)
                                   .where(RelatedParty.org_id == org_id)).all():
-        related.append(RelatedRow(other, rp.relation, "outgoing"))
+        related.append(RelatedRow(other, rp.relation, "outgoing", rp.id))
     for rp, other in session.exec(select(RelatedParty, Organisation)
                                   .join(Organisation, col(Organisation.id) == RelatedParty.org_id)
                                   .where(RelatedParty.related_org_id == org_id)).all():
-        related.append(RelatedRow(other, rp.relation, "incoming"))
+        related.append(RelatedRow(other, rp.relation, "incoming", rp.id))
     # Drafts stay private to their organisation until published, staff included.
     needs = list(session.exec(select(Need).where(Need.org_id == org_id, Need.status != "draft")
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
@@ -155,4 +170,4 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
     matches = load_staff_views(session, staff_select().where(involving(org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))
     return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals), related, needs,
-                    offers, matches, list_contracts(session, org_id=org_id))
+                    offers, matches, list_contracts(session, org_id=org_id), summary_for(session, org_id=org_id))

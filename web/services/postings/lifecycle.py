@@ -88,10 +88,10 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row.status = side.closed_status
     row.updated_at = datetime.now(UTC)
     session.add(row)
-    proposals.withdraw_proposals(session, holder, side, posting_id=posting_id, actor_id=actor_id,
-                                 note=f"{side.label}已{side.close_verb}，推荐撤回")
+    withdrawn = proposals.withdraw_proposals(session, holder, side, posting_id=posting_id, actor_id=actor_id,
+                                             note=f"{side.label}已{side.close_verb}，推荐撤回")
     audit.record(session, actor_id=actor_id, action=f"{side.name}.close", object_type=side.name,
-                 object_id=row.id)
+                 object_id=row.id, detail={"withdrawn": withdrawn})
     _commit_change(session, holder, side, row, "close")
     return row
 

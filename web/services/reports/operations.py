@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import APPROVED_OR_LATER, MatchStatus
+from web.presentation.figures import percent_of
 
-CHINA_TIME = timezone(timedelta(hours=8), "CST")  # months are counted in Beijing time
 
 @dataclass(frozen=True)
 class MonthRow:
@@ -67,7 +67,7 @@ class Operations:
 def percent(part: int, whole: int) -> Decimal | None:
     if whole == 0:
         return None
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return percent_of(part, whole)
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -79,9 +79,9 @@ def _month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def _monthly(session: Session) -> list[MonthRow]:
-    def month(moment: datetime) -> str:
-        return moment.astimezone(CHINA_TIME).strftime("%Y-%m")
+def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
+    def month(moment: datetime) -> str:  # months are counted in the platform's time zone
+        return moment.astimezone(tz).strftime("%Y-%m")
 
     needs = Counter(month(t) for t in session.exec(
         select(Need.created_at).where(Need.status != "draft")).all())
@@ -94,8 +94,8 @@ def _monthly(session: Session) -> list[MonthRow]:
             for m in _month_range(min(seen), max(seen))]
 
 
-def operations(session: Session) -> Operations:
-    """All operating figures of the platform, from its own records."""
+def operations(session: Session, *, tz: tzinfo) -> Operations:
+    """All operating figures of the platform, from its own records (months in ``tz``)."""
     # Plain columns, not ORM rows: this reads every need and match on each page view.
     all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
     needs = {n.id: n for n in all_needs if n.status != "draft"}
@@ -158,7 +158,7 @@ def operations(session: Session) -> Operations:
         key=lambda r: (-r.amount_wan, r.category))
 
     return Operations(
-        months=_monthly(session),
+        months=_monthly(session, tz),
         needs_posted=len(needs),
         needs_with_approved=len(need_first),
         needs_with_approved_percent=percent(len(need_first), len(needs)),

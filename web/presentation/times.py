@@ -1,0 +1,56 @@
+"""Times shown to people: one zone (Settings.time_zone, Asia/Shanghai by default) for every
+page, message and export. Stored times are UTC (read back aware: models.base.UTCDateTime);
+a naive value is read as UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+# China has kept UTC+8 without summer time since 1991: exact where no tz database is installed.
+_FIXED_ZONES = {DEFAULT_TIME_ZONE: timezone(timedelta(hours=8), "北京时间")}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def local_zone(name: str) -> tzinfo:
+    """The named time zone from the system's tz database (or the fixed one above)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name in _FIXED_ZONES:
+            return _FIXED_ZONES[name]
+        raise ValueError(f"未知的时区“{name}”，请设置 ZHENGQI_TIME_ZONE，例如 {DEFAULT_TIME_ZONE}") from None
+
+
+def as_local(value: datetime, tz: tzinfo) -> datetime:
+    """A stored timestamp in the local zone (naive means UTC)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(tz)
+
+
+def naive_local(value: datetime, tz: tzinfo) -> datetime:
+    """Local wall-clock time without a zone: what a spreadsheet cell can hold."""
+    return as_local(value, tz).replace(tzinfo=None)
+
+
+def formatters(tz: tzinfo) -> dict[str, Callable[[datetime | date | None], str]]:
+    """The template globals fmt_time and fmt_date, bound to the platform's zone."""
+
+    def fmt_time(value: datetime | date | None) -> str:
+        if value is None:
+            return "—"
+        if not isinstance(value, datetime):
+            return value.strftime(DATE_FORMAT)
+        return as_local(value, tz).strftime(TIME_FORMAT)
+
+    def fmt_date(value: datetime | date | None) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, datetime):
+            value = as_local(value, tz)
+        return value.strftime(DATE_FORMAT)
+
+    return {"fmt_time": fmt_time, "fmt_date": fmt_date}
