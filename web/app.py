@@ -20,6 +20,7 @@ from web.errors import install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,9 +35,12 @@ class ConfigurationError(RuntimeError):
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    """Migrate to head; in demo mode load the demo data into an empty database, in
+    production refuse to go on while demo accounts or demo data exist."""
     upgrade(engine)
-    if settings.seed_on_start and not settings.is_production:
+    if settings.is_production:
+        refuse_demo_data(engine)
+    elif settings.seed_on_start:
         from web.services.seed import seed_if_empty
 
         seed_if_empty(engine)

@@ -13,9 +13,12 @@ from web.services.paging import Page
 ADMIN_CREATABLE = ("staff", "official", "admin")
 
 
-def create_account(session: Session, *, actor_id: int, username: str, password: str, role: str,
+def create_account(session: Session, *, actor_id: int | None, username: str, password: str, role: str,
                    display_name: str = "") -> User:
-    """Open a staff, official or admin account (never enterprise/provider: they register). Commits."""
+    """Open a staff, official or admin account (never enterprise/provider: they register). Commits.
+
+    ``actor_id`` is None for the command line (``zhengqi createadmin``).
+    """
     if role not in ADMIN_CREATABLE:
         raise ValidationFailed("只能开通服务专员、领导或管理员账号", field="role")
     if len(display_name.strip()) > 50:

@@ -15,6 +15,7 @@ from models import Organisation, Qualification, User
 from models.base import MONEY_MAX
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import ORG_KIND_LABELS, QualificationKind
+from web.security.passwords import check_password
 from web.services import audit
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
@@ -122,7 +123,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
             or not username.isascii():
         errors["username"] = "用户名为3–50位字母、数字、下划线或连字符"
     try:
-        auth.check_password_strength(password)
+        check_password(password, username=username)
     except ValidationFailed as exc:
         errors["password"] = exc.message
     if values.get("password_confirm") is not None and values.get("password_confirm") != password:
