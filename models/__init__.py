@@ -5,6 +5,7 @@ Importing this package registers every table on ``SQLModel.metadata``.
 
 from models.audit import AuditLog
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
+from models.job import Job, JobRun
 from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
@@ -12,7 +13,7 @@ from models.posting import Need, Offer
 from models.user import LoginAttempt, User, UserSession
 
 __all__ = [
-    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "LoginAttempt",
+    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
     "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
     "RelatedParty", "User", "UserSession",
 ]

@@ -59,7 +59,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         from web.services.matching.proposals import IndexHolder
 
         app.state.index = IndexHolder.load(engine)
+        scheduler = None
+        if settings.runs_scheduler:
+            from web.scheduler import Scheduler
+
+            scheduler = Scheduler(engine, settings)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",

@@ -144,8 +144,8 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     try:
         session.flush()
         user = auth.create_user(session, username=username, password=password,
-                                    role=role_for_kind(kind), org_id=org.id,
-                                    display_name=contacts["contact_name"] or username)
+                                role=role_for_kind(kind), org_id=org.id, is_org_admin=True,
+                                display_name=contacts["contact_name"] or username)
     except IntegrityError as exc:  # a concurrent registration took the name or code
         session.rollback()
         raise Conflict("该机构或用户名已被注册，请刷新后重试") from exc
