@@ -10,10 +10,11 @@ from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
 from models.posting import Need, Offer
-from models.user import LoginAttempt, User, UserSession
+from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
     "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
+    "LoginThrottle",
     "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
     "RelatedParty", "User", "UserSession",
 ]

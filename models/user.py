@@ -70,3 +70,16 @@ class LoginAttempt(SQLModel, table=True):
     user_agent: str = Field(default="", max_length=300)
     success: bool = False
     created_at: datetime = created_at_field()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed-login counter for one key: an account, an address, or the pair of both.
+
+    Each attempt is counted before its password is checked, and the next attempt on the
+    key waits for ``next_allowed_at``: delays grow with failures instead of a hard lock.
+    """
+
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    next_allowed_at: datetime = timestamp_field(nullable=False)
+    updated_at: datetime = timestamp_field(nullable=False)

@@ -18,6 +18,7 @@ from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
+from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
 from web.security.demo_data import refuse_demo_data
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)
+    declare_error_responses(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     for router in all_routers():

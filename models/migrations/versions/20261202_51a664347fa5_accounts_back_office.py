@@ -1,7 +1,7 @@
 """accounts back office: sessions, login log, jobs
 
 Revision ID: 51a664347fa5
-Revises: 3f2a9c1d7b10
+Revises: 7c41e2b9a0d3
 Create Date: 2026-12-02 17:11:11
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '51a664347fa5'
-down_revision: str | None = '3f2a9c1d7b10'
+down_revision: str | None = '7c41e2b9a0d3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

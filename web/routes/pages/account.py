@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from web.deps import SessionDep, UserDep, csrf_protect, require_roles, unread_badge
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import render
+from web.routes.params import Marker, RowId
 from web.services.accounts import colleagues, profile
 from web.services.errors import ValidationFailed
 
@@ -18,7 +19,7 @@ OrgMember = Annotated[object, Depends(require_roles("enterprise", "provider"))]
 
 
 @router.get("/account", name="account")
-def account_center(request: Request, session: SessionDep, user: UserDep, changed: int = 0) -> Response:
+def account_center(request: Request, session: SessionDep, user: UserDep, changed: Marker = 0) -> Response:
     """One's own account, organisation, open sessions and recent logins."""
     info = profile.overview(session, user_id=user.id)
     return render(request, "account/center.html", {
@@ -80,7 +81,7 @@ def invite(request: Request, session: SessionDep, user: UserDep, _: OrgMember, f
 
 @router.post("/account/colleagues/{user_id}/active", name="account_colleague_active",
              dependencies=[Depends(csrf_protect)])
-def set_active(request: Request, session: SessionDep, user: UserDep, _: OrgMember, user_id: int,
+def set_active(request: Request, session: SessionDep, user: UserDep, _: OrgMember, user_id: RowId,
                form: FormDep) -> Response:
     """Disable or enable a colleague's account."""
     colleagues.set_colleague_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")

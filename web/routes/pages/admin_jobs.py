@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with, render
+from web.routes.params import Marker
 from web.services.jobs import runner
 
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
@@ -19,7 +20,7 @@ router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin"))
 
 @router.get("/admin/jobs", name="admin_jobs")
 def list_jobs(request: Request, session: SessionDep, user: Admin, ran: str | None = None,
-              ok: int = 1) -> Response:
+              ok: Marker = 1) -> Response:
     """Every job with its schedule, last run and recent history."""
     jobs = runner.list_status(session)
     label = next((j.spec.label for j in jobs if j.spec.name == ran), None)

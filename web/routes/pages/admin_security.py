@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
 from web.routes.pages.portal import query_without_page
 from web.routes.pages.staff_common import redirect_with, render, xlsx_response
+from web.routes.params import DateFilter, Marker, PageNumber
 from web.services.accounts import login_log, sessions
 
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
@@ -20,7 +21,7 @@ Text = Annotated[str | None, Query(max_length=64)]
 
 @router.get("/admin/sessions", name="admin_sessions")
 def live_sessions(request: Request, session: SessionDep, user: Admin, q: Text = None,
-                  page: Annotated[int, Query(ge=1, le=100000)] = 1, ended: int = 0) -> Response:
+                  page: PageNumber = 1, ended: Marker = 0) -> Response:
     """Live sessions with their last activity."""
     return render(request, "admin/sessions.html", {
         "page": sessions.list_live(session, q=q, page=page), "q": q or "", "qs": query_without_page(request),
@@ -41,8 +42,8 @@ def _filters(username: str | None, ip: str | None, result: str | None, date_from
 
 @router.get("/admin/logins", name="admin_logins")
 def logins(request: Request, session: SessionDep, user: Admin, username: Text = None, ip: Text = None,
-           result: Annotated[str | None, Query(max_length=4)] = None, date_from: date | None = None,
-           date_to: date | None = None, page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
+           result: Annotated[str | None, Query(max_length=4)] = None, date_from: DateFilter = None,
+           date_to: DateFilter = None, page: PageNumber = 1) -> Response:
     """Every login attempt, filtered, with flagged anomalies on top."""
     filters = _filters(username, ip, result, date_from, date_to)
     return render(request, "admin/logins.html", {
@@ -53,8 +54,8 @@ def logins(request: Request, session: SessionDep, user: Admin, username: Text = 
 
 @router.get("/admin/logins.xlsx", name="admin_logins_export")
 def export_logins(session: SessionDep, user: Admin, username: Text = None, ip: Text = None,
-                  result: Annotated[str | None, Query(max_length=4)] = None, date_from: date | None = None,
-                  date_to: date | None = None) -> Response:
+                  result: Annotated[str | None, Query(max_length=4)] = None, date_from: DateFilter = None,
+                  date_to: DateFilter = None) -> Response:
     """The filtered login attempts as an Excel file."""
     data = login_log.attempts_xlsx(session, filters=_filters(username, ip, result, date_from, date_to))
     return xlsx_response(data, "登录日志.xlsx")

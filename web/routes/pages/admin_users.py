@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
 from web.routes.pages.portal import FormDep, query_without_page
 from web.routes.pages.staff_common import redirect_with, render
+from web.routes.params import PageNumber, RowId
 from web.services.accounts import profile, sessions, users
 from web.services.errors import DomainError, ValidationFailed
 
@@ -36,7 +37,7 @@ def list_users(request: Request, session: SessionDep, user: Admin,
                role: Annotated[str | None, Query(max_length=16)] = None,
                q: Annotated[str | None, Query(max_length=50)] = None,
                active: Annotated[str | None, Query(max_length=1)] = None,
-               page: Annotated[int, Query(ge=1, le=100000)] = 1,
+               page: PageNumber = 1,
                done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     """All accounts, searched, filtered and paginated, with the form to open a new one."""
     return _list_page(request, session, values={}, errors={}, role=role, q=q, active=active, page=page,
@@ -58,7 +59,7 @@ def create_user(request: Request, session: SessionDep, user: Admin, form: FormDe
     return redirect_with("/admin/users", done="created")
 
 
-def _detail_page(request: Request, session: SessionDep, user_id: int, *, errors: dict | None = None,
+def _detail_page(request: Request, session: SessionDep, user_id: RowId, *, errors: dict | None = None,
                  flash: str | None = None, flash_kind: str = "ok", one_time_password: str | None = None,
                  status_code: int = 200) -> Response:
     account, org = users.get_account(session, user_id=user_id)
@@ -71,14 +72,14 @@ def _detail_page(request: Request, session: SessionDep, user_id: int, *, errors:
 
 
 @router.get("/admin/users/{user_id}", name="admin_user_detail")
-def user_detail(request: Request, session: SessionDep, user: Admin, user_id: int,
+def user_detail(request: Request, session: SessionDep, user: Admin, user_id: RowId,
                 done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     """One account: edit form, live sessions, recent logins and the admin actions."""
     return _detail_page(request, session, user_id, flash=_FLASHES.get(done or ""))
 
 
 @router.post("/admin/users/{user_id}", name="admin_user_update", dependencies=[Depends(csrf_protect)])
-def update_user(request: Request, session: SessionDep, user: Admin, user_id: int, form: FormDep) -> Response:
+def update_user(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep) -> Response:
     """Save an account's name and (for internal accounts) role."""
     try:
         users.update_account(session, actor_id=user.id, user_id=user_id,
@@ -90,7 +91,7 @@ def update_user(request: Request, session: SessionDep, user: Admin, user_id: int
 
 
 @router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
-def set_active(request: Request, session: SessionDep, user: Admin, user_id: int, form: FormDep) -> Response:
+def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowId, form: FormDep) -> Response:
     """Enable or disable an account (disabling ends its sessions)."""
     active = form.get("active") == "1"
     try:
@@ -105,7 +106,7 @@ def set_active(request: Request, session: SessionDep, user: Admin, user_id: int,
 
 @router.post("/admin/users/{user_id}/password-reset", name="admin_user_password_reset",
              dependencies=[Depends(csrf_protect)])
-def reset_password(request: Request, session: SessionDep, user: Admin, user_id: int) -> Response:
+def reset_password(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
     """Give the account a one-time password, shown once on this page and never again."""
     password = users.reset_password(session, actor_id=user.id, user_id=user_id)
     return _detail_page(request, session, user_id, one_time_password=password,
@@ -113,7 +114,7 @@ def reset_password(request: Request, session: SessionDep, user: Admin, user_id: 
 
 
 @router.post("/admin/users/{user_id}/logout", name="admin_user_logout", dependencies=[Depends(csrf_protect)])
-def force_logout(request: Request, session: SessionDep, user: Admin, user_id: int) -> Response:
+def force_logout(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
     """End every session of the account."""
     sessions.force_logout_user(session, actor_id=user.id, user_id=user_id)
     return redirect_with(f"/admin/users/{user_id}", done="logged_out")

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from web.deps import SessionDep, unread_badge
 from web.routes.pages.staff_common import StaffDep, render, to_int
+from web.routes.params import RowId
 from web.services.organisations import portraits
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
@@ -26,6 +27,6 @@ def portrait_list(request: Request, session: SessionDep, user: StaffDep, q: str 
 
 
 @router.get("/portraits/{org_id}", name="staff_portrait")
-def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: int) -> Response:
+def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: RowId) -> Response:
     """One organisation's portrait: profile, innovation score, credit, related parties, history."""
     return render(request, "staff/portrait.html", {"p": portraits.get_portrait(session, org_id=org_id)})
