@@ -295,3 +295,19 @@ def test_login_records_address_and_user_agent(session: Session) -> None:
     assert (row.ip, row.user_agent) == ("10.3.3.3", "UA/1.0") and row.last_seen_at is not None
     attempt = session.exec(select(LoginAttempt).order_by(col(LoginAttempt.id).desc())).first()
     assert (attempt.ip, attempt.user_agent, attempt.success) == ("10.3.3.3", "UA/1.0", True)
+
+
+def test_admin_unlock_clears_login_delays_of_that_account_only(session: Session) -> None:
+    from models import LoginThrottle
+
+    admin = make_user(session, role="admin")
+    target = make_user(session, role="staff", username="Locked-Out")
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    for key in ("u:locked-out", "p:locked-out|10.0.0.1", "a:10.0.0.1", "u:someone-else"):
+        session.add(LoginThrottle(key=key, failures=20, next_allowed_at=later, updated_at=datetime.now(UTC)))
+    session.commit()
+    assert users.login_restricted_until(session, username=target.username) is not None
+    assert users.unlock_login(session, actor_id=admin.id, user_id=target.id) == 2
+    assert users.login_restricted_until(session, username=target.username) is None
+    assert sorted(session.exec(select(LoginThrottle.key)).all()) == ["a:10.0.0.1", "u:someone-else"]
+    assert _audits(session, "user.unlock") == 1

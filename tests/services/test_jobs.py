@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from models import Job, JobRun, LoginAttempt, Match, Notification, UserSession
+from models import Job, JobRun, LoginAttempt, LoginThrottle, Match, Notification, UserSession
 from models.db import make_engine
 from tests.factories import make_match, make_match_event, make_need, make_offer, make_org, make_user
 from web.services.errors import Conflict, NotFound
@@ -163,9 +163,14 @@ def test_purge_keeps_live_sessions_and_recent_login_log(session: Session, settin
         session.add(row)
     for days in (1, 179, 181, 400):
         session.add(LoginAttempt(username="u", ip="1.1.1.1", success=True, created_at=now - timedelta(days=days)))
+    session.add(LoginThrottle(key="u:idle", failures=3, next_allowed_at=now - timedelta(hours=1),
+                              updated_at=now - timedelta(hours=1)))
+    session.add(LoginThrottle(key="u:waiting", failures=30, next_allowed_at=now + timedelta(minutes=1),
+                              updated_at=now - timedelta(hours=1)))
     session.commit()
     result = purge_sessions_and_attempts(session, _ctx(settings, now))
-    assert result == "清理已结束会话 2 个、过期登录记录 2 条"
+    assert result == "清理已结束会话 2 个、过期登录记录 2 条、闲置登录限制计数 1 个"
+    assert session.exec(select(LoginThrottle.key)).all() == ["u:waiting"]
     assert set(session.exec(select(UserSession.id)).all()) == {"l" * 64, "j" * 64}
     assert session.exec(select(func.count()).select_from(LoginAttempt)).one() == 2
 

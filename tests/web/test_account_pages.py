@@ -173,3 +173,19 @@ def test_member_without_org_admin_right_is_refused(client: TestClient, session: 
     login(client, "putong")
     r = client.get("/account/colleagues")
     assert r.status_code == 403 and "本机构的管理员" in r.text
+
+
+def test_admin_sees_and_clears_a_login_restriction(client: TestClient, session: Session) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from models import LoginThrottle
+
+    make_user(session, role="admin", username="guanliyuan")
+    target = make_user(session, role="official", username="shouxian")
+    session.add(LoginThrottle(key="u:shouxian", failures=15, next_allowed_at=datetime.now(UTC) + timedelta(minutes=1),
+                              updated_at=datetime.now(UTC)))
+    session.commit()
+    token = login(client, "guanliyuan")
+    assert "登录受限至" in client.get(f"/admin/users/{target.id}").text
+    r = client.post(f"/admin/users/{target.id}/unlock", data={"csrf_token": token})
+    assert "已解除该账号的登录失败限制" in r.text and "登录受限至" not in r.text

@@ -51,6 +51,7 @@ ENTRIES: list[Entry] = [
     Entry("POST", "/admin/users/{user_id}/active", ADMIN, {"active": "0"}),
     Entry("POST", "/admin/users/{user_id}/password-reset", ADMIN, {}),
     Entry("POST", "/admin/users/{user_id}/logout", ADMIN, {}),
+    Entry("POST", "/admin/users/{user_id}/unlock", ADMIN, {}),
     Entry("GET", "/admin/sessions", ADMIN),
     Entry("POST", "/admin/sessions/{spare_session_id}/end", ADMIN, {}),
     Entry("GET", "/admin/logins", ADMIN),

@@ -18,7 +18,8 @@ Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
 router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin")), Depends(unread_badge)])
 _ACTIVE = {"1": True, "0": False}
 _FLASHES = {"created": "账号已开通。", "saved": "已保存。", "enabled": "账号已启用。",
-            "disabled": "账号已停用，其登录已全部退出。", "logged_out": "已强制该账号退出所有登录。"}
+            "disabled": "账号已停用，其登录已全部退出。", "logged_out": "已强制该账号退出所有登录。",
+            "unlocked": "已解除该账号的登录失败限制。"}
 
 
 def _list_page(request: Request, session: SessionDep, *, values: dict, errors: dict, role: str | None,
@@ -67,6 +68,7 @@ def _detail_page(request: Request, session: SessionDep, user_id: RowId, *, error
     return render(request, "admin/user_detail.html", {
         "account": account, "org": org, "live": live.items, "errors": errors or {},
         "logins": profile.recent_logins(session, username=account.username, limit=20),
+        "restricted_until": users.login_restricted_until(session, username=account.username),
         "one_time_password": one_time_password, "flash": flash, "flash_kind": flash_kind},
         status_code=status_code)
 
@@ -118,3 +120,10 @@ def force_logout(request: Request, session: SessionDep, user: Admin, user_id: Ro
     """End every session of the account."""
     sessions.force_logout_user(session, actor_id=user.id, user_id=user_id)
     return redirect_with(f"/admin/users/{user_id}", done="logged_out")
+
+
+@router.post("/admin/users/{user_id}/unlock", name="admin_user_unlock", dependencies=[Depends(csrf_protect)])
+def unlock(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
+    """Clear the delays that failed logins put on the account."""
+    users.unlock_login(session, actor_id=user.id, user_id=user_id)
+    return redirect_with(f"/admin/users/{user_id}", done="unlocked")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 import string
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, or_, select
 
-from models import Organisation, User
+from models import LoginThrottle, Organisation, User
+from web.security import throttle
 from web.security.passwords import check_password
 from web.services import audit
 from web.services.accounts import auth, sessions
@@ -154,3 +156,24 @@ def get_account(session: Session, *, user_id: int) -> tuple[User, Organisation |
     """One account and its organisation."""
     user = _get(session, user_id)
     return user, session.get(Organisation, user.org_id) if user.org_id else None
+
+
+def login_restricted_until(session: Session, *, username: str, now: datetime | None = None) -> datetime | None:
+    """Until when failed logins hold this account back (web.security.throttle), or None."""
+    now = now or datetime.now(UTC)
+    name = username.strip().lower()
+    waits = session.exec(select(LoginThrottle.next_allowed_at).where(
+        or_(col(LoginThrottle.key) == f"{throttle.ACCOUNT.prefix}:{name}",
+            col(LoginThrottle.key).startswith(f"{throttle.PAIR.prefix}:{name}|", autoescape=True)),
+        col(LoginThrottle.next_allowed_at) > now)).all()
+    return max(waits) if waits else None
+
+
+def unlock_login(session: Session, *, actor_id: int, user_id: int) -> int:
+    """Clear the failed-login delays counted against an account (admin unlock). Commits."""
+    user = _get(session, user_id)
+    cleared = throttle.clear_account(session, username=user.username)
+    audit.record(session, actor_id=actor_id, action="user.unlock", object_type="user", object_id=user.id,
+                 detail={"cleared": cleared})
+    session.commit()
+    return cleared
