@@ -4,6 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``.
 """
 
 from models.audit import AuditLog
+from models.dictionary import DictChange, DictItem
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
 from models.job import Job, JobRun
 from models.match import Contract, Match, MatchEvent
@@ -13,7 +14,7 @@ from models.posting import Need, Offer
 from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
-    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
+    "AuditLog", "Contract", "DictChange", "DictItem", "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
     "LoginThrottle",
     "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
     "RelatedParty", "User", "UserSession",

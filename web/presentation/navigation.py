@@ -43,6 +43,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("在线用户", "/admin/sessions"),
         NavItem("登录日志", "/admin/logins"),
         NavItem("定时任务", "/admin/jobs"),
+        NavItem("字典管理", "/admin/dicts"),
         NavItem("审计日志", "/staff/audit"),
     ),
 }

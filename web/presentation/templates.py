@@ -11,6 +11,7 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
+from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.navigation import nav_items
 from web.presentation.user_agent import browser_label
 
@@ -30,6 +31,9 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.globals.update(
         browser_label=browser_label,
+        dict_hint=dict_hint,
+        dict_label=dict_label,
+        dict_options=dict_options,
         csrf_token=csrf_token,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,

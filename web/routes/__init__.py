@@ -15,6 +15,7 @@ from web.routes.api import users as api_users
 from web.routes.api.postings import build_postings_api
 from web.routes.pages import (
     account,
+    admin_dicts,
     admin_jobs,
     admin_security,
     admin_users,
@@ -46,6 +47,7 @@ def all_routers() -> list[APIRouter]:
         api_staff_work.router,
         api_users.router,
         account.router,
+        admin_dicts.router,
         admin_jobs.router,
         admin_security.router,
         admin_users.router,

@@ -1,4 +1,4 @@
-"""Permission-matrix entries for 个人中心, colleague accounts, 用户管理, 在线用户, 登录日志, 定时任务."""
+"""Permission-matrix entries for 个人中心, colleague accounts, 用户管理, 在线用户, 登录日志, 定时任务, 字典管理."""
 
 from __future__ import annotations
 
@@ -59,4 +59,10 @@ ENTRIES: list[Entry] = [
     Entry("GET", "/admin/jobs", ADMIN),
     Entry("POST", "/admin/jobs/purge_sessions/run", ADMIN, {}),
     Entry("POST", "/admin/jobs/purge_sessions/enabled", ADMIN, {"enabled": "1"}),
+    Entry("GET", "/admin/dicts", ADMIN),
+    Entry("GET", "/admin/dicts/category", ADMIN),
+    Entry("POST", "/admin/dicts/contract_type", ADMIN, {"label": ""}, note="an empty name: 422"),
+    Entry("POST", "/admin/dicts/category/技术攻关", ADMIN, {"label": "技术攻关", "description": "关键技术研发"}),
+    Entry("POST", "/admin/dicts/reject_reason/duplicate/retire", ADMIN, {"retired": "1"}),
+    Entry("POST", "/admin/dicts/category/技术攻关/delete", ADMIN, {}, note="built in: 409, never deleted"),
 ]
