@@ -3,6 +3,7 @@
 Importing this package registers every table on ``SQLModel.metadata``.
 """
 
+from models.announcement import Announcement, AnnouncementRead
 from models.audit import AuditLog
 from models.dictionary import DictChange, DictItem
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
@@ -14,8 +15,8 @@ from models.posting import Need, Offer
 from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
-    "AuditLog", "Contract", "DictChange", "DictItem", "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
-    "LoginThrottle",
-    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
-    "RelatedParty", "User", "UserSession",
+    "Announcement", "AnnouncementRead", "AuditLog", "Contract", "DictChange", "DictItem",
+    "Indicator", "IndicatorActual", "IndicatorTarget", "Job", "JobRun", "LoginAttempt",
+    "LoginThrottle", "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation",
+    "Qualification", "RelatedParty", "User", "UserSession",
 ]

@@ -17,6 +17,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("我的需求", "/enterprise/needs"),
         NavItem("匹配进展", "/enterprise/matches"),
         NavItem("消息", "/inbox"),
+        NavItem("公告", "/announcements"),
         NavItem("机构资料", "/enterprise/profile"),
     ),
     "provider": (
@@ -24,6 +25,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("我的服务", "/provider/offers"),
         NavItem("匹配进展", "/provider/matches"),
         NavItem("消息", "/inbox"),
+        NavItem("公告", "/announcements"),
         NavItem("机构资料", "/provider/profile"),
     ),
     "staff": (
@@ -32,11 +34,13 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("企业画像", "/staff/portraits"),
         NavItem("审计日志", "/staff/audit"),
         NavItem("指标看板", "/dashboard"),
+        NavItem("通知公告", "/staff/announcements"),
         NavItem("消息", "/inbox"),
     ),
     "official": (
         NavItem("指标看板", "/dashboard"),
         NavItem("运营数据", "/dashboard/operations"),
+        NavItem("公告", "/announcements"),
     ),
     "admin": (
         NavItem("用户管理", "/admin/users"),

@@ -13,6 +13,7 @@ from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.navigation import nav_items
+from web.presentation.times import fmt_time
 from web.presentation.user_agent import browser_label
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -34,6 +35,7 @@ def make_templates() -> Jinja2Templates:
         dict_hint=dict_hint,
         dict_label=dict_label,
         dict_options=dict_options,
+        fmt_time=fmt_time,
         csrf_token=csrf_token,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,
