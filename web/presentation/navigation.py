@@ -32,7 +32,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("审核队列", "/staff/review"),
         NavItem("撮合看板", "/staff/pipeline"),
         NavItem("企业画像", "/staff/portraits"),
-        NavItem("审计日志", "/staff/audit"),
+        NavItem("操作日志", "/staff/audit"),
         NavItem("指标看板", "/dashboard"),
         NavItem("通知公告", "/staff/announcements"),
         NavItem("消息", "/inbox"),
@@ -48,7 +48,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("登录日志", "/admin/logins"),
         NavItem("定时任务", "/admin/jobs"),
         NavItem("字典管理", "/admin/dicts"),
-        NavItem("审计日志", "/staff/audit"),
+        NavItem("操作日志", "/staff/audit"),
     ),
 }
 
