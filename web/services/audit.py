@@ -23,6 +23,7 @@ ACTION_LABELS: dict[str, str] = {
     "dict.create": "新增字典项", "dict.update": "修改字典项", "dict.retire": "停用字典项",
     "dict.restore": "恢复字典项", "dict.delete": "删除字典项",
     "announcement.publish": "发布公告", "announcement.withdraw": "撤回公告",
+    "organisation.merge": "合并机构", "organisation.deactivate": "停用机构", "organisation.reactivate": "恢复机构",
 }
 
 OBJECT_LABELS: dict[str, str] = {"match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构",
