@@ -16,11 +16,12 @@ from models.db import make_engine
 from models.migrate import upgrade
 from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
-from web.errors import install_error_handlers, wants_json
+from web.errors import error_response, install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
 from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)

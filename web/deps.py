@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
+from web.security.origin import from_own_site
 from web.services.accounts import auth, sessions
 from web.services.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from web.settings import Settings
@@ -44,10 +46,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def set_session_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
-    """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS."""
+    """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS.
+
+    The anonymous CSRF cookie is replaced at the same time, so a value planted before
+    login does not outlive it.
+    """
     secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
                         max_age=settings.session_hours * 3600)
+    response.set_cookie(ANON_CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax",
+                        secure=secure)
 
 
 @dataclass(frozen=True)
@@ -115,9 +123,17 @@ def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
 
 
 async def csrf_protect(request: Request, user: OptionalUserDep) -> None:
-    """Reject a state-changing request without the CSRF token of its session."""
+    """Reject a state-changing request from another site or without its CSRF token.
+
+    A logged-in request must carry its own session's token, nothing else: the anonymous
+    double-submit cookie can be planted from a sibling host (cookie tossing), so it only
+    vouches for forms shown before login (login and registration), which Origin/Referer
+    checking covers as well.
+    """
     if request.method not in UNSAFE_METHODS:
         return
+    if not from_own_site(request):
+        raise Forbidden("请求来源不是本平台页面（Origin/Referer 校验失败），已拒绝")
     sent = request.headers.get(CSRF_HEADER)
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -125,11 +141,8 @@ async def csrf_protect(request: Request, user: OptionalUserDep) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    # The session's token, or the double-submit cookie of a form rendered before the
-    # session existed (a login page left open in another tab, say).
-    candidates = [t for t in (user.csrf_token if user else None,
-                              request.cookies.get(ANON_CSRF_COOKIE)) if t]
-    if not sent or not any(hmac.compare_digest(sent, t) for t in candidates):
+    expected = user.csrf_token if user else request.cookies.get(ANON_CSRF_COOKIE)
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise Forbidden("页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试")
 
 

@@ -62,6 +62,13 @@ def _page(request: Request, status: int, message: str) -> Response:
     )
 
 
+def error_response(request: Request, status: int, message: str) -> Response:
+    """A Chinese error as JSON for the API, as the error page otherwise (middleware use)."""
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return _page(request, status, message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

@@ -26,8 +26,6 @@ class Settings(BaseSettings):
     seed_on_start: bool = True
     session_hours: int = 12
     cookie_secure: bool | None = None  # None: Secure exactly when the request is HTTPS
-    login_max_failures: int = 5  # per username within login_window_minutes
-    login_window_minutes: int = 15
     match_threshold: float = 0.15  # proposals at or above this score enter the staff queue
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged

@@ -307,7 +307,7 @@ def test_admin_unlock_clears_login_delays_of_that_account_only(session: Session)
         session.add(LoginThrottle(key=key, failures=20, next_allowed_at=later, updated_at=datetime.now(UTC)))
     session.commit()
     assert users.login_restricted_until(session, username=target.username) is not None
-    assert users.unlock_login(session, actor_id=admin.id, user_id=target.id) == 2
+    assert users.unlock_login(session, actor_id=admin.id, user_id=target.id).id == target.id
     assert users.login_restricted_until(session, username=target.username) is None
     assert sorted(session.exec(select(LoginThrottle.key)).all()) == ["a:10.0.0.1", "u:someone-else"]
     assert _audits(session, "user.unlock") == 1

@@ -111,3 +111,12 @@ def purge_idle(session: Session, *, now: datetime) -> int:
         LoginThrottle.updated_at < now - FORGET_AFTER, LoginThrottle.next_allowed_at <= now))
     session.flush()
     return result.rowcount
+
+
+def limited_usernames(session: Session, usernames: list[str], *, now: datetime) -> set[str]:
+    """Which of ``usernames`` have failures counted against them that still matter."""
+    keys = {f"{ACCOUNT.prefix}:{u.lower()}": u for u in usernames}
+    rows = session.exec(select(LoginThrottle.key).where(
+        col(LoginThrottle.key).in_(keys), LoginThrottle.failures > 0,
+        LoginThrottle.updated_at >= now - FORGET_AFTER)).all()
+    return {keys[k] for k in rows}

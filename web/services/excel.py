@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -18,7 +19,10 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
+    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection), and
+    drop control characters the file format cannot hold (one stored row must not break an export)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     if isinstance(value, datetime) and value.tzinfo is not None:

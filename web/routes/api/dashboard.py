@@ -114,9 +114,10 @@ def platform_detail(session: SessionDep, user: Reader, number: RowId,
         return {"number": number, "year": year, "value": str(value), "unit": "亿元",
                 "contracts": [{**asdict(c), "amount_wan": str(c.amount_wan), "signed_on": c.signed_on.isoformat()}
                               for c in rows]}
-    orgs = progress.qualified_enterprises(session, number=number, year=year)
+    orgs = progress.qualified_enterprises(session, number=number, year=year, role=user.role)
     return {"number": number, "year": year, "value": str(value), "unit": "家",
-            "enterprises": [asdict(e) for e in orgs]}
+            "enterprises": [{k: v for k, v in asdict(e).items() if k != "credit_code" or v is not None}
+                            for e in orgs]}
 
 
 @router.get("/operations", summary="平台运营数据")

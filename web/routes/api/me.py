@@ -81,7 +81,8 @@ def update_organisation(
     session: SessionDep, user: Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))],
     body: ProfileIn,
 ) -> OrganisationOut:
-    """Change the organisation's own profile (name and credit code stay fixed)."""
-    values = {k: ("1" if v is True else "" if v is False else v) for k, v in body.model_dump().items()}
-    org = records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values)
+    """Change the fields sent, and only those, of the organisation's own profile (name and credit code stay fixed)."""
+    sent = body.model_dump(exclude_unset=True)
+    values = {k: ("1" if v is True else "" if v is False else v) for k, v in sent.items()}
+    org = records.patch_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values)
     return _org_out(org)

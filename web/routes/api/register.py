@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from web.deps import (
     ANON_CSRF_COOKIE,
+    SESSION_COOKIE,
     OptionalUserDep,
     SessionDep,
     SettingsDep,
@@ -73,7 +74,7 @@ def register(request: Request, response: Response, session: SessionDep, settings
     """Register the organisation and its first user, then log that user in."""
     reg = records.register_organisation(session, **body.model_dump())
     result = auth.login(session, username=reg.user.username, password=body.password,
-                            ip=request.client.host if request.client else "",
+                            ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
                             user_agent=request.headers.get("user-agent", ""),
                             session_hours=settings.session_hours)
     set_session_cookie(response, request, settings, result.token)

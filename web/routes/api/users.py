@@ -70,3 +70,10 @@ def create_user(session: SessionDep, user: Admin, body: UserIn) -> UserOut:
 def patch_user(session: SessionDep, user: Admin, user_id: RowId, body: UserPatch) -> UserOut:
     """Enable or disable an account."""
     return _out(users.set_active(session, actor_id=user.id, user_id=user_id, active=body.is_active))
+
+
+@router.post("/{user_id}/unlock", response_model=UserOut, summary="解除登录限制",
+             dependencies=[Depends(csrf_protect)])
+def unlock_user(session: SessionDep, user: Admin, user_id: RowId) -> UserOut:
+    """Clear the failed-login delays counted against an account."""
+    return _out(users.unlock_login(session, actor_id=user.id, user_id=user_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +12,7 @@ from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unrea
 from web.routes.pages.portal import FormDep, query_without_page
 from web.routes.pages.staff_common import redirect_with, render
 from web.routes.params import PageNumber, RowId
+from web.security import throttle
 from web.services.accounts import profile, sessions, users
 from web.services.errors import DomainError, ValidationFailed
 
@@ -27,8 +29,9 @@ def _list_page(request: Request, session: SessionDep, *, values: dict, errors: d
                status_code: int = 200) -> Response:
     result = users.list_accounts(session, role=role or None, q=q or None, active=_ACTIVE.get(active or ""),
                                  page=page)
+    limited = throttle.limited_usernames(session, [u.username for u, _ in result.items], now=datetime.now(UTC))
     return render(request, "admin/users.html", {
-        "page": result, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
+        "page": result, "limited": limited, "values": values, "errors": errors, "role_filter": role or "", "q": q or "",
         "active_filter": active or "", "qs": query_without_page(request), "flash": flash,
         "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 

@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import SESSION_COOKIE, SessionDep, SettingsDep, csrf_protect, set_session_cookie
+from web.deps import (
+    SESSION_COOKIE,
+    SessionDep,
+    SettingsDep,
+    csrf_protect,
+    current_user_optional,
+    set_session_cookie,
+)
 from web.presentation.navigation import HOME_FOR_ROLE
 from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
@@ -22,7 +29,9 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-@router.get("/login", name="login_form")
+# Knowing who is logged in puts the session's CSRF token in the form (the only one a
+# logged-in POST is accepted with).
+@router.get("/login", name="login_form", dependencies=[Depends(current_user_optional)])
 def login_form(request: Request, next: str | None = None) -> Response:
     """Show the login form."""
     return request.app.state.templates.TemplateResponse(request, "auth/login.html", {"next": next})
@@ -39,10 +48,9 @@ def login(
     try:
         result = auth.login(
             session, username=username, password=password,
-            ip=request.client.host if request.client else "",
+            ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
             user_agent=request.headers.get("user-agent", ""),
-            session_hours=settings.session_hours, max_failures=settings.login_max_failures,
-            window_minutes=settings.login_window_minutes,
+            session_hours=settings.session_hours,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
         return request.app.state.templates.TemplateResponse(

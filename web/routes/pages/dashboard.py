@@ -75,7 +75,8 @@ def platform_page(
         context["contracts"] = progress.platform_contracts(session, year=year)
         context["total_wan"] = sum((c.amount_wan for c in context["contracts"]), Decimal("0.00"))
     else:
-        context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year)
+        context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year,
+                                                                role=user.role)
     return _render(request, "dashboard/platform.html", context)
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import SessionDep, SettingsDep, csrf_protect, set_session_cookie
+from web.deps import (
+    SESSION_COOKIE,
+    SessionDep,
+    SettingsDep,
+    csrf_protect,
+    current_user_optional,
+    set_session_cookie,
+)
 from web.presentation.navigation import HOME_FOR_ROLE
 from web.routes.pages.portal import FormDep, render
 from web.services.accounts import auth
@@ -15,7 +22,9 @@ from web.services.organisations import records
 router = APIRouter(tags=["pages"])
 
 
-@router.get("/register", name="register_form")
+# Knowing who is logged in puts the session's CSRF token in the form (the only one a
+# logged-in POST is accepted with).
+@router.get("/register", name="register_form", dependencies=[Depends(current_user_optional)])
 def register_form(request: Request, kind: str | None = None) -> Response:
     """Show the registration form (kind=enterprise|provider preselects the type)."""
     values = {"kind": kind} if kind == "enterprise" else {}
@@ -32,7 +41,7 @@ def register(request: Request, session: SessionDep, settings: SettingsDep, form:
         return render(request, "account/register.html", {"values": values, "errors": exc.errors},
                       status_code=422)
     result = auth.login(session, username=reg.user.username, password=form.get("password", ""),
-                            ip=request.client.host if request.client else "",
+                            ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
                             user_agent=request.headers.get("user-agent", ""),
                             session_hours=settings.session_hours)
     response = RedirectResponse(HOME_FOR_ROLE.get(result.user.role, "/") + "?welcome=1", status_code=303)

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from models import LoginAttempt, User, UserSession
 from models.user import Role
+from web.security import throttle
 from web.security.passwords import check_password
-from web.services.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
+from web.services.errors import NotAuthenticated, ValidationFailed
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a miss costs as long as a hit
@@ -54,14 +55,6 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, username: str, since: datetime) -> int:
-    stmt = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username.lower(), col(LoginAttempt.success).is_(False),
-        LoginAttempt.created_at >= since,
-    )
-    return session.exec(stmt).one()
-
-
 @dataclass(frozen=True)
 class LoginResult:
     user: User
@@ -69,23 +62,44 @@ class LoginResult:
     csrf_token: str
 
 
+class AccountDisabled(NotAuthenticated):
+    status_code = 403
+    default_message = "该账号已停用，请联系系统管理员"
+
+
 def login(
     session: Session, *, username: str, password: str, ip: str = "", user_agent: str = "",
-    session_hours: int = 12, max_failures: int = 5, window_minutes: int = 15,
+    session_hours: int = 12, now: datetime | None = None, replaces: str | None = None,
 ) -> LoginResult:
-    """Check the password, throttle repeated failures, and open a server-side session."""
-    now = datetime.now(UTC)
+    """Check the password under throttling (web.security.throttle) and open a server-side session.
+
+    Commits: the attempt is counted before the password is checked, so a failure counts
+    even though the login fails. A disabled account is told so, but only after the right
+    password, so the message reveals nothing to a guesser. ``replaces`` is the cookie token
+    of a session this browser already had: it ends, so a fixed or stolen one dies here.
+    """
+    now = now or datetime.now(UTC)
     key = username.strip().lower()
-    if _recent_failures(session, key, now - timedelta(minutes=window_minutes)) >= max_failures:
-        raise TooManyAttempts(f"登录失败次数过多，请{window_minutes}分钟后再试")
+    throttle.reserve_attempt(session, username=key, ip=ip, now=now)
     user = session.exec(select(User).where(func.lower(User.username) == key)).first()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=ok))
-    if not ok:
-        session.commit()  # the failed attempt must count even though login fails
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    if not ok or user is None:
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=False,
+                                 created_at=now))
+        session.commit()
         raise NotAuthenticated("用户名或密码错误")
-    assert user is not None
+    throttle.attempt_succeeded(session, username=key, ip=ip, now=now)
+    if not user.is_active:
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=False,
+                                 created_at=now))
+        session.commit()
+        raise AccountDisabled()
+    session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=True,
+                             created_at=now))
+    old = session.get(UserSession, _token_hash(replaces)) if replaces else None
+    if old is not None and old.revoked_at is None:
+        old.revoked_at = now
+        session.add(old)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_hash(token), user_id=user.id, csrf_token=csrf,

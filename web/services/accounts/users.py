@@ -169,11 +169,13 @@ def login_restricted_until(session: Session, *, username: str, now: datetime | N
     return max(waits) if waits else None
 
 
-def unlock_login(session: Session, *, actor_id: int, user_id: int) -> int:
-    """Clear the failed-login delays counted against an account (admin unlock). Commits."""
-    user = _get(session, user_id)
+def unlock_login(session: Session, *, actor_id: int, user_id: int) -> User:
+    """Clear the failed-login delays counted against an account (解除登录限制). Commits."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该账号")
     cleared = throttle.clear_account(session, username=user.username)
-    audit.record(session, actor_id=actor_id, action="user.unlock", object_type="user", object_id=user.id,
-                 detail={"cleared": cleared})
+    audit.record(session, actor_id=actor_id, action="user.unlock", object_type="user",
+                 object_id=user.id, detail={"username": user.username, "counters": cleared})
     session.commit()
-    return cleared
+    return user

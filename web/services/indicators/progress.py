@@ -33,6 +33,7 @@ from models.organisation import QualificationKind
 from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators, plain_decimal
+from web.services.organisations.privacy import CREDIT_CODE_ROLES
 
 # The status rule, shown on the page as written here.
 MET, NEAR, BEHIND = "达标", "接近", "滞后"
@@ -201,12 +202,13 @@ def _holds_in(q: Qualification, year: int) -> bool:
 class CountedEnterprise:
     org_id: int
     name: str
-    credit_code: str
+    credit_code: str | None  # None for readers who may not see it (privacy.CREDIT_CODE_ROLES)
     qualifications: tuple[str, ...]  # e.g. ("科技领军（2021年认定，有效期至2024-12-31）",)
 
 
-def qualified_enterprises(session: Session, *, number: int, year: int) -> list[CountedEnterprise]:
-    """The enterprises counted for a qualification indicator in a year (drill-down)."""
+def qualified_enterprises(session: Session, *, number: int, year: int,
+                          role: str = "") -> list[CountedEnterprise]:
+    """The enterprises counted for a qualification indicator in a year (drill-down), as ``role`` may see them."""
     kinds = QUALIFICATION_KINDS.get(number)
     if kinds is None:
         raise NotFound("该指标不由平台按资质统计")
@@ -223,7 +225,9 @@ def qualified_enterprises(session: Session, *, number: int, year: int) -> list[C
             expiry = f"，有效期至{q.expires_on.isoformat()}" if q.expires_on else ""
             held[org.id].append(f"{q.kind}（{q.year_granted}年认定{expiry}）")
             orgs[org.id] = org
-    return [CountedEnterprise(org_id=oid, name=orgs[oid].name, credit_code=orgs[oid].credit_code,
+    codes = role in CREDIT_CODE_ROLES
+    return [CountedEnterprise(org_id=oid, name=orgs[oid].name,
+                              credit_code=orgs[oid].credit_code if codes else None,
                               qualifications=tuple(labels)) for oid, labels in held.items()]
 
 

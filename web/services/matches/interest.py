@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models import Match, Need, Offer
 from web.services import audit, notifications
@@ -30,7 +30,11 @@ def express_interest(session: Session, *, match_id: int, user_id: int, role: str
     """Mark the caller's side as interested and notify staff (once per side). Commits."""
     if role not in ("enterprise", "provider"):
         raise Forbidden("只有企业或服务机构可以表达合作意向")
-    match = own_match(session, match_id=match_id, role=role, org_id=org_id)
+    own_match(session, match_id=match_id, role=role, org_id=org_id)
+    # Locked and read afresh, so of parallel calls one sets the flag and the rest see it set:
+    # one audit row and one notification per side (SQLite's BEGIN IMMEDIATE does the same).
+    match = session.exec(select(Match).where(Match.id == match_id).with_for_update()
+                         .execution_options(populate_existing=True)).one()
     if match.status not in INTEREST_STATUSES:
         raise InvalidTransition("该匹配已结束或已撤回，不能再表达意向")
     attr = "enterprise_interested" if role == "enterprise" else "provider_interested"

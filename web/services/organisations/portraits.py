@@ -153,9 +153,10 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
                                   .join(Organisation, col(Organisation.id) == RelatedParty.org_id)
                                   .where(RelatedParty.related_org_id == org_id)).all():
         related.append(RelatedRow(other, rp.relation, "incoming"))
-    needs = list(session.exec(select(Need).where(Need.org_id == org_id)
+    # Drafts stay private to their organisation until published, staff included.
+    needs = list(session.exec(select(Need).where(Need.org_id == org_id, Need.status != "draft")
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
-    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id)
+    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id, Offer.status != "draft")
                                .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).all())
     matches = load_views(session, view_select().where(
         (enterprise_alias().id == org_id) | (provider_alias().id == org_id))

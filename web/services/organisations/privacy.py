@@ -14,6 +14,10 @@ from dataclasses import asdict, dataclass
 from models import Match, Organisation
 from models.organisation import ORG_KIND_LABELS
 
+# Roles that may read an enterprise's credit code (统一社会信用代码) outside its own
+# organisation: staff, who keep the portraits, and administrators. Officials read figures.
+CREDIT_CODE_ROLES = frozenset({"staff", "admin"})
+
 # Statuses at or after staff approval: the parties may know each other.
 REVEALED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -107,6 +108,9 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     name = _text(errors, values, "name", "机构名称", required=True, max_len=100)
     if name and len(name) < 2:
         errors["name"] = "机构名称至少2个字"
+    elif name and any(unicodedata.category(ch) == "Cf" for ch in name):
+        # Zero-width and direction marks let a look-alike register beside the real company.
+        errors["name"] = "机构名称含有不可见字符（如零宽空格、方向控制符），请删除后重试"
     kind = str(values.get("kind") or "").strip()
     if kind not in ORG_KIND_LABELS:
         errors["kind"] = "请选择机构类型"
@@ -127,8 +131,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
         errors["password"] = exc.message
     if values.get("password_confirm") is not None and values.get("password_confirm") != password:
         errors.setdefault("password_confirm", "两次输入的密码不一致")
-    if name and "name" not in errors and session.exec(
-            select(Organisation.id).where(Organisation.name == name)).first():
+    if name and "name" not in errors and _name_taken(session, name):
         errors["name"] = "该机构名称已注册，请直接登录或联系管理员"
     if code and session.exec(select(Organisation.id).where(Organisation.credit_code == code)).first():
         errors["credit_code"] = "该统一社会信用代码已注册，请直接登录或联系管理员"
@@ -159,6 +162,36 @@ def get_organisation(session: Session, org_id: int | None) -> Organisation:
     if org is None:
         raise NotFound("未找到该机构")
     return org
+
+
+def _name_key(name: str) -> str:
+    """Names that read the same compare equal: full/half-width forms (（ and (), case, spaces."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _name_taken(session: Session, name: str) -> bool:
+    if session.exec(select(Organisation.id).where(Organisation.name == name)).first():
+        return True
+    # Registration is rare, and a district holds thousands of names: comparing keys in Python
+    # keeps the stored names exactly as the companies write them.
+    key = _name_key(name)
+    return any(_name_key(other) == key for other in session.exec(select(Organisation.name)))
+
+
+PROFILE_FIELDS = ("description", "industry", "street", "employees", "revenue_wan", "rd_spending_wan",
+                  "invention_patents", "total_patents", "contact_name", "contact_phone", "contact_email",
+                  "share_contacts")
+
+
+def patch_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Organisation:
+    """Change only the profile fields named in ``values``; the rest keep what is stored. Commits."""
+    org = get_organisation(session, org_id)
+    stored: dict[str, Any] = {name: getattr(org, name) for name in PROFILE_FIELDS}
+    stored["share_contacts"] = "1" if org.share_contacts else ""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed("不接受该字段", errors=dict.fromkeys(sorted(unknown), "不接受该字段"))
+    return update_profile(session, org_id=org_id, actor_id=actor_id, values={**stored, **values})
 
 
 def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Organisation:

@@ -116,8 +116,9 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
                      updated_at=datetime.now(UTC), **clean)
     session.add(row)
     session.flush()
+    # A draft is private to its organisation, staff included: its audit row names no content.
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
-                 object_type=side.name, object_id=row.id, detail={"title": clean["title"]})
+                 object_type=side.name, object_id=row.id, detail={} if draft else {"title": clean["title"]})
     if not draft:
         _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top)
     session.commit()
@@ -141,7 +142,7 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     session.add(row)
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
-                 object_id=row.id, detail={"title": clean["title"]})
+                 object_id=row.id, detail={} if row.status == "draft" else {"title": clean["title"]})
     if row.status == "open":
         org = session.get(Organisation, org_id)
         assert org is not None
@@ -179,7 +180,7 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *, 
     session.add(row)
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{action}", object_type=side.name,
-                 object_id=row.id)
+                 object_id=row.id, detail={"title": row.title})
     org = session.get(Organisation, org_id)
     assert org is not None
     _push(session, holder, side, row, org, actor_id=actor_id, threshold=threshold, top=top, note=note)
