@@ -36,7 +36,8 @@ def placeholders(session: Session, world: Any) -> dict[str, str]:
     session.add(notice)
     session.commit()
     return {"colleague_id": colleague.id, "other_colleague_id": outsider.id, "spare_session_id": sid,
-            "announcement_id": notice.id}
+            "announcement_id": notice.id, "job_name": "purge_sessions", "dict_kind": "category",
+            "dict_code": "技术攻关", "retire_kind": "reject_reason", "retire_code": "duplicate"}
 
 
 ENTRIES: list[Entry] = [
@@ -58,13 +59,14 @@ ENTRIES: list[Entry] = [
     Entry("POST", "/admin/users/{user_id}/password-reset", ADMIN, {}),
     Entry("POST", "/admin/users/{user_id}/logout", ADMIN, {}),
     Entry("POST", "/admin/users/{user_id}/unlock", ADMIN, {}),
+    Entry("POST", "/api/v1/users/{user_id}/unlock", ADMIN, {}),
     Entry("GET", "/admin/sessions", ADMIN),
     Entry("POST", "/admin/sessions/{spare_session_id}/end", ADMIN, {}),
     Entry("GET", "/admin/logins", ADMIN),
     Entry("GET", "/admin/logins.xlsx", ADMIN),
     Entry("GET", "/admin/jobs", ADMIN),
-    Entry("POST", "/admin/jobs/purge_sessions/run", ADMIN, {}),
-    Entry("POST", "/admin/jobs/purge_sessions/enabled", ADMIN, {"enabled": "1"}),
+    Entry("POST", "/admin/jobs/{job_name}/run", ADMIN, {}),
+    Entry("POST", "/admin/jobs/{job_name}/enabled", ADMIN, {"enabled": "1"}),
     Entry("GET", "/staff/announcements", STAFF),
     Entry("POST", "/staff/announcements", STAFF, {"title": "", "body": "", "category": "notice"},
           note="an empty title: 422"),
@@ -77,9 +79,9 @@ ENTRIES: list[Entry] = [
     Entry("POST", "/staff/organisations/{org_id}/deactivate", STAFF, {"note": ""}, note="no reason: 422"),
     Entry("POST", "/staff/organisations/{org_id}/reactivate", STAFF, {}, note="not deactivated: no change"),
     Entry("GET", "/admin/dicts", ADMIN),
-    Entry("GET", "/admin/dicts/category", ADMIN),
-    Entry("POST", "/admin/dicts/contract_type", ADMIN, {"label": ""}, note="an empty name: 422"),
-    Entry("POST", "/admin/dicts/category/技术攻关", ADMIN, {"label": "技术攻关", "description": "关键技术研发"}),
-    Entry("POST", "/admin/dicts/reject_reason/duplicate/retire", ADMIN, {"retired": "1"}),
-    Entry("POST", "/admin/dicts/category/技术攻关/delete", ADMIN, {}, note="built in: 409, never deleted"),
+    Entry("GET", "/admin/dicts/{dict_kind}", ADMIN),
+    Entry("POST", "/admin/dicts/{dict_kind}", ADMIN, {"label": ""}, note="an empty name: 422"),
+    Entry("POST", "/admin/dicts/{dict_kind}/{dict_code}", ADMIN, {"label": "技术攻关", "description": "关键技术研发"}),
+    Entry("POST", "/admin/dicts/{retire_kind}/{retire_code}/retire", ADMIN, {"retired": "1"}),
+    Entry("POST", "/admin/dicts/{dict_kind}/{dict_code}/delete", ADMIN, {}, note="built in: 409, never deleted"),
 ]
