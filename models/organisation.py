@@ -74,6 +74,12 @@ class Organisation(SQLModel, table=True):
     is_demo: bool = False
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
+    # Staff deactivate a record (its users can no longer log in) or merge it into the record of
+    # the same organisation (its postings, users and qualifications move there); the row stays,
+    # so its matches, contracts and audit history keep pointing at something.
+    deactivated_at: datetime | None = timestamp_field()
+    deactivation_note: str = Field(default="", max_length=500)
+    merged_into_id: int | None = Field(default=None, foreign_key="organisation.id")
 
 
 class Qualification(SQLModel, table=True):

@@ -21,6 +21,7 @@ from web.hosts import AllowedHostsMiddleware
 from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.scheduler import Scheduler
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
@@ -71,7 +72,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Stored tokens of an older tokenizer are segmented again off the request path.
         app.state.resegmenting = resegment_in_background(engine, app.state.index)
         app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)
+        scheduler = Scheduler(engine, settings) if settings.runs_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         app.state.index.reranker.close()
 
     app = FastAPI(

@@ -14,8 +14,10 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
+from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, fmt_time, highlight
 from web.presentation.navigation import nav_items
+from web.presentation.user_agent import browser_label
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -39,6 +41,10 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.globals.update(
+        browser_label=browser_label,
+        dict_hint=dict_hint,
+        dict_label=dict_label,
+        dict_options=dict_options,
         csrf_token=csrf_token,
         path_for=path_for,
         nav_items=nav_items,

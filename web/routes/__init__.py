@@ -14,7 +14,12 @@ from web.routes.api import staff_work as api_staff_work
 from web.routes.api import users as api_users
 from web.routes.api.postings import build_postings_api
 from web.routes.pages import (
+    account,
+    admin_dicts,
+    admin_jobs,
+    admin_security,
     admin_users,
+    announcements,
     auth,
     dashboard,
     home,
@@ -43,7 +48,12 @@ def all_routers() -> list[APIRouter]:
         api_register.router,
         api_staff_work.router,
         api_users.router,
+        account.router,
+        admin_dicts.router,
+        admin_jobs.router,
+        admin_security.router,
         admin_users.router,
+        announcements.router,
         auth.router,
         dashboard.router,
         build_portal_router(NEED),

@@ -3,9 +3,11 @@
 Demo data is what the seed loader writes: organisations and accounts flagged ``is_demo``
 and sample indicator figures (示例数据) that no person entered. Everything hanging off
 them (postings, matches, their events, contracts and notifications, sessions, login
-attempts, the demo accounts' audit rows) goes with them; rows of real users that merely
-point at a demo account (a real match a demo staff member approved, say) keep the row
-and lose the pointer.
+attempts, the demo accounts' audit rows, announcements they published and read marks)
+goes with them; rows of real users that merely point at a demo account (a real match a
+demo staff member approved, say) keep the row and lose the pointer. So does the history of
+字典管理: the dictionary a demo admin edited stays as it is, so the record of the edit stays
+too, without its author; and a real organisation merged into a demo one keeps its mark.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from sqlalchemy import Engine, delete, or_, update
 from sqlmodel import Session, col, func, select
 
 from models import (
+    Announcement,
+    AnnouncementRead,
     AuditLog,
     Contract,
+    DictChange,
     IndicatorActual,
     LoginAttempt,
     Match,
@@ -39,7 +44,9 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id)
+                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, DictChange.actor_id)
+# The same for surviving rows that name a demo organisation.
+ORG_POINTERS = (Organisation.merged_into_id,)
 
 
 @dataclass(frozen=True)
@@ -132,10 +139,16 @@ def remove_demo_data(session: Session) -> Removed:
     session.execute(delete(RelatedParty).where(or_(col(RelatedParty.org_id).in_(orgs),
                                                    col(RelatedParty.related_org_id).in_(orgs))))
     removed.sample_figures = session.execute(delete(IndicatorActual).where(*_sample_figures())).rowcount
-    # The demo accounts' own activity is demo activity: their audit rows go too.
+    # The demo accounts' own activity is demo activity: their audit rows and announcements go too.
     session.execute(delete(AuditLog).where(col(AuditLog.actor_id).in_(user_ids)))
+    demo_notices = _ids(session, Announcement.id, col(Announcement.created_by).in_(user_ids))
+    session.execute(delete(AnnouncementRead).where(or_(col(AnnouncementRead.user_id).in_(user_ids),
+                                                       col(AnnouncementRead.announcement_id).in_(demo_notices))))
+    session.execute(delete(Announcement).where(col(Announcement.id).in_(demo_notices)))
     for column in USER_POINTERS:
         session.execute(update(column.class_).where(column.in_(user_ids)).values({column.key: None}))
+    for column in ORG_POINTERS:
+        session.execute(update(column.class_).where(column.in_(orgs)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))
     session.execute(delete(LoginAttempt).where(
         col(LoginAttempt.username).in_([name.lower() for _, name in users])))

@@ -11,7 +11,7 @@ from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
 from web.presentation.links import notification_path
 from web.presentation.responses import render
 from web.routes.params import PageNumber, RowId
-from web.services import notifications
+from web.services import announcements, notifications
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(unread_badge)])
 
@@ -26,6 +26,7 @@ def inbox(request: Request, session: SessionDep, user: UserDep,
                                       unread_only=unread_only, page=page)
     return render(request, "inbox/list.html", {
         "notes": result.items, "page": result, "unread_only": unread_only,
+        "notices": [a for a in announcements.visible(session, user_id=user.id) if not a.read],
         "unread": notifications.unread_count(session, user_id=user.id, org_id=user.org_id)})
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from models import Organisation
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import InvalidTransition, NotFound
 from web.services.matching import proposals
 from web.services.matching.index import IndexHolder, engine_posting, stamp_tokens
@@ -30,7 +30,7 @@ def _push(session: Session, holder: IndexHolder, side: Side, row: Any, org: Orga
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
            values: dict[str, Any], draft: bool = False) -> Any:
     """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
-    clean = validate(side, values)
+    clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")})
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
@@ -56,7 +56,9 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in ("open", "draft"):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
-    clean = validate(side, values)
+    # A category retired since the posting was written stays valid on it, not on new ones.
+    categories = {code for code, _ in dictionaries.options(session, "category")} | {row.category}
+    clean = validate(side, values, categories=categories)
     for key, value in clean.items():
         setattr(row, key, value)
     stamp_tokens(row)
