@@ -4,7 +4,9 @@ Importing this package registers every table on ``SQLModel.metadata``.
 """
 
 from models.audit import AuditLog
+from models.cultivation import GapNeed, ListingStep, Pool, PoolMember, Rule, RuleSet
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
+from models.liaison import Appeal, AppealStep, LiaisonAssignment, Visit, VisitSchedule
 from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
@@ -12,7 +14,8 @@ from models.posting import Need, Offer
 from models.user import LoginAttempt, User, UserSession
 
 __all__ = [
-    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "LoginAttempt",
-    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
-    "RelatedParty", "User", "UserSession",
+    "Appeal", "AppealStep", "AuditLog", "Contract", "GapNeed", "Indicator", "IndicatorActual",
+    "IndicatorTarget", "LiaisonAssignment", "ListingStep", "LoginAttempt", "Match", "MatchEvent",
+    "Need", "Notification", "Offer", "Organisation", "Pool", "PoolMember", "Qualification",
+    "RelatedParty", "Rule", "RuleSet", "User", "UserSession", "Visit", "VisitSchedule",
 ]

@@ -34,8 +34,12 @@ class ConfigurationError(RuntimeError):
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head and, in demo mode, load the demo data into an empty database."""
+    """Migrate to head, install the shipped rule set and pools, and, in demo mode, load the
+    demo data into an empty database."""
     upgrade(engine)
+    from web.services.cultivation import ensure_defaults
+
+    ensure_defaults(engine)
     if settings.seed_on_start and not settings.is_production:
         from web.services.seed import seed_if_empty
 

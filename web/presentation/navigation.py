@@ -30,6 +30,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("审核队列", "/staff/review"),
         NavItem("撮合看板", "/staff/pipeline"),
         NavItem("企业画像", "/staff/portraits"),
+        NavItem("培育库", "/staff/cultivation"),
         NavItem("审计日志", "/staff/audit"),
         NavItem("指标看板", "/dashboard"),
         NavItem("消息", "/inbox"),

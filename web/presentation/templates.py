@@ -12,6 +12,7 @@ from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.navigation import nav_items
+from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -35,5 +36,8 @@ def make_templates() -> Jinja2Templates:
         MATCH_STATUS_LABELS=MATCH_STATUS_LABELS,
         POSTING_STATUS_LABELS=POSTING_STATUS_LABELS,
         CREDIT_LABELS=CREDIT_LABELS,
+        RULE_FIGURES=RULE_FIGURES,
+        BASIC_FIGURES=BASIC_FIGURES,
+        FLAG_CHOICES=FLAG_CHOICES,
     )
     return templates

@@ -16,6 +16,8 @@ from web.routes.api.postings import build_postings_api
 from web.routes.pages import (
     admin_users,
     auth,
+    cultivation_pools,
+    cultivation_rules,
     dashboard,
     home,
     inbox,
@@ -44,6 +46,8 @@ def all_routers() -> list[APIRouter]:
         api_users.router,
         admin_users.router,
         auth.router,
+        cultivation_pools.router,
+        cultivation_rules.router,
         dashboard.router,
         build_portal_router(NEED),
         home.router,

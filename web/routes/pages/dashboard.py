@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
+from web.services.cultivation import pipeline
 from web.services.errors import NotFound, ValidationFailed
 from web.services.excel import XLSX_MEDIA_TYPE
 from web.services.indicators import progress, workbook
@@ -44,7 +45,8 @@ def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Respo
     """The seven indicators against their targets, with charts and tables."""
     views = progress.dashboard(session)
     return _render(request, "dashboard/index.html", {
-        "views": views,
+        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1]),
+        "pipeline_year": PLAN_YEARS[-1], "forecast_rule": pipeline.FORECAST_RULE,
         "overview_svg": charts.overview_chart(views),
         "charts": {v.number: charts.indicator_chart(v) for v in views},
     })
@@ -76,6 +78,17 @@ def platform_page(
     else:
         context["enterprises"] = progress.qualified_enterprises(session, number=number, year=year)
     return _render(request, "dashboard/platform.html", context)
+
+
+@router.get("/dashboard/pipeline", name="dashboard_pipeline")
+def pipeline_page(request: Request, session: SessionDep, user: Reader,
+                  year: Annotated[int, Query()] = PLAN_YEARS[-1]) -> Response:
+    """Indicators 3–6: pooled enterprises meeting every condition, missing one, missing more; forecast."""
+    if year not in PLAN_YEARS:
+        raise NotFound("年度应为 2020、2021 或 2022")
+    return _render(request, "dashboard/pipeline.html", {
+        "pipeline": pipeline.pipeline(session, year=year), "pipeline_year": year,
+        "forecast_rule": pipeline.FORECAST_RULE})
 
 
 @router.get("/dashboard/operations", name="dashboard_operations")
