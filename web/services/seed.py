@@ -273,8 +273,7 @@ def _demo_pipeline(session: Session, *, staff: User, counts: SeedCounts,
     targets = ["contracted"] * 5 + ["negotiating"] * 3 + ["contacted"] * 3 + ["approved"] * 2
     now = datetime.now(UTC).replace(microsecond=0)
     contract_types = list(ContractType)
-    # A small demo set may yield fewer pairs than there are targets: the first ones get a target.
-    for i, (match, target) in enumerate(zip(picked, targets, strict=False)):
+    for i, (match, target) in enumerate(zip(picked, targets[:len(picked)], strict=True)):
         steps = path[: path.index(target) + 1]
         if target == "contracted":
             signed = date(2021, 3, 1) + timedelta(days=rng.randrange(0, 640))
