@@ -6,16 +6,17 @@ Importing this package registers every table on ``SQLModel.metadata``.
 from models.audit import AuditLog
 from models.cultivation import GapNeed, ListingStep, Pool, PoolMember, Rule, RuleSet
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
+from models.job import Job, JobRun
 from models.liaison import Appeal, AppealStep, LiaisonAssignment, Visit, VisitSchedule
 from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
 from models.posting import Need, Offer
-from models.user import LoginAttempt, User, UserSession
+from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
     "Appeal", "AppealStep", "AuditLog", "Contract", "GapNeed", "Indicator", "IndicatorActual",
-    "IndicatorTarget", "LiaisonAssignment", "ListingStep", "LoginAttempt", "Match", "MatchEvent",
-    "Need", "Notification", "Offer", "Organisation", "Pool", "PoolMember", "Qualification",
-    "RelatedParty", "Rule", "RuleSet", "User", "UserSession", "Visit", "VisitSchedule",
+    "IndicatorTarget", "Job", "JobRun", "LiaisonAssignment", "ListingStep", "LoginAttempt", "LoginThrottle",
+    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Pool", "PoolMember",
+    "Qualification", "RelatedParty", "Rule", "RuleSet", "User", "UserSession", "Visit", "VisitSchedule",
 ]

@@ -18,8 +18,10 @@ from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE
 from web.errors import install_error_handlers, wants_json
 from web.hosts import AllowedHostsMiddleware
+from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.security.demo_data import refuse_demo_data
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,13 +36,16 @@ class ConfigurationError(RuntimeError):
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head, install the shipped rule set and pools, and, in demo mode, load the
-    demo data into an empty database."""
+    """Migrate to head and install the shipped rule set and pools; in demo mode load the demo
+    data into an empty database, in production refuse to go on while demo accounts or demo
+    data exist."""
     upgrade(engine)
     from web.services.cultivation import ensure_defaults
 
     ensure_defaults(engine)
-    if settings.seed_on_start and not settings.is_production:
+    if settings.is_production:
+        refuse_demo_data(engine)
+    elif settings.seed_on_start:
         from web.services.seed import seed_if_empty
 
         seed_if_empty(engine)
@@ -59,7 +64,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         from web.services.matching.proposals import IndexHolder
 
         app.state.index = IndexHolder.load(engine)
+        scheduler = None
+        if settings.runs_scheduler:
+            from web.scheduler import Scheduler
+
+            scheduler = Scheduler(engine, settings)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
 
     app = FastAPI(
         title="河北区智慧政企服务平台 API",
@@ -100,6 +113,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)
     install_api_docs(app)
+    declare_error_responses(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     for router in all_routers():

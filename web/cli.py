@@ -27,6 +27,7 @@ def serve(
 
     from models.db import make_engine
     from web.app import prepare_database
+    from web.services.errors import DomainError
     from web.settings import Settings
 
     settings = Settings()
@@ -36,8 +37,13 @@ def serve(
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(2)
     engine = make_engine(settings.sqlalchemy_url)
-    prepare_database(engine, settings)  # once, before workers start
-    engine.dispose()
+    try:
+        prepare_database(engine, settings)  # once, before workers start
+    except DomainError as exc:  # e.g. demo accounts left in a production database
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
     typer.echo(f"河北区智慧政企服务平台: http://{host}:{port}/  (数据库: {_redacted(settings.database_url)})")
     # Behind a reverse proxy (see README), X-Forwarded-Proto makes request.url https, so
     # session cookies are marked Secure; only the proxy's addresses are believed.
@@ -74,6 +80,61 @@ def seed() -> None:
     typer.echo(report)
 
 
+@app.command("createadmin")
+def create_admin(
+    username: str = typer.Option(..., prompt="管理员用户名", help="The new administrator's username."),
+    display_name: str = typer.Option("系统管理员", help="Name shown in the platform."),
+) -> None:
+    """Create an administrator account; the password is typed at a prompt, never passed as an argument."""
+    from models.db import make_engine, session_scope
+    from models.migrate import upgrade
+    from web.services.accounts import users
+    from web.services.errors import DomainError
+    from web.settings import Settings
+
+    # Deliberately no --password option: arguments end up in shell history and `ps`.
+    password = typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    engine = make_engine(Settings().sqlalchemy_url)
+    upgrade(engine)
+    try:
+        with session_scope(engine) as session:
+            user = users.create_account(session, actor_id=None, username=username, password=password,
+                                        role="admin", display_name=display_name)
+            created = user.username
+    except DomainError as exc:
+        typer.echo(f"未创建：{exc.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"管理员账号 {created} 已创建")
+
+
+@app.command("removedemo")
+def remove_demo(
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete every demo account and all demo data (before running in production)."""
+    from models.db import make_engine, session_scope
+    from models.migrate import upgrade
+    from web.security.demo_data import find_demo_data, remove_demo_data
+    from web.settings import Settings
+
+    engine = make_engine(Settings().sqlalchemy_url)
+    upgrade(engine)
+    try:
+        with session_scope(engine) as session:
+            found = find_demo_data(session)
+            if not found.any:
+                typer.echo("数据库中没有演示账号或演示数据，未作更改")
+                return
+            if not yes and not typer.confirm(
+                    f"将删除演示账号 {found.accounts} 个、演示机构 {found.organisations} 家及其全部数据，确定吗？"):
+                raise typer.Exit(1)
+            typer.echo(remove_demo_data(session).report())
+    finally:
+        engine.dispose()
+
+
 @app.command("makemigration")
 def make_migration(message: str = typer.Argument(..., help="Short description.")) -> None:
     """(Developers) autogenerate a migration from the models against a migrated database."""
@@ -82,6 +143,29 @@ def make_migration(message: str = typer.Argument(..., help="Short description.")
     from web.settings import Settings
 
     revision(make_engine(Settings().sqlalchemy_url), message)
+
+
+@app.command("run-jobs")
+def run_jobs() -> None:
+    """Run the 定时任务 that are due now, once (for cron when the web workers' scheduler is off)."""
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from web.services.jobs.runner import run_due, worker_id
+    from web.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        outcomes = run_due(engine, settings=settings, worker=worker_id())
+    finally:
+        engine.dispose()
+    for o in outcomes:
+        typer.echo(f"{o.job}: {'成功' if o.ok else '失败'}（{o.duration_ms} ms）{o.result}")
+    if not outcomes:
+        typer.echo("没有到期的任务")
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(1)
 
 
 def _redacted(url: str) -> str:

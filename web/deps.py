@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
-from web.services.accounts import auth
-from web.services.errors import Forbidden, NotAuthenticated
+from web.services.accounts import auth, sessions
+from web.services.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from web.settings import Settings
 
 SESSION_COOKIE = "zq_session"
@@ -58,6 +58,9 @@ class CurrentUser:
     role: str
     org_id: int | None
     csrf_token: str
+    session_id: str = ""  # the stored id (a hash) of this login session
+    must_change_password: bool = False
+    is_org_admin: bool = False
 
 
 def current_user_optional(request: Request, session: SessionDep) -> CurrentUser | None:
@@ -70,7 +73,13 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
         u, s = found
         assert u.id is not None
         user = CurrentUser(id=u.id, username=u.username, display_name=u.display_name,
-                           role=u.role, org_id=u.org_id, csrf_token=s.csrf_token)
+                           role=u.role, org_id=u.org_id, csrf_token=s.csrf_token, session_id=s.id,
+                           must_change_password=u.must_change_password, is_org_admin=u.is_org_admin)
+        if request.method not in UNSAFE_METHODS and sessions.needs_touch(s):
+            # Its own short write: a GET's session only reads (see get_session). A POST is
+            # skipped: its session holds SQLite's write lock, and the redirect's GET follows.
+            with Session(request.app.state.engine) as writer:
+                sessions.touch(writer, session_id=s.id)
     request.state.user = user
     return user
 
@@ -78,9 +87,15 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
 OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
 
 
-def current_user(user: OptionalUserDep) -> CurrentUser:
+# Where an account holding a one-time password may still go: the form that replaces it.
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout"})
+
+
+def current_user(request: Request, user: OptionalUserDep) -> CurrentUser:
     if user is None:
         raise NotAuthenticated()
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return user
 
 

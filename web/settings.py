@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     match_threshold: float = 0.15  # proposals at or above this score enter the staff queue
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
+    # 定时任务: the scheduler thread of each worker (None: on, except in mode "test").
+    scheduler_enabled: bool | None = None
+    scheduler_tick_seconds: int = Field(default=30, ge=1)
+    session_retention_days: int = Field(default=7, ge=1)  # ended sessions are then deleted
+    # 登录日志 is a network log: the Cybersecurity Law (第二十一条) asks for six months at least.
+    login_log_retention_days: int = Field(default=180, ge=180)
     max_upload_bytes: int = 5 * 1024 * 1024
     # Host names the platform answers to (comma separated in ZHENGQI_ALLOWED_HOSTS; a leading
     # "*." allows subdomains). Any other Host header is refused, so that links and redirects
@@ -45,6 +51,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(h.strip().lower() for h in value.split(",") if h.strip())
         return value
+
+    @property
+    def runs_scheduler(self) -> bool:
+        return self.scheduler_enabled if self.scheduler_enabled is not None else self.mode != "test"
 
     @property
     def is_production(self) -> bool:

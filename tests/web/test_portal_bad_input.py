@@ -129,8 +129,8 @@ def test_wrong_role_is_403_and_changes_nothing(client: TestClient, session: Sess
 
 
 REG = {"name": "天津示例科技有限公司", "kind": "enterprise", "contact_name": "李工",
-       "contact_phone": "022-26001234", "username": "newcorp", "password": "Secret-2022",
-       "password_confirm": "Secret-2022"}
+       "contact_phone": "022-26001234", "username": "newcorp", "password": "Haihe-bridge-2022",
+       "password_confirm": "Haihe-bridge-2022"}
 
 
 @pytest.mark.parametrize(("over", "field", "message"), [
@@ -139,8 +139,8 @@ REG = {"name": "天津示例科技有限公司", "kind": "enterprise", "contact_
     ({"name": ""}, "name", "请填写机构名称"),
     ({"name": "名" * 101}, "name", "机构名称不能超过100个字"),
     ({"kind": "staff"}, "kind", "请选择机构类型"),
-    ({"password": "short", "password_confirm": "short"}, "password", "密码至少8位"),
-    ({"password_confirm": "Other-2022"}, "password_confirm", "两次输入的密码不一致"),
+    ({"password": "short", "password_confirm": "short"}, "password", "密码至少10位"),
+    ({"password_confirm": "Other-river-2022"}, "password_confirm", "两次输入的密码不一致"),
     ({"contact_phone": "<b>"}, "contact_phone", "联系电话格式不正确"),
 ])
 def test_bad_registration_is_refused(client: TestClient, session: Session, over: dict, field: str,
@@ -152,7 +152,7 @@ def test_bad_registration_is_refused(client: TestClient, session: Session, over:
     assert r.status_code == 422
     assert message in r.context["errors"][field]
     assert counts(session) == before
-    assert "Secret-2022" not in r.text  # passwords are never echoed
+    assert "Haihe-bridge-2022" not in r.text  # passwords are never echoed
 
 
 def test_duplicate_organisation_is_refused(client: TestClient, session: Session) -> None:
@@ -171,10 +171,10 @@ def test_admin_cannot_create_enterprise_accounts(client: TestClient, session: Se
     admin = make_user(session, role="admin")
     token = login(client, admin.username)
     before = counts(session)
-    r = client.post("/api/v1/users", json={"username": "x-ent", "password": "Secret-2022", "role": "enterprise"},
+    r = client.post("/api/v1/users", json={"username": "x-ent", "password": "Haihe-bridge-2022", "role": "enterprise"},
                     headers={"X-CSRF-Token": token})
     assert r.status_code == 422 and "只能开通服务专员、领导或管理员账号" in r.json()["detail"]
     assert counts(session) == before
-    r = client.post("/api/v1/users", json={"username": "clerk1", "password": "Secret-2022", "role": "staff"},
+    r = client.post("/api/v1/users", json={"username": "clerk1", "password": "Haihe-bridge-2022", "role": "staff"},
                     headers={"X-CSRF-Token": token})
     assert r.status_code == 201 and r.json()["role"] == "staff"

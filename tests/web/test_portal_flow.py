@@ -19,8 +19,8 @@ def _register(client: TestClient, **over: str):
     token = csrf_from(client.get("/register").text)
     data = {"name": "天津示例精密机械有限公司", "credit_code": make_credit_code("120105", 777001),
             "kind": "enterprise", "contact_name": "李工", "contact_phone": "022-26001234",
-            "contact_email": "li@example.com", "username": "newcorp", "password": "Secret-2022",
-            "password_confirm": "Secret-2022", "csrf_token": token, **over}
+            "contact_email": "li@example.com", "username": "newcorp", "password": "Haihe-bridge-2022",
+            "password_confirm": "Haihe-bridge-2022", "csrf_token": token, **over}
     return client.post("/register", data=data, follow_redirects=False)
 
 

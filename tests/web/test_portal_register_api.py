@@ -11,8 +11,8 @@ from models.credit_code import make_credit_code
 from tests.factories import make_org
 
 REG = {"name": "天津接口科技有限公司", "kind": "enterprise", "contact_name": "李工",
-       "contact_phone": "022-26001234", "username": "apicorp", "password": "Secret-2022",
-       "password_confirm": "Secret-2022"}
+       "contact_phone": "022-26001234", "username": "apicorp", "password": "Haihe-bridge-2022",
+       "password_confirm": "Haihe-bridge-2022"}
 
 
 def counts(session: Session) -> tuple[int, int]:
@@ -33,7 +33,7 @@ def test_register_creates_org_and_user_and_logs_in(client: TestClient, session: 
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["role"] == "enterprise" and body["organisation"] == REG["name"]
-    assert "Secret-2022" not in r.text
+    assert "Haihe-bridge-2022" not in r.text
     me = client.get("/api/v1/me").json()
     assert me["username"] == "apicorp" and me["organisation"]["id"] == body["org_id"]
     # The new session's token works for the next call.
@@ -53,8 +53,8 @@ def test_provider_kind_gets_provider_role(client: TestClient, session: Session) 
     ({"name": ""}, "name", "请填写机构名称"),
     ({"kind": "staff"}, "kind", "请选择机构类型"),
     ({"kind": "admin"}, "kind", "请选择机构类型"),
-    ({"password": "short", "password_confirm": "short"}, "password", "密码至少8位"),
-    ({"password_confirm": "Other-2022"}, "password_confirm", "两次输入的密码不一致"),
+    ({"password": "short", "password_confirm": "short"}, "password", "密码至少10位"),
+    ({"password_confirm": "Other-river-2022"}, "password_confirm", "两次输入的密码不一致"),
     ({"contact_phone": "<b>"}, "contact_phone", "联系电话格式不正确"),
     ({"role": "admin"}, "role", "不接受该字段"),
     ({"org_id": 1}, "org_id", "不接受该字段"),
@@ -67,7 +67,7 @@ def test_bad_registration_is_refused(client: TestClient, session: Session, over:
                     json={**REG, "credit_code": make_credit_code("120105", 703), **over})
     assert r.status_code == 422
     assert message in r.json()["errors"][field]
-    assert "Secret-2022" not in r.text
+    assert "Haihe-bridge-2022" not in r.text
     assert counts(session) == before
     assert "zq_session" not in client.cookies
 

@@ -40,7 +40,10 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("运营数据", "/dashboard/operations"),
     ),
     "admin": (
-        NavItem("账号管理", "/admin/users"),
+        NavItem("用户管理", "/admin/users"),
+        NavItem("在线用户", "/admin/sessions"),
+        NavItem("登录日志", "/admin/logins"),
+        NavItem("定时任务", "/admin/jobs"),
         NavItem("审计日志", "/staff/audit"),
     ),
 }

@@ -12,6 +12,7 @@ from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.navigation import nav_items
+from web.presentation.user_agent import browser_label
 from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -29,6 +30,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.globals.update(
+        browser_label=browser_label,
         csrf_token=csrf_token,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,

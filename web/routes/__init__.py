@@ -14,6 +14,9 @@ from web.routes.api import staff_work as api_staff_work
 from web.routes.api import users as api_users
 from web.routes.api.postings import build_postings_api
 from web.routes.pages import (
+    account,
+    admin_jobs,
+    admin_security,
     admin_users,
     auth,
     cultivation_pools,
@@ -44,6 +47,9 @@ def all_routers() -> list[APIRouter]:
         api_register.router,
         api_staff_work.router,
         api_users.router,
+        account.router,
+        admin_jobs.router,
+        admin_security.router,
         admin_users.router,
         auth.router,
         cultivation_pools.router,

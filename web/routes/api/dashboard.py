@@ -7,10 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
+from web.routes.params import BodyYear, RowId, Year
 from web.services.errors import NotFound
 from web.services.indicators import progress
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
@@ -59,7 +60,7 @@ class Dashboard(BaseModel):
 
 class ActualCreate(BaseModel):
     number: int = Field(ge=1, le=7)
-    year: int
+    year: BodyYear
     value: str = Field(max_length=40, description="按指标单位的数值（字符串，避免浮点误差）")
     source: str = Field(max_length=100)
     source_date: date | None = None
@@ -100,8 +101,8 @@ def dashboard(session: SessionDep, user: Reader) -> Dashboard:
 
 
 @router.get("/indicators/{number}/platform", summary="平台统计明细（计入的企业或技术合同）")
-def platform_detail(session: SessionDep, user: Reader, number: int,
-                    year: Annotated[int, Query()] = PLAN_YEARS[-1]) -> dict[str, Any]:
+def platform_detail(session: SessionDep, user: Reader, number: RowId,
+                    year: Year = PLAN_YEARS[-1]) -> dict[str, Any]:
     """The enterprises or contracts behind a platform-counted figure."""
     if number not in progress.PLATFORM_COUNTED:
         raise NotFound("该指标由官方统计录入，平台不自行统计")

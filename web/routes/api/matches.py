@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
 from web.routes.api.schemas import MatchOut, PageOut, match_out, page_out
+from web.routes.params import PageNumber, PerPage, RowId
 from web.services.matches import portal
 from web.services.matches.interest import express_interest
 
@@ -19,8 +20,8 @@ Party = Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))]
 def list_matches(session: SessionDep, user: Party,
                  status: Annotated[str | None, Query(max_length=16)] = None,
                  q: Annotated[str | None, Query(max_length=50)] = None,
-                 page: Annotated[int, Query(ge=1, le=100000)] = 1,
-                 per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+                 page: PageNumber = 1,
+                 per_page: PerPage = 20) -> dict[str, Any]:
     """The organisation's matches (withdrawn ones only when asked for), newest first."""
     result = portal.list_org_matches(session, role=user.role, org_id=user.org_id, status=status, q=q,
                                      page=page, per_page=per_page)
@@ -28,14 +29,14 @@ def list_matches(session: SessionDep, user: Party,
 
 
 @router.get("/{match_id}", response_model=MatchOut, summary="匹配详情")
-def read_match(session: SessionDep, user: Party, match_id: int) -> MatchOut:
+def read_match(session: SessionDep, user: Party, match_id: RowId) -> MatchOut:
     """One match of the organisation (another's is 404)."""
     return match_out(portal.match_view(session, match_id=match_id, role=user.role, org_id=user.org_id))
 
 
 @router.post("/{match_id}/interest", response_model=MatchOut, summary="表达合作意向",
              dependencies=[Depends(csrf_protect)])
-def interest(session: SessionDep, user: Party, match_id: int) -> MatchOut:
+def interest(session: SessionDep, user: Party, match_id: RowId) -> MatchOut:
     """Mark the caller's side interested and tell staff; nothing is revealed to the other side."""
     express_interest(session, match_id=match_id, user_id=user.id, role=user.role, org_id=user.org_id)
     return match_out(portal.match_view(session, match_id=match_id, role=user.role, org_id=user.org_id))

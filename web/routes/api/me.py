@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles
+from web.routes.params import ColumnInt
 from web.services.organisations import records
 
 router = APIRouter(prefix="/api/v1/me", tags=["账号"])
@@ -51,11 +52,11 @@ class ProfileIn(BaseModel):
     description: str = Field(default="", max_length=100_000)
     industry: str | None = Field(default=None, max_length=1000)
     street: str | None = Field(default=None, max_length=1000)
-    employees: int | None = None
+    employees: ColumnInt | None = None
     revenue_wan: Decimal | None = None
     rd_spending_wan: Decimal | None = None
-    invention_patents: int | None = None
-    total_patents: int | None = None
+    invention_patents: ColumnInt | None = None
+    total_patents: ColumnInt | None = None
     contact_name: str | None = Field(default=None, max_length=1000)
     contact_phone: str | None = Field(default=None, max_length=1000)
     contact_email: str | None = Field(default=None, max_length=1000)

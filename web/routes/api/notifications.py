@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from web.deps import SessionDep, UserDep, csrf_protect
 from web.routes.api.schemas import PageOut
+from web.routes.params import PageNumber, PerPage, RowId
 from web.services import notifications
 from web.services.matches import portal
 
@@ -33,8 +34,8 @@ class UnreadOut(BaseModel):
 
 @router.get("", response_model=PageOut[NotificationOut], summary="消息列表")
 def list_notifications(session: SessionDep, user: UserDep, unread: bool = False,
-                       page: Annotated[int, Query(ge=1, le=100000)] = 1,
-                       per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+                       page: PageNumber = 1,
+                       per_page: PerPage = 20) -> dict[str, Any]:
     """The user's and their organisation's notifications, newest first."""
     notes = notifications.list_inbox(session, user_id=user.id, org_id=user.org_id, unread_only=unread,
                                      limit=per_page, offset=(page - 1) * per_page)
@@ -58,7 +59,7 @@ def read_all(session: SessionDep, user: UserDep) -> UnreadOut:
 
 @router.post("/{notification_id}/read", response_model=UnreadOut, summary="标为已读",
              dependencies=[Depends(csrf_protect)])
-def read(session: SessionDep, user: UserDep, notification_id: int) -> UnreadOut:
+def read(session: SessionDep, user: UserDep, notification_id: RowId) -> UnreadOut:
     """Mark one notification read (another user's is 404)."""
     notifications.mark_read(session, notification_id=notification_id, user_id=user.id, org_id=user.org_id)
     return UnreadOut(unread=notifications.unread_count(session, user_id=user.id, org_id=user.org_id))

@@ -1,7 +1,6 @@
 """The JSON API of needs and offers (they mirror each other): same services, same permissions."""
 
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,6 +17,7 @@ from web.routes.api.schemas import (
     page_out,
     posting_out,
 )
+from web.routes.params import DateFilter, PageNumber, PerPage, RowId
 from web.services.errors import NotFound
 from web.services.matches import portal
 from web.services.postings import lifecycle
@@ -36,7 +36,7 @@ def build_postings_api(side: Side) -> APIRouter:
         data[side.money_field] = data.pop("amount_wan")
         return data
 
-    def readable(session: SessionDep, user: CurrentUser, posting_id: int) -> Any:
+    def readable(session: SessionDep, user: CurrentUser, posting_id: RowId) -> Any:
         if user.role == "staff":
             row = session.get(side.model, posting_id)
             # A draft is its organisation's alone, staff included, until it is published.
@@ -55,9 +55,9 @@ def build_postings_api(side: Side) -> APIRouter:
               status: Annotated[str | None, Query(max_length=16)] = None,
               category: Annotated[str | None, Query(max_length=32)] = None,
               q: Annotated[str | None, Query(max_length=50, description="标题或描述中的关键词")] = None,
-              date_from: date | None = None, date_to: date | None = None,
-              page: Annotated[int, Query(ge=1, le=100000)] = 1,
-              per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+              date_from: DateFilter = None, date_to: DateFilter = None,
+              page: PageNumber = 1,
+              per_page: PerPage = 20) -> dict[str, Any]:
         """Own postings (staff: all), filtered by status, category, keyword and date, paginated."""
         filters = lifecycle.PostingFilter(status=status, category=category, q=q,
                                          date_from=date_from, date_to=date_to)
@@ -77,13 +77,13 @@ def build_postings_api(side: Side) -> APIRouter:
         return with_matches(session, row, user.org_id)
 
     @router.get("/{posting_id}", response_model=PostingOut, summary=f"{tag}详情")
-    def read(session: SessionDep, user: reader, posting_id: int) -> PostingOut:
+    def read(session: SessionDep, user: reader, posting_id: RowId) -> PostingOut:
         """One posting (another organisation's is 404)."""
         return posting_out(readable(session, user, posting_id), side.money_field)
 
     @router.patch("/{posting_id}", response_model=PostingWithMatches, summary=f"修改{tag}",
                   dependencies=[Depends(csrf_protect)])
-    def update(request: Request, session: SessionDep, user: owner, posting_id: int,
+    def update(request: Request, session: SessionDep, user: owner, posting_id: RowId,
                body: PostingIn) -> PostingWithMatches:
         """Change an open posting; its recommendations are refreshed."""
         s = request.app.state.settings
@@ -95,14 +95,14 @@ def build_postings_api(side: Side) -> APIRouter:
     @router.post("/{posting_id}/close", response_model=PostingOut,
                  summary="关闭需求" if side.name == "need" else "撤回服务",
                  dependencies=[Depends(csrf_protect)])
-    def close(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingOut:
+    def close(request: Request, session: SessionDep, user: owner, posting_id: RowId) -> PostingOut:
         """Close the posting; its proposals not yet reviewed are withdrawn."""
         row = lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
                              org_id=user.org_id or 0, actor_id=user.id)
         return posting_out(row, side.money_field)
 
     def open_again(service: Any, request: Request, session: Session, user: CurrentUser,
-                   posting_id: int) -> PostingWithMatches:
+                   posting_id: RowId) -> PostingWithMatches:
         s = request.app.state.settings
         row = service(session, request.app.state.index, side, posting_id=posting_id,
                       org_id=user.org_id or 0, actor_id=user.id, threshold=s.match_threshold,
@@ -111,18 +111,18 @@ def build_postings_api(side: Side) -> APIRouter:
 
     @router.post("/{posting_id}/publish", response_model=PostingWithMatches, summary="发布草稿",
                  dependencies=[Depends(csrf_protect)])
-    def publish(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
+    def publish(request: Request, session: SessionDep, user: owner, posting_id: RowId) -> PostingWithMatches:
         """Publish a draft: matched at once and pushed, like a new posting."""
         return open_again(lifecycle.publish, request, session, user, posting_id)
 
     @router.post("/{posting_id}/reopen", response_model=PostingWithMatches, summary="重新开放",
                  dependencies=[Depends(csrf_protect)])
-    def reopen(request: Request, session: SessionDep, user: owner, posting_id: int) -> PostingWithMatches:
+    def reopen(request: Request, session: SessionDep, user: owner, posting_id: RowId) -> PostingWithMatches:
         """Reopen a closed need or withdrawn offer before its deadline; it is matched again."""
         return open_again(lifecycle.reopen, request, session, user, posting_id)
 
     @router.get("/{posting_id}/recommendations", response_model=list[MatchOut], summary="推荐及理由")
-    def recommendations(session: SessionDep, user: owner, posting_id: int) -> list[MatchOut]:
+    def recommendations(session: SessionDep, user: owner, posting_id: RowId) -> list[MatchOut]:
         """The posting's recommendations, best first, the other side anonymous until approval."""
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         return [match_out(v) for v in recs]

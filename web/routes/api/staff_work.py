@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
+from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId
 from web.services.audit import list_audit
 from web.services.matches import pipeline, review
 from web.services.matches.review import MatchView
@@ -65,10 +66,10 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
           threshold: Annotated[float | None, Query(ge=0, le=1)] = None, category: str | None = None,
           min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
           max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-          min_age_days: Annotated[int | None, Query(ge=0)] = None,
-          max_age_days: Annotated[int | None, Query(ge=0)] = None,
+          min_age_days: Days = None,
+          max_age_days: Days = None,
           org: Annotated[str | None, Query(max_length=50)] = None,
-          page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> QueueOut:
+          page: PageNumber = 1, per_page: PerPage = 20) -> QueueOut:
     """Proposed matches at or above the threshold, best first."""
     filters = review.QueueFilters(
         threshold=settings.match_threshold if threshold is None else threshold, category=category,
@@ -78,7 +79,7 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
 
 
 @router.get("/matches/{match_id}", response_model=MatchOut, summary="匹配详情")
-def match_detail(session: SessionDep, user: StaffDep, match_id: int) -> MatchOut:
+def match_detail(session: SessionDep, user: StaffDep, match_id: RowId) -> MatchOut:
     """One match with its postings' titles, shared terms and flags."""
     return _out(review.get_view(session, match_id))
 
@@ -92,21 +93,21 @@ class Rejection(Decision):
 
 
 @router.post("/matches/{match_id}/approve", response_model=MatchOut, summary="批准匹配")
-def approve(session: SessionDep, user: StaffDep, match_id: int, body: Decision | None = None) -> MatchOut:
+def approve(session: SessionDep, user: StaffDep, match_id: RowId, body: Decision | None = None) -> MatchOut:
     """Approve a proposal: both sides are notified and see each other's contacts."""
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=body.note if body else "")
     return _out(review.get_view(session, match_id))
 
 
 @router.post("/matches/{match_id}/reject", response_model=MatchOut, summary="驳回匹配")
-def reject(session: SessionDep, user: StaffDep, match_id: int, body: Rejection) -> MatchOut:
+def reject(session: SessionDep, user: StaffDep, match_id: RowId, body: Rejection) -> MatchOut:
     """Reject a proposal with a reason code (不相关 irrelevant, 服务能力不符 capability, …)."""
     review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=body.reason_code, note=body.note)
     return _out(review.get_view(session, match_id))
 
 
 class Bulk(BaseModel):
-    match_ids: list[int] = Field(max_length=200)
+    match_ids: list[BodyId] = Field(max_length=200)
     decision: str = Field(pattern="^(approve|reject)$")
     reason_code: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=500)
@@ -126,8 +127,8 @@ def bulk(session: SessionDep, user: StaffDep, body: Bulk) -> BulkOut:
 
 
 class ManualMatch(BaseModel):
-    need_id: int
-    offer_id: int
+    need_id: BodyId
+    offer_id: BodyId
     note: str = Field(default="", max_length=500)
     approve: bool = True
 
@@ -178,7 +179,7 @@ def _card(c: pipeline.Card) -> CardOut:
 
 
 @router.post("/matches/{match_id}/move", response_model=CardOut, summary="推进撮合进展")
-def move(session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int, body: Move) -> CardOut:
+def move(session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId, body: Move) -> CardOut:
     """Move a match along the pipeline; 已签约 (contracted) needs the contract."""
     c = body.contract
     pipeline.move_match(session, match_id=match_id, to_status=body.to_status, actor_id=user.id, note=body.note,
@@ -203,7 +204,7 @@ def approval_stats(session: SessionDep, user: StaffDep) -> list[dict[str, Any]]:
 
 
 @router.get("/portraits/{org_id}", summary="企业画像")
-def portrait(session: SessionDep, user: StaffDep, org_id: int) -> dict[str, Any]:
+def portrait(session: SessionDep, user: StaffDep, org_id: RowId) -> dict[str, Any]:
     """An organisation's portrait: innovation score (with formula), credit, qualifications, history."""
     p = portraits.get_portrait(session, org_id=org_id)
     o = p.org
@@ -230,8 +231,8 @@ def portrait(session: SessionDep, user: StaffDep, org_id: int) -> dict[str, Any]
 
 @router.get("/audit", summary="审计日志")
 def audit(session: SessionDep, user: StaffDep, action: Annotated[str | None, Query(max_length=50)] = None,
-          actor: Annotated[str | None, Query(max_length=50)] = None, date_from: date | None = None,
-          date_to: date | None = None, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
+          actor: Annotated[str | None, Query(max_length=50)] = None, date_from: DateFilter = None,
+          date_to: DateFilter = None, page: PageNumber = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
     p = list_audit(session, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)
     return {"total": p.total, "page": p.page, "per_page": p.per_page,

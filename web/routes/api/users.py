@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
 from web.routes.api.schemas import PageOut, page_out
+from web.routes.params import PageNumber, PerPage, RowId
 from web.services.accounts import users
 
 router = APIRouter(prefix="/api/v1/users", tags=["账号管理"])
@@ -48,8 +49,8 @@ def _out(user: Any, org_name: str | None = None) -> UserOut:
 def list_users(session: SessionDep, user: Admin,
                role: Annotated[str | None, Query(max_length=16)] = None,
                q: Annotated[str | None, Query(max_length=50)] = None,
-               page: Annotated[int, Query(ge=1, le=100000)] = 1,
-               per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+               page: PageNumber = 1,
+               per_page: PerPage = 20) -> dict[str, Any]:
     """All accounts, filtered by role and keyword, paginated."""
     result = users.list_accounts(session, role=role, q=q, page=page, per_page=per_page)
     return page_out(result, [_out(u, name) for u, name in result.items])
@@ -66,6 +67,6 @@ def create_user(session: SessionDep, user: Admin, body: UserIn) -> UserOut:
 
 @router.patch("/{user_id}", response_model=UserOut, summary="启用或停用账号",
               dependencies=[Depends(csrf_protect)])
-def patch_user(session: SessionDep, user: Admin, user_id: int, body: UserPatch) -> UserOut:
+def patch_user(session: SessionDep, user: Admin, user_id: RowId, body: UserPatch) -> UserOut:
     """Enable or disable an account."""
     return _out(users.set_active(session, actor_id=user.id, user_id=user_id, active=body.is_active))

@@ -40,6 +40,7 @@ def login(
         result = auth.login(
             session, username=username, password=password,
             ip=request.client.host if request.client else "",
+            user_agent=request.headers.get("user-agent", ""),
             session_hours=settings.session_hours, max_failures=settings.login_max_failures,
             window_minutes=settings.login_window_minutes,
         )
@@ -49,7 +50,10 @@ def login(
             {"error": exc.message, "username": username, "next": next},
             status_code=exc.status_code,
         )
-    target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
+    if result.user.must_change_password:
+        target = "/account/password"
+    else:
+        target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, settings, result.token)
     return response

@@ -12,6 +12,7 @@ from matcher.taxonomy import CATEGORIES
 from web.deps import SessionDep, csrf_protect, unread_badge
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int
+from web.routes.params import RowId
 from web.services.cultivation import gaps, pools, rulesets
 from web.services.cultivation.rules import COUNTING_RULE
 from web.services.errors import NotFound, ValidationFailed
@@ -61,13 +62,13 @@ def _pool_page(request: Request, session: SessionDep, pool_id: int, **extra: Any
 
 
 @router.get("/pools/{pool_id}", name="cultivation_pool")
-def pool_detail(request: Request, session: SessionDep, user: StaffDep, pool_id: int, done: str = "") -> Response:
+def pool_detail(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, done: str = "") -> Response:
     """A pool's members, its history, and a search to add enterprises by hand."""
     return _pool_page(request, session, pool_id, flash=_DONE.get(done))
 
 
 @router.get("/pools/{pool_id}/screen", name="cultivation_pool_screen")
-def screen(request: Request, session: SessionDep, user: StaffDep, pool_id: int, misses: str = "one") -> Response:
+def screen(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, misses: str = "one") -> Response:
     """Enterprises outside the pool filtered by how many conditions they miss."""
     misses = misses if misses in pools.SCREENS else "one"
     pool = pools.get_pool(session, pool_id)
@@ -77,7 +78,7 @@ def screen(request: Request, session: SessionDep, user: StaffDep, pool_id: int, 
 
 
 @router.post("/pools/{pool_id}/members", name="cultivation_pool_add", dependencies=CSRF)
-async def add_members(request: Request, session: SessionDep, user: StaffDep, pool_id: int) -> Response:
+async def add_members(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId) -> Response:
     """Put the chosen enterprises into the pool, with the reason."""
     form = await request.form()
     ids = [to_int(str(v), lo=1, hi=2**31 - 1) for v in form.getlist("org_ids")]
@@ -92,7 +93,7 @@ async def add_members(request: Request, session: SessionDep, user: StaffDep, poo
 
 
 @router.post("/pools/{pool_id}/members/{org_id}/remove", name="cultivation_pool_remove", dependencies=CSRF)
-def remove_member(request: Request, session: SessionDep, user: StaffDep, pool_id: int, org_id: int,
+def remove_member(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, org_id: RowId,
                   form: FormDep) -> Response:
     """Take an enterprise out of the pool (its stay is kept)."""
     try:
@@ -105,7 +106,7 @@ def remove_member(request: Request, session: SessionDep, user: StaffDep, pool_id
 
 
 @router.get("/pools/{pool_id}/enterprises/{org_id}", name="cultivation_gaps")
-def gap_page(request: Request, session: SessionDep, user: StaffDep, pool_id: int, org_id: int,
+def gap_page(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, org_id: RowId,
              done: str = "") -> Response:
     """缺什么补什么: every rule with status and distance, ranked offers beside each gap."""
     page = gaps.gap_page(session, request.app.state.index, pool_id=pool_id, org_id=org_id)
@@ -130,16 +131,16 @@ def _need_page(request: Request, session: SessionDep, pool_id: int, org_id: int,
 
 
 @router.get("/pools/{pool_id}/enterprises/{org_id}/gaps/{rule_id}/need", name="cultivation_gap_need")
-def gap_need_form(request: Request, session: SessionDep, user: StaffDep, pool_id: int, org_id: int,
-                  rule_id: int) -> Response:
+def gap_need_form(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, org_id: RowId,
+                  rule_id: RowId) -> Response:
     """The need a gap would become, for staff to agree with the enterprise."""
     return _need_page(request, session, pool_id, org_id, rule_id)
 
 
 @router.post("/pools/{pool_id}/enterprises/{org_id}/gaps/{rule_id}/need", name="cultivation_gap_post",
              dependencies=CSRF)
-def post_gap_need(request: Request, session: SessionDep, user: StaffDep, pool_id: int, org_id: int,
-                  rule_id: int, form: FormDep) -> Response:
+def post_gap_need(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, org_id: RowId,
+                  rule_id: RowId, form: FormDep) -> Response:
     """Post the need for the enterprise, with its consent recorded."""
     try:
         gaps.post_gap_need(session, request.app.state.index, pool_id=pool_id, org_id=org_id, rule_id=rule_id,

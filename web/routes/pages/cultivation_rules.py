@@ -11,6 +11,7 @@ from matcher.taxonomy import CATEGORIES
 from web.deps import SessionDep, csrf_protect, unread_badge
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, render
+from web.routes.params import RowId
 from web.services.cultivation import metrics, rulesets
 from web.services.cultivation.rules import describe
 from web.services.cultivation.validation import OPS, rule_form_values
@@ -58,13 +59,13 @@ def _detail_page(request: Request, session: SessionDep, rule_set_id: int, **extr
 
 
 @router.get("/{rule_set_id}", name="cultivation_ruleset")
-def rule_set(request: Request, session: SessionDep, user: StaffDep, rule_set_id: int, done: str = "") -> Response:
+def rule_set(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId, done: str = "") -> Response:
     """One rule set: its rules, a form to add one, and the set's own details."""
     return _detail_page(request, session, rule_set_id, flash=_DONE.get(done))
 
 
 @router.post("/{rule_set_id}", name="cultivation_ruleset_update", dependencies=CSRF)
-def update_rule_set(request: Request, session: SessionDep, user: StaffDep, rule_set_id: int,
+def update_rule_set(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId,
                     form: FormDep) -> Response:
     """Change the set's name, year or note."""
     try:
@@ -77,7 +78,7 @@ def update_rule_set(request: Request, session: SessionDep, user: StaffDep, rule_
 
 
 @router.post("/{rule_set_id}/rules", name="cultivation_rule_add", dependencies=CSRF)
-def add_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id: int, form: FormDep) -> Response:
+def add_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId, form: FormDep) -> Response:
     """Add a rule; impossible thresholds are refused with the field named."""
     try:
         rulesets.save_rule(session, rule_set_id=rule_set_id, actor_id=user.id, values=form)
@@ -89,7 +90,7 @@ def add_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id:
 
 
 @router.get("/{rule_set_id}/rules/{rule_id}", name="cultivation_rule")
-def rule_form(request: Request, session: SessionDep, user: StaffDep, rule_set_id: int, rule_id: int) -> Response:
+def rule_form(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId, rule_id: RowId) -> Response:
     """Edit one rule."""
     view = rulesets.get_rule_set(session, rule_set_id)
     rule = next((r for r in view.rules if r.id == rule_id), None)
@@ -99,7 +100,7 @@ def rule_form(request: Request, session: SessionDep, user: StaffDep, rule_set_id
 
 
 @router.post("/{rule_set_id}/rules/{rule_id}", name="cultivation_rule_save", dependencies=CSRF)
-def save_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id: int, rule_id: int,
+def save_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId, rule_id: RowId,
               form: FormDep) -> Response:
     """Save an edited rule."""
     try:
@@ -115,7 +116,7 @@ def save_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id
 
 
 @router.post("/{rule_set_id}/rules/{rule_id}/delete", name="cultivation_rule_delete", dependencies=CSRF)
-def delete_rule(session: SessionDep, user: StaffDep, rule_set_id: int, rule_id: int) -> Response:
+def delete_rule(session: SessionDep, user: StaffDep, rule_set_id: RowId, rule_id: RowId) -> Response:
     """Remove a rule from its set."""
     rulesets.delete_rule(session, rule_set_id=rule_set_id, rule_id=rule_id, actor_id=user.id)
     return redirect_with(f"/staff/cultivation/rules/{rule_set_id}", done="deleted")

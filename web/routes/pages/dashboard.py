@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
+from web.routes.params import Count, RowId, Year
 from web.services.cultivation import pipeline
 from web.services.errors import NotFound, ValidationFailed
 from web.services.excel import XLSX_MEDIA_TYPE
@@ -53,7 +54,7 @@ def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Respo
 
 
 @router.get("/dashboard/indicators/{number}", name="dashboard_indicator")
-def indicator_page(request: Request, session: SessionDep, user: Reader, number: int) -> Response:
+def indicator_page(request: Request, session: SessionDep, user: Reader, number: RowId) -> Response:
     """One indicator: every year, every entered figure and its source."""
     view = progress.indicator_view(session, number=number)
     return _render(request, "dashboard/indicator.html", {
@@ -62,8 +63,8 @@ def indicator_page(request: Request, session: SessionDep, user: Reader, number: 
 
 @router.get("/dashboard/indicators/{number}/platform", name="dashboard_platform")
 def platform_page(
-    request: Request, session: SessionDep, user: Reader, number: int,
-    year: Annotated[int, Query()] = PLAN_YEARS[-1],
+    request: Request, session: SessionDep, user: Reader, number: RowId,
+    year: Year = PLAN_YEARS[-1],
 ) -> Response:
     """What the platform counted: the enterprises, or the contracts behind indicator 7."""
     view = progress.indicator_view(session, number=number)
@@ -81,8 +82,7 @@ def platform_page(
 
 
 @router.get("/dashboard/pipeline", name="dashboard_pipeline")
-def pipeline_page(request: Request, session: SessionDep, user: Reader,
-                  year: Annotated[int, Query()] = PLAN_YEARS[-1]) -> Response:
+def pipeline_page(request: Request, session: SessionDep, user: Reader, year: Year = PLAN_YEARS[-1]) -> Response:
     """Indicators 3–6: pooled enterprises meeting every condition, missing one, missing more; forecast."""
     if year not in PLAN_YEARS:
         raise NotFound("年度应为 2020、2021 或 2022")
@@ -125,7 +125,7 @@ def _entry_page(request: Request, session: SessionDep, *, form: dict | None = No
 @router.get("/dashboard/entry", name="dashboard_entry")
 def entry_page(request: Request, session: SessionDep, user: Writer,
                done: Annotated[str | None, Query(max_length=20)] = None,
-               n: Annotated[int | None, Query()] = None) -> Response:
+               n: Count = None) -> Response:
     """Staff: enter an official figure, import a file, or remove a wrong entry."""
     flash = {"entered": "已录入该指标数值。", "deleted": "已删除该记录。",
              "imported": f"已导入 {n or 0} 条指标数值。"}.get(done or "")
@@ -158,7 +158,7 @@ def enter_actual(
 
 @router.post("/dashboard/actuals/{actual_id}/delete", name="dashboard_delete",
              dependencies=[Depends(csrf_protect)])
-def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: int) -> Response:
+def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id: RowId) -> Response:
     """Remove a wrongly entered figure."""
     progress.delete_actual(session, actor_id=user.id, actual_id=actual_id)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="deleted"), status_code=303)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from models import Notification
 from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
 from web.routes.pages.portal import query_without_page, render
+from web.routes.params import PageNumber, RowId
 from web.services import notifications
 from web.services.matches import portal
 from web.services.paging import Page
@@ -21,7 +22,7 @@ PER_PAGE = 20
 @router.get("/inbox", name="inbox")
 def inbox(request: Request, session: SessionDep, user: UserDep,
           unread: Annotated[str | None, Query(max_length=1)] = None,
-          page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
+          page: PageNumber = 1) -> Response:
     """The user's and their organisation's notifications, newest first."""
     unread_only = unread == "1"
     notes = notifications.list_inbox(session, user_id=user.id, org_id=user.org_id, unread_only=unread_only,
@@ -42,7 +43,7 @@ def read_all(request: Request, session: SessionDep, user: UserDep) -> Response:
 
 
 @router.post("/inbox/{notification_id}/read", name="inbox_read", dependencies=[Depends(csrf_protect)])
-def read(request: Request, session: SessionDep, user: UserDep, notification_id: int) -> Response:
+def read(request: Request, session: SessionDep, user: UserDep, notification_id: RowId) -> Response:
     """Mark one notification read and follow its link."""
     notifications.mark_read(session, notification_id=notification_id, user_id=user.id, org_id=user.org_id)
     note = session.get(Notification, notification_id)

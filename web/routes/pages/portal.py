@@ -23,6 +23,7 @@ from web.deps import (
     require_roles,
     unread_badge,
 )
+from web.routes.params import Marker, PageNumber, RowId
 from web.services.errors import DomainError, ValidationFailed
 from web.services.matches import portal
 from web.services.matches.interest import express_interest
@@ -100,7 +101,7 @@ def build_portal_router(side: Side) -> APIRouter:
         q: Annotated[str | None, Query(max_length=50)] = None,
         date_from: Annotated[str | None, Query(max_length=10)] = None,
         date_to: Annotated[str | None, Query(max_length=10)] = None,
-        page: Annotated[int, Query(ge=1, le=100000)] = 1,
+        page: PageNumber = 1,
     ) -> Response:
         """The organisation's own postings, filtered and paginated."""
         filters = lifecycle.PostingFilter(status=status or None, category=category or None, q=q or None,
@@ -132,8 +133,8 @@ def build_portal_router(side: Side) -> APIRouter:
                                 status_code=303)
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
-    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: int,
-                       posted: int = 0, updated: int = 0, drafted: int = 0, reopened: int = 0) -> Response:
+    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: RowId,
+                       posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0) -> Response:
         """One posting with its recommendations and their reasons."""
         row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = portal.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
@@ -151,7 +152,7 @@ def build_portal_router(side: Side) -> APIRouter:
                                                         "today": date.today()})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
-    def edit_form(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def edit_form(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
         """The form to change an open posting."""
         row = lifecycle.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         values = {k: getattr(row, k) for k in ("title", "description", "category", "industry",
@@ -160,7 +161,7 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_update",
                  dependencies=[Depends(csrf_protect)])
-    def update_posting(request: Request, session: SessionDep, user: member, posting_id: int,
+    def update_posting(request: Request, session: SessionDep, user: member, posting_id: RowId,
                        form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
         settings = request.app.state.settings
@@ -177,14 +178,14 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/close", name=f"{role}_posting_close",
                  dependencies=[Depends(csrf_protect)])
-    def close_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def close_posting(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
         """Close (or withdraw) the posting; its open proposals are withdrawn."""
         lifecycle.close(session, request.app.state.index, side, posting_id=posting_id,
                        org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}", status_code=303)
 
     def open_again(service: Any, request: Request, session: SessionDep, user: CurrentUser,
-                   posting_id: int, flag: str) -> Response:
+                   posting_id: RowId, flag: str) -> Response:
         settings = request.app.state.settings
         service(session, request.app.state.index, side, posting_id=posting_id, org_id=user.org_id or 0,
                 actor_id=user.id, threshold=settings.match_threshold, top=settings.match_top_k)
@@ -192,13 +193,13 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
                  dependencies=[Depends(csrf_protect)])
-    def publish_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def publish_posting(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
         return open_again(lifecycle.publish, request, session, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
-    def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: int) -> Response:
+    def reopen_posting(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
         return open_again(lifecycle.reopen, request, session, user, posting_id, "reopened")
 
@@ -207,7 +208,7 @@ def build_portal_router(side: Side) -> APIRouter:
         request: Request, session: SessionDep, user: member,
         status: Annotated[str | None, Query(max_length=16)] = None,
         q: Annotated[str | None, Query(max_length=50)] = None,
-        page: Annotated[int, Query(ge=1, le=100000)] = 1,
+        page: PageNumber = 1,
     ) -> Response:
         """The organisation's matches with their status."""
         result = portal.list_org_matches(session, role=role, org_id=user.org_id, status=status or None,
@@ -216,8 +217,8 @@ def build_portal_router(side: Side) -> APIRouter:
                                                      "q": q or "", "qs": query_without_page(request)})
 
     @router.get(f"{base}/matches/{{match_id}}", name=f"{role}_match_detail")
-    def match_detail(request: Request, session: SessionDep, user: member, match_id: int,
-                     interest: int = 0) -> Response:
+    def match_detail(request: Request, session: SessionDep, user: member, match_id: RowId,
+                     interest: Marker = 0) -> Response:
         """One match: both texts with the shared terms marked, the other side as privacy allows."""
         view = portal.match_view(session, match_id=match_id, role=role, org_id=user.org_id)
         flash = "已表达合作意向，服务专员将尽快处理；在审核通过前，对方不会看到您的信息。" if interest else None
@@ -225,13 +226,13 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/matches/{{match_id}}/interest", name=f"{role}_match_interest",
                  dependencies=[Depends(csrf_protect)])
-    def interest(request: Request, session: SessionDep, user: member, match_id: int) -> Response:
+    def interest(request: Request, session: SessionDep, user: member, match_id: RowId) -> Response:
         """Express interest: marks the match and tells staff; the other side learns nothing yet."""
         express_interest(session, match_id=match_id, user_id=user.id, role=role, org_id=user.org_id)
         return RedirectResponse(f"{base}/matches/{match_id}?interest=1", status_code=303)
 
     @router.get(f"{base}/profile", name=f"{role}_profile")
-    def profile(request: Request, session: SessionDep, user: member, saved: int = 0) -> Response:
+    def profile(request: Request, session: SessionDep, user: member, saved: Marker = 0) -> Response:
         """The organisation's own profile (portrait fields are private to it and staff)."""
         org = records.get_organisation(session, user.org_id)
         return _profile_page(request, session, org, values=None, errors={},
@@ -272,7 +273,7 @@ def build_portal_router(side: Side) -> APIRouter:
         @router.post(f"{base}/profile/qualifications/{{qualification_id}}/delete",
                      name="enterprise_qualification_delete", dependencies=[Depends(csrf_protect)])
         def delete_qualification(request: Request, session: SessionDep, user: member,
-                                 qualification_id: int) -> Response:
+                                 qualification_id: RowId) -> Response:
             """Remove one of the enterprise's qualifications."""
             records.remove_qualification(session, org_id=user.org_id or 0, actor_id=user.id,
                                                qualification_id=qualification_id)

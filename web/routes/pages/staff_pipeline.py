@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from models.match import ContractType
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, xlsx_response
+from web.routes.params import RowId
 from web.services.errors import ValidationFailed
 from web.services.matches import exports, pipeline
 
@@ -57,14 +58,14 @@ def _detail(request: Request, session: SessionDep, settings: SettingsDep, match_
 
 @router.get("/pipeline/{match_id}", name="staff_pipeline_detail")
 def pipeline_detail(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep,
-                    match_id: int) -> Response:
+                    match_id: RowId) -> Response:
     """One match: stage, history of moves, and the form for the next move."""
     return _detail(request, session, settings, match_id, flash=_DONE.get(request.query_params.get("done") or ""))
 
 
 @router.post("/pipeline/{match_id}/move", name="staff_pipeline_move", dependencies=[Depends(csrf_protect)])
 def pipeline_move(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: int,
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
     to_status: Annotated[str, Form()], note: Annotated[str, Form(max_length=1000)] = "",
     amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
     contract_type: Annotated[str, Form(max_length=16)] = "",

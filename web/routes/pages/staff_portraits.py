@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from web.deps import SessionDep, csrf_protect, unread_badge
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int
+from web.routes.params import RowId
 from web.services.errors import NotFound, ValidationFailed
 from web.services.organisations import figures, portraits, records
 
@@ -28,7 +29,7 @@ def portrait_list(request: Request, session: SessionDep, user: StaffDep, q: str 
 
 
 @router.get("/portraits/{org_id}", name="staff_portrait")
-def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: int, done: str = "") -> Response:
+def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, done: str = "") -> Response:
     """One organisation's portrait: profile, innovation score, credit, related parties, history."""
     return render(request, "staff/portrait.html", {"p": portraits.get_portrait(session, org_id=org_id),
                                                    "flash": "已保存认定数据。" if done == "figures" else None})
@@ -42,7 +43,7 @@ def _figures_page(request: Request, org: object, *, values: dict | None = None,
 
 
 @router.get("/portraits/{org_id}/figures", name="staff_portrait_figures")
-def figures_form(request: Request, session: SessionDep, user: StaffDep, org_id: int) -> Response:
+def figures_form(request: Request, session: SessionDep, user: StaffDep, org_id: RowId) -> Response:
     """Edit the figures the qualification rules read."""
     org = records.get_organisation(session, org_id)
     if org.kind != "enterprise":
@@ -52,7 +53,7 @@ def figures_form(request: Request, session: SessionDep, user: StaffDep, org_id: 
 
 @router.post("/portraits/{org_id}/figures", name="staff_portrait_figures_save",
              dependencies=[Depends(csrf_protect)])
-def save_figures(request: Request, session: SessionDep, user: StaffDep, org_id: int, form: FormDep) -> Response:
+def save_figures(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
     """Save them; every field is checked before anything is written."""
     try:
         figures.update_figures(session, org_id=org_id, actor_id=user.id, values=form)

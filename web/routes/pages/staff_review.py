@@ -18,6 +18,7 @@ from web.routes.pages.staff_common import (
     to_int,
     xlsx_response,
 )
+from web.routes.params import BodyId, FormRowId, RowId
 from web.services.errors import DomainError
 from web.services.matches import exports, review
 from web.services.matching import feedback
@@ -86,7 +87,7 @@ def manual_form(request: Request, session: SessionDep, user: StaffDep,
 @router.post("/review/manual", name="staff_manual_create", dependencies=CSRF)
 def manual_create(
     request: Request, session: SessionDep, user: StaffDep,
-    need_id: Annotated[int, Form()], offer_id: Annotated[int, Form()],
+    need_id: FormRowId, offer_id: FormRowId,
     note: Annotated[str, Form(max_length=500)] = "", approve: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a manual match (approved at once unless staff leave it in the queue)."""
@@ -100,7 +101,7 @@ def manual_create(
 @router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
 def review_bulk(
     request: Request, session: SessionDep, user: StaffDep,
-    decision: Annotated[str, Form()], match_ids: Annotated[list[int], Form()] = [],  # noqa: B006
+    decision: Annotated[str, Form()], match_ids: Annotated[list[BodyId], Form()] = [],  # noqa: B006
     reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
@@ -111,7 +112,7 @@ def review_bulk(
 
 
 @router.get("/review/{match_id}", name="staff_review_detail")
-def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: int) -> Response:
+def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: RowId) -> Response:
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
     view = review.get_view(session, match_id)
     return render(request, "staff/review_detail.html", {
@@ -125,7 +126,7 @@ def _decision_response(request: Request, back: str, match_id: int, done: str) ->
 
 
 @router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
-def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
             note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
     """Approve one proposal."""
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)
@@ -133,7 +134,7 @@ def approve(request: Request, session: SessionDep, user: StaffDep, match_id: int
 
 
 @router.post("/review/{match_id}/reject", name="staff_review_reject", dependencies=CSRF)
-def reject(request: Request, session: SessionDep, user: StaffDep, match_id: int,
+def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowId,
            reason_code: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "",
            back: Annotated[str, Form()] = "") -> Response:
     """Reject one proposal with a reason code."""

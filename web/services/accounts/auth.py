@@ -13,15 +13,13 @@ from sqlmodel import Session, col, func, select
 
 from models import LoginAttempt, User, UserSession
 from models.user import Role
+from web.security.passwords import check_password
 from web.services.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a miss costs as long as a hit
 # and response times do not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("zhengqi-timing-equaliser")
-
-PASSWORD_MIN = 8
-
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
@@ -34,29 +32,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < PASSWORD_MIN:
-        raise ValidationFailed(f"密码至少{PASSWORD_MIN}位", field="password")
-    if len(password) > 128:
-        raise ValidationFailed("密码不能超过128位", field="password")
-    if password.isdigit() or password.isalpha():
-        raise ValidationFailed("密码需同时包含字母和数字", field="password")
-
-
 def create_user(
     session: Session, *, username: str, password: str, role: Role | str, display_name: str = "",
     org_id: int | None = None, is_demo: bool = False, check_strength: bool = True,
+    is_org_admin: bool = False, must_change_password: bool = False,
 ) -> User:
     """Add a user (flushes; the caller's action commits)."""
     username = username.strip()
     if not (3 <= len(username) <= 50) or not username.replace("-", "").replace("_", "").isalnum():
         raise ValidationFailed("用户名为3–50位字母、数字、下划线或连字符", field="username")
     if check_strength:
-        check_password_strength(password)
+        check_password(password, username=username)
     if session.exec(select(User).where(func.lower(User.username) == username.lower())).first():
         raise ValidationFailed("该用户名已被使用", field="username")
     user = User(username=username, password_hash=hash_password(password), role=str(Role(role)),
-                display_name=display_name or username, org_id=org_id, is_demo=is_demo)
+                display_name=display_name or username, org_id=org_id, is_demo=is_demo,
+                is_org_admin=is_org_admin, must_change_password=must_change_password,
+                password_changed_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
@@ -78,8 +70,8 @@ class LoginResult:
 
 
 def login(
-    session: Session, *, username: str, password: str, ip: str = "", session_hours: int = 12,
-    max_failures: int = 5, window_minutes: int = 15,
+    session: Session, *, username: str, password: str, ip: str = "", user_agent: str = "",
+    session_hours: int = 12, max_failures: int = 5, window_minutes: int = 15,
 ) -> LoginResult:
     """Check the password, throttle repeated failures, and open a server-side session."""
     now = datetime.now(UTC)
@@ -89,7 +81,7 @@ def login(
     user = session.exec(select(User).where(func.lower(User.username) == key)).first()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(username=key, ip=ip[:64], success=ok))
+    session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=ok))
     if not ok:
         session.commit()  # the failed attempt must count even though login fails
         raise NotAuthenticated("用户名或密码错误")
@@ -97,7 +89,8 @@ def login(
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_hash(token), user_id=user.id, csrf_token=csrf,
-                            expires_at=now + timedelta(hours=session_hours)))
+                            expires_at=now + timedelta(hours=session_hours), last_seen_at=now,
+                            ip=ip[:64], user_agent=user_agent[:300]))
     user.last_login_at = now
     session.add(user)
     session.commit()

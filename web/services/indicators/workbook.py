@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,6 +10,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from models import Indicator, IndicatorActual
+from web.security.xlsx import WorkbookRefused, inspect_xlsx
 from web.services import audit
 from web.services.errors import ValidationFailed
 from web.services.excel import Sheet, workbook_bytes
@@ -27,6 +27,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 ACTUALS_SHEET = "实际值"
 IMPORT_HEADERS = ("指标编号", "指标名称", "年度", "数值", "来源", "来源日期", "备注", "示例数据")
 MAX_IMPORT_ROWS = 2000
+MAX_IMPORT_COLUMNS = 50  # the template has 8; columns past these are never read
 _FIELDS = {"指标编号": "number", "指标名称": "name", "年度": "year", "数值": "value", "来源": "source",
            "来源日期": "source_date", "备注": "note", "示例数据": "is_sample"}
 _YES = {"是", "y", "yes", "true", "1"}
@@ -98,18 +99,22 @@ class ImportRejected(ValidationFailed):
         super().__init__(message, errors=errors or {"file": message})
 
 
-def _open_sheet(data: bytes, filename: str, max_bytes: int):  # type: ignore[no-untyped-def]
-    if len(data) > max_bytes:
-        raise ImportRejected(f"文件过大（上限 {max_bytes // (1024 * 1024)} MB），请拆分后分批导入")
-    if not data:
-        raise ImportRejected("上传的文件是空的，请选择填写好的 .xlsx 文件")
-    if not filename.lower().endswith(".xlsx") or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportRejected("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板；.xls、.csv 等格式不支持）")
+def _read_rows(data: bytes, max_bytes: int) -> list[tuple]:  # type: ignore[type-arg]
+    """The import sheet's rows as values, after the upload passed every safety check."""
+    try:
+        inspect_xlsx(data, max_bytes=max_bytes, max_rows=MAX_IMPORT_ROWS)
+    except WorkbookRefused as exc:
+        raise ImportRejected(str(exc)) from None
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb[ACTUALS_SHEET] if ACTUALS_SHEET in wb.sheetnames else wb.worksheets[0]
+            return list(ws.iter_rows(values_only=True, max_row=MAX_IMPORT_ROWS + 1,
+                                     max_col=MAX_IMPORT_COLUMNS))
+        finally:
+            wb.close()
     except Exception:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
         raise ImportRejected("无法读取该 Excel 文件，文件可能已损坏；请用导入模板重新填写") from None
-    return wb[ACTUALS_SHEET] if ACTUALS_SHEET in wb.sheetnames else wb.worksheets[0]
 
 
 def _text(value: object) -> str:
@@ -144,8 +149,7 @@ def _parse_date(raw: object) -> date | None:
 def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: str, max_bytes: int) -> int:
     """Import official figures from .xlsx: every row, or none; return how many were added."""
     ensure_plan_indicators(session)
-    ws = _open_sheet(data, filename, max_bytes)
-    rows = ws.iter_rows(values_only=True)
+    rows = iter(_read_rows(data, max_bytes))
     header = next(rows, None)
     if header is None:
         raise ImportRejected("文件中没有数据：请在“实际值”工作表中按模板填写")
@@ -169,9 +173,6 @@ def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: st
     pending: list[IndicatorActual] = []
     seen: dict[tuple[int, int, str], int] = {}
     for row_no, row in enumerate(rows, start=2):
-        if row_no - 1 > MAX_IMPORT_ROWS:
-            raise ImportRejected(f"一次最多导入 {MAX_IMPORT_ROWS} 行，请拆分文件")
-
         def cell(field: str, row: tuple = row) -> object:  # type: ignore[type-arg]
             i = columns.get(field)
             return row[i] if i is not None and i < len(row) else None

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from models import Organisation, Qualification, User
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import ORG_KIND_LABELS, QualificationKind
+from web.security.passwords import check_password
 from web.services import audit
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
@@ -103,7 +104,7 @@ def register_organisation(session: Session, **values: Any) -> Registration:
             or not username.isascii():
         errors["username"] = "用户名为3–50位字母、数字、下划线或连字符"
     try:
-        auth.check_password_strength(password)
+        check_password(password, username=username)
     except ValidationFailed as exc:
         errors["password"] = exc.message
     if values.get("password_confirm") is not None and values.get("password_confirm") != password:
@@ -124,8 +125,8 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     try:
         session.flush()
         user = auth.create_user(session, username=username, password=password,
-                                    role=role_for_kind(kind), org_id=org.id,
-                                    display_name=contacts["contact_name"] or username)
+                                role=role_for_kind(kind), org_id=org.id, is_org_admin=True,
+                                display_name=contacts["contact_name"] or username)
     except IntegrityError as exc:  # a concurrent registration took the name or code
         session.rollback()
         raise Conflict("该机构或用户名已被注册，请刷新后重试") from exc

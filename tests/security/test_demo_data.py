@@ -1,0 +1,157 @@
+"""Production never runs with the demo accounts; `zhengqi removedemo` and `zhengqi createadmin`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, func, select
+from typer.testing import CliRunner
+
+from models import AuditLog, Match, Need, Notification, Organisation, User
+from tests.factories import make_need, make_org, make_user
+from web.app import create_app, prepare_database
+from web.cli import app as cli
+from web.security.demo_data import DemoDataPresent, find_demo_data, remove_demo_data
+from web.services import audit
+from web.services.seed import DEMO_PASSWORD, load_demo
+from web.settings import Settings
+
+ADMIN_PASSWORD = "Zq-first-admin-2026"
+
+
+def _count(session: Session, model) -> int:  # type: ignore[no-untyped-def]
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def _production(engine: Engine) -> Settings:
+    return Settings(database_url=engine.url.render_as_string(hide_password=False), mode="production",
+                    allowed_hosts="testserver")
+
+
+def test_production_start_refuses_a_demo_database(engine: Engine, small_demo_dir: Path) -> None:
+    load_demo(engine, data_dir=small_demo_dir, mode="demo")
+    with pytest.raises(DemoDataPresent) as caught:
+        prepare_database(engine, _production(engine))
+    assert "zhengqi removedemo" in caught.value.message
+    assert "演示账号 5 个" in caught.value.message
+    # The app itself refuses to start, so demo-admin's published password never logs in.
+    with pytest.raises(DemoDataPresent), TestClient(create_app(_production(engine), engine=engine)):
+        pass
+
+
+def test_serve_command_refuses_with_a_chinese_message(small_demo_dir: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    load_demo(engine, data_dir=small_demo_dir, mode="demo") if prepare_database(
+        engine, Settings(database_url=url, seed_on_start=False)) is None else None
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ZHENGQI_MODE", "production")
+    monkeypatch.setenv("ZHENGQI_ALLOWED_HOSTS", "zhengqi.example")
+    result = CliRunner().invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "拒绝启动" in result.output and "zhengqi removedemo" in result.output
+
+
+def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, small_demo_dir: Path,
+                                                            session: Session) -> None:
+    load_demo(engine, data_dir=small_demo_dir, mode="demo")
+    demo_enterprise = session.exec(select(User).where(User.username == "demo-enterprise")).one()
+    demo_match = session.exec(select(Match)).first()
+    assert demo_match is not None
+    real_org = make_org(session)
+    real_user = make_user(session, org=real_org)
+    # Real rows that point at demo rows: the pointer goes, the real row stays.
+    real_need = make_need(session, org=real_org, created_by=demo_enterprise.id)
+    session.add(Notification(org_id=real_org.id, kind="approved", title="示例", match_id=demo_match.id))
+    audit.record(session, actor_id=real_user.id, action="org.update", object_type="organisation",
+                 object_id=real_org.id)
+    audit.record(session, actor_id=demo_enterprise.id, action="need.create", object_type="need")
+    session.commit()
+
+    removed = remove_demo_data(session)
+    assert removed.accounts == 5 and removed.organisations == 7 and removed.matches >= 1
+    session.expire_all()
+    assert find_demo_data(session).any is False
+    assert session.exec(select(Organisation.id)).all() == [real_org.id]
+    assert session.exec(select(User.id)).all() == [real_user.id]
+    assert session.exec(select(Need.id)).all() == [real_need.id]
+    assert session.get(Need, real_need.id).created_by is None  # type: ignore[union-attr]
+    assert _count(session, Match) == 0 and _count(session, Notification) == 0
+    actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions == ["org.update", "demo.remove"]
+    prepare_database(engine, _production(engine))  # no longer refused
+
+
+def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
+    """A new table pointing at accounts or organisations must be handled in remove_demo_data."""
+    pointers = {f"{t.name}.{fk.parent.name}" for t in SQLModel.metadata.sorted_tables
+                for fk in t.foreign_keys if fk.column.table.name in {"user", "organisation"}}
+    assert pointers == {
+        "auditlog.actor_id", "contract.created_by", "indicatoractual.entered_by",
+        "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
+        "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
+        "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",
+        "user.org_id", "usersession.user_id",
+    }
+
+
+def _cli_env(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ZHENGQI_MODE", "production")
+    monkeypatch.setenv("ZHENGQI_ALLOWED_HOSTS", "testserver")
+
+
+def test_removedemo_command(engine: Engine, small_demo_dir: Path, session: Session,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    load_demo(engine, data_dir=small_demo_dir, mode="demo")
+    _cli_env(monkeypatch, engine)
+    refused = CliRunner().invoke(cli, ["removedemo"], input="n\n")
+    assert refused.exit_code == 1 and find_demo_data(session).accounts == 5
+    result = CliRunner().invoke(cli, ["removedemo"], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "已删除演示账号 5 个" in result.output
+    assert find_demo_data(session).any is False
+    again = CliRunner().invoke(cli, ["removedemo", "--yes"])
+    assert "未作更改" in again.output
+
+
+def test_createadmin_prompts_for_the_password(engine: Engine, session: Session,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _cli_env(monkeypatch, engine)
+    result = CliRunner().invoke(cli, ["createadmin", "--username", "root-admin"],
+                                input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert ADMIN_PASSWORD not in result.output  # typed hidden, never echoed
+    admin = session.exec(select(User).where(User.username == "root-admin")).one()
+    assert admin.role == "admin" and not admin.is_demo
+    assert session.exec(select(AuditLog.action)).all() == ["user.create"]
+    # The first admin logs in to an empty production database.
+    app = create_app(_production(engine), engine=engine)
+    with TestClient(app) as client:
+        from tests.web.conftest import csrf_from
+
+        token = csrf_from(client.get("/login").text)
+        r = client.post("/login", data={"username": "root-admin", "password": ADMIN_PASSWORD,
+                                        "csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+
+
+def test_createadmin_takes_no_password_argument_and_refuses_weak_ones(
+        engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cli_env(monkeypatch, engine)
+    on_line = CliRunner().invoke(cli, ["createadmin", "--username", "a1", "--password", ADMIN_PASSWORD])
+    assert on_line.exit_code == 2 and "--password" in on_line.output
+    weak = CliRunner().invoke(cli, ["createadmin", "--username", "root-admin"],
+                              input=f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n")
+    assert weak.exit_code == 2 and "未创建" in weak.output
+    mismatch = CliRunner().invoke(cli, ["createadmin", "--username", "root-admin"],
+                                  input=f"{ADMIN_PASSWORD}\nother-Passw0rd-x\n")
+    assert mismatch.exit_code != 0
+    assert _count(session, User) == 0

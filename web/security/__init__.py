@@ -1,0 +1,1 @@
+"""Hardening that is not one user action: production readiness, upload checks, throttling."""

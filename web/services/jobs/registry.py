@@ -1,0 +1,87 @@
+"""The job registry: what each job is called, does and how often it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a running job may need besides its session: the platform settings and the clock."""
+
+    now: datetime
+    settings: Any  # web.settings.Settings (services do not import web.settings)
+    trigger: str  # schedule | manual
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A periodic job. ``run`` does the work in the given session, commits, and returns a
+    one-line Chinese summary; raising marks the run failed (its session is rolled back).
+
+    ``every`` is the interval; with ``at_hour`` the job instead runs daily at that hour,
+    Beijing time (``every`` is then ignored)."""
+
+    name: str
+    label: str
+    run: Callable[[Session, JobContext], str]
+    every: timedelta = timedelta(hours=1)
+    at_hour: int | None = None
+    description: str = ""
+    lease: timedelta = field(default=timedelta(minutes=30))  # a crashed worker's lease expires
+
+    def next_due(self, after: datetime) -> datetime:
+        """When the job is next due, counting from ``after``."""
+        if self.at_hour is None:
+            return after + self.every
+        local = after.astimezone(BEIJING)
+        due = local.replace(hour=self.at_hour, minute=0, second=0, microsecond=0)
+        if due <= local:
+            due += timedelta(days=1)
+        return due.astimezone(UTC)
+
+    @property
+    def schedule_label(self) -> str:
+        if self.at_hour is not None:
+            return f"每天 {self.at_hour:02d}:00（北京时间）"
+        minutes = int(self.every.total_seconds() // 60)
+        if minutes % (24 * 60) == 0:
+            return f"每 {minutes // (24 * 60)} 天"
+        if minutes % 60 == 0:
+            return f"每 {minutes // 60} 小时"
+        return f"每 {minutes} 分钟"
+
+
+_JOBS: dict[str, JobSpec] = {}
+
+
+def register(spec: JobSpec) -> JobSpec:
+    """Add a job; registering the same name twice is an error (two modules disagree)."""
+    if spec.name in _JOBS and _JOBS[spec.name] is not spec:
+        raise ValueError(f"job {spec.name!r} is registered twice")
+    if spec.at_hour is not None and not 0 <= spec.at_hour <= 23:
+        raise ValueError("at_hour must be 0–23")
+    _JOBS[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Remove a job (tests register throwaway jobs)."""
+    _JOBS.pop(name, None)
+
+
+def all_jobs() -> list[JobSpec]:
+    from web.services.jobs import builtin  # noqa: F401  (registers the platform's jobs)
+
+    return sorted(_JOBS.values(), key=lambda s: s.name)
+
+
+def get_job(name: str) -> JobSpec | None:
+    return {s.name: s for s in all_jobs()}.get(name)
