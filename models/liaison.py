@@ -66,4 +66,5 @@ class AppealStep(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str = Field(max_length=16)
     note: str = Field(max_length=500)
+    shared: bool = False  # shown to the enterprise; otherwise a staff note
     created_at: datetime = created_at_field()

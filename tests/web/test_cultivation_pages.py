@@ -130,3 +130,31 @@ def test_staff_edit_figures_and_official_reads_the_pipeline(staff, session: Sess
     assert r.status_code == 200 and "预测规则" in r.text and "预测值" in r.text
     assert "指标储备" in client.get("/dashboard").text
     assert client.get("/staff/cultivation").status_code == 403
+
+
+def test_pool_import_page_names_each_bad_cell(staff, session: Session) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import Workbook
+
+    client, token = staff
+    pool = pools.pool_by_kind(session, "hitech")
+    session.commit()
+    org = make_org(session)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "入库企业"
+    ws.append(["统一社会信用代码", "企业名称", "入库理由"])
+    ws.append([org.credit_code, org.name, "研发活跃"])
+    ws.append(["123", None, ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    files = {"file": ("入库.xlsx", buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    bad = client.post(f"/staff/cultivation/pools/{pool.id}/import", data={"csrf_token": token}, files=files)
+    assert bad.status_code == 422 and "未导入任何数据" in bad.text
+    assert bad.context["import_errors"][0].row == 3 and {e.column for e in bad.context["import_errors"]} == {
+        "统一社会信用代码", "入库理由"}
+    assert _count(session, PoolMember) == 0
+    export = client.get(f"/staff/cultivation/pools/{pool.id}/export.xlsx")
+    assert export.status_code == 200 and export.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

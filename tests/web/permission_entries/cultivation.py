@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tests.web.permission_entries import Entry
-from web.services.cultivation import pools, rulesets
+from web.services.cultivation import listing, pools, rulesets
 
 STAFF = frozenset({"staff", "admin"})
 READERS = frozenset({"official", "staff", "admin"})
@@ -19,6 +19,8 @@ _CONSENT = {"title": "发明专利申请代理（权限测试）", "description"
             "category": "知识产权", "consent_by": "王总", "consent_channel": "电话确认",
             "consent_on": date.today().isoformat(), "consent_confirmed": "1"}
 _RULE = {"label": "上年营业收入不低于1000万元", "metric": "revenue_wan", "op": "min", "threshold": "1000"}
+_STEP = {"name": "股份制改造", "owner": "企业财务总监", "due_on": "2026-06-30", "status": "doing",
+         "category": "上市辅导"}
 _GAP = "/staff/cultivation/pools/{pool_id}/enterprises/{org_id}"
 
 ENTRIES: list[Entry] = [
@@ -27,6 +29,10 @@ ENTRIES: list[Entry] = [
           note="the second allowed role repeats the name: 422"),
     Entry("GET", "/staff/cultivation/pools/{pool_id}", STAFF),
     Entry("GET", "/staff/cultivation/pools/{pool_id}/screen", STAFF),
+    Entry("GET", "/staff/cultivation/import-template.xlsx", STAFF),
+    Entry("GET", "/staff/cultivation/pools/{pool_id}/export.xlsx", STAFF),
+    Entry("GET", "/staff/cultivation/pools/{pool_id}/gaps.xlsx", STAFF),
+    Entry("POST", "/staff/cultivation/pools/{pool_id}/import", STAFF, {}, note="no file: 422 with a Chinese message"),
     Entry("POST", "/staff/cultivation/pools/{pool_id}/members", STAFF, {"org_ids": "{spare_org_id}", "reason": "权限测试"},
           note="the second allowed role finds it in the pool: 409"),
     Entry("POST", "/staff/cultivation/pools/{pool_id}/members/{spare_org_id}/remove", STAFF, {"reason": "权限测试"}),
@@ -47,6 +53,10 @@ ENTRIES: list[Entry] = [
     Entry("GET", "/staff/portraits/{org_id}/figures", STAFF),
     Entry("POST", "/staff/portraits/{org_id}/figures", STAFF, {"employees": "50", "sci_tech_staff": "6"}),
     Entry("GET", "/dashboard/pipeline", READERS),
+    Entry("GET", "/staff/listing", STAFF),
+    Entry("GET", "/staff/listing/{org_id}", STAFF),
+    Entry("POST", "/staff/listing/{org_id}/steps", STAFF, _STEP),
+    Entry("POST", "/staff/listing/{org_id}/steps/{listing_step_id}", STAFF, {**_STEP, "status": "done"}),
 ]
 
 
@@ -57,9 +67,13 @@ def placeholders(session: Session, world: Any) -> dict[str, Any]:
     pool = pools.pool_by_kind(session, "hitech")
     session.commit()
     pools.add_members(session, pool_id=pool.id or 0, org_ids=[world.org_id], actor_id=staff.id, reason="权限测试")
+    listed = pools.pool_by_kind(session, "listing")
+    session.commit()
+    pools.add_members(session, pool_id=listed.id or 0, org_ids=[world.org_id], actor_id=staff.id, reason="权限测试")
+    step = listing.save_step(session, org_id=world.org_id, actor_id=staff.id, values=_STEP)
     view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
     assert view is not None
     ip_rule = next(r for r in view.rules if r.metric == "invention_patents")
     incident_rule = next(r for r in view.rules if r.metric == "no_major_incident")
     return {"pool_id": pool.id, "rule_set_id": view.rule_set.id, "rule_id": ip_rule.id,
-            "delete_rule_id": incident_rule.id, "spare_org_id": make_org(session).id}
+            "delete_rule_id": incident_rule.id, "listing_step_id": step.id, "spare_org_id": make_org(session).id}

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
 from matcher.taxonomy import CATEGORIES
-from web.deps import SessionDep, csrf_protect, unread_badge
+from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.portal import FormDep
-from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int
-from web.routes.params import RowId
-from web.services.cultivation import gaps, pools, rulesets
+from web.routes.pages.staff_common import StaffDep, redirect_with, render, to_int, xlsx_response
+from web.routes.params import Marker, RowId
+from web.services.cultivation import gaps, pools, rulesets, workbook
 from web.services.cultivation.rules import COUNTING_RULE
 from web.services.errors import NotFound, ValidationFailed
 from web.services.organisations import portraits
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/staff/cultivation", tags=["pages"], dependencies=[De
 CSRF = [Depends(csrf_protect)]
 _DONE = {"created": "已新建培育库。", "added": "已入库。", "removed": "已出库，入库记录仍保留在历史中。",
          "posted": "已为企业发布需求，并记录企业同意；平台已即时为该需求匹配服务。"}
+_IMPORTED = "已从文件导入 {n} 家企业。"
 
 
 def _pools_page(request: Request, session: SessionDep, **extra: Any) -> Response:
@@ -62,9 +63,49 @@ def _pool_page(request: Request, session: SessionDep, pool_id: int, **extra: Any
 
 
 @router.get("/pools/{pool_id}", name="cultivation_pool")
-def pool_detail(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, done: str = "") -> Response:
+def pool_detail(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, done: str = "",
+                n: Marker = 0) -> Response:
     """A pool's members, its history, and a search to add enterprises by hand."""
-    return _pool_page(request, session, pool_id, flash=_DONE.get(done))
+    return _pool_page(request, session, pool_id,
+                      flash=_IMPORTED.format(n=n) if done == "imported" else _DONE.get(done))
+
+
+@router.get("/import-template.xlsx", name="cultivation_pool_template")
+def import_template(user: StaffDep) -> Response:
+    """The empty import sheet for pool members."""
+    return xlsx_response(workbook.import_template(), "培育库入库导入模板.xlsx")
+
+
+@router.get("/pools/{pool_id}/export.xlsx", name="cultivation_pool_export")
+def export_members(session: SessionDep, user: StaffDep, pool_id: RowId) -> Response:
+    """The pool's members and history as Excel."""
+    name = pools.get_pool(session, pool_id).name
+    return xlsx_response(workbook.export_members(session, pool_id=pool_id), f"{name}_{date.today()}.xlsx")
+
+
+@router.get("/pools/{pool_id}/gaps.xlsx", name="cultivation_gaps_export")
+def export_gaps(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId) -> Response:
+    """Every member's gap list as Excel."""
+    name = pools.get_pool(session, pool_id).name
+    return xlsx_response(workbook.export_gaps(session, request.app.state.index, pool_id=pool_id),
+                         f"{name}_缺口清单_{date.today()}.xlsx")
+
+
+@router.post("/pools/{pool_id}/import", name="cultivation_pool_import", dependencies=CSRF)
+def import_members(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, pool_id: RowId,
+                   file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Import members from .xlsx: all rows or none, every bad cell named."""
+    try:
+        if file is None or not file.filename:
+            raise workbook.ImportRejected("请选择要导入的 .xlsx 文件")
+        data = file.file.read(settings.max_upload_bytes + 1)
+        n = workbook.import_members(session, pool_id=pool_id, actor_id=user.id, data=data, filename=file.filename,
+                                    max_bytes=settings.max_upload_bytes)
+    except workbook.ImportRejected as exc:
+        session.rollback()
+        return _pool_page(request, session, pool_id, import_errors=exc.cell_errors, errors={"file": exc.message},
+                          flash=exc.message, flash_kind="error")
+    return redirect_with(f"/staff/cultivation/pools/{pool_id}", done="imported", n=n)
 
 
 @router.get("/pools/{pool_id}/screen", name="cultivation_pool_screen")

@@ -20,6 +20,7 @@ from web.routes.pages.staff_common import (
 )
 from web.routes.params import BodyId, FormRowId, RowId
 from web.services.errors import DomainError
+from web.services.liaison import workspace
 from web.services.matches import exports, review
 from web.services.matching import feedback
 
@@ -63,6 +64,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
         "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.query, "highlight": review.highlight,
+        "liaison_overdue": workspace.overdue_count(session, user_id=user.id),
     })
 
 

@@ -52,18 +52,22 @@ class GapPage:
     as_of: date
 
 
-def gap_posting(result: RuleResult, *, region: str | None) -> Posting | None:
-    """The gap as the engine sees a need; None when no service can close it."""
-    tokens = tuple(tokenize(result.gap_text)) if result.gap_text else ()
+def text_posting(key: str, text: str, *, category: str | None, region: str | None) -> Posting | None:
+    """Words looked for as a need would be; None when they hold no token."""
+    tokens = tuple(tokenize(text)) if text else ()
     if not tokens:
         return None
-    return Posting(id=f"gap-{result.rule_id}", category=result.gap_category, region=region, tokens=tokens)
+    return Posting(id=key, category=category, region=region, tokens=tokens)
 
 
-def ranked_offers(session: Session, holder: IndexHolder, result: RuleResult, *, region: str | None,
-                  top: int = OFFERS_PER_GAP) -> list[OfferHit]:
-    """Open offers for one gap, best first, as the matcher ranks them."""
-    posting = gap_posting(result, region=region)
+def gap_posting(result: RuleResult, *, region: str | None) -> Posting | None:
+    """The gap as the engine sees a need; None when no service can close it."""
+    return text_posting(f"gap-{result.rule_id}", result.gap_text, category=result.gap_category, region=region)
+
+
+def offers_for(session: Session, holder: IndexHolder, posting: Posting | None,
+               top: int = OFFERS_PER_GAP) -> list[OfferHit]:
+    """Open offers for a need-like posting, best first, as the matcher ranks them."""
     if posting is None:
         return []
     holder.sync(session)
@@ -76,6 +80,12 @@ def ranked_offers(session: Session, holder: IndexHolder, result: RuleResult, *, 
         .where(col(Offer.id).in_(ids), Offer.status == "open")).all()}
     return [OfferHit(rows[i][0], rows[i][1], float(m.score), [t for t, _ in m.terms][:5])
             for i, m in zip(ids, found, strict=True) if i in rows]
+
+
+def ranked_offers(session: Session, holder: IndexHolder, result: RuleResult, *, region: str | None,
+                  top: int = OFFERS_PER_GAP) -> list[OfferHit]:
+    """Open offers for one gap, best first, as the matcher ranks them."""
+    return offers_for(session, holder, gap_posting(result, region=region), top)
 
 
 def _member(session: Session, pool_id: int, org_id: int) -> tuple[Pool, Organisation]:
