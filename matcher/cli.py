@@ -6,7 +6,6 @@ The platform mounts ``app`` under its ``zhengqi`` console command;
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import os
@@ -26,45 +25,6 @@ def _fail(msg: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _segment(postings, *, n_jobs: int, desc: str):
-    """Segment postings once (both cores), with a progress bar on stderr for long runs."""
-    from tqdm import tqdm
-
-    from matcher.text import tokenize_many
-
-    with tqdm(total=len(postings), desc=desc, unit="posting", file=sys.stderr,
-              disable=None if len(postings) >= 2000 else True) as bar:
-        toks = tokenize_many([p.text for p in postings], n_jobs=n_jobs, progress=bar.update)
-    return [dataclasses.replace(p, tokens=t) for p, t in zip(postings, toks, strict=True)]
-
-
-def run_match(needs_path: Path, offers_path: Path, top: int, n_jobs: int, out) -> int:
-    """Match files and write JSON Lines to the text stream ``out``; returns lines written."""
-    from tqdm import tqdm
-
-    from matcher.index import MatchIndex
-    from matcher.jsonl import read_postings
-
-    needs = read_postings(needs_path)
-    offers = read_postings(offers_path)
-    both = _segment(needs + offers, n_jobs=n_jobs, desc="分词")
-    needs, offers = both[: len(needs)], both[len(needs) :]
-    index = MatchIndex(n_jobs=n_jobs).fit(needs, offers)
-    found: dict[str, list] = {}
-    with tqdm(total=len(needs), desc="匹配", unit="need", file=sys.stderr,
-              disable=None if len(needs) >= 2000 else True) as bar:
-        for need_id, matches in index.rematch(top=top):
-            found[need_id] = matches
-            bar.update(1)
-    for need in needs:
-        rec = {"need_id": need.id, "matches": [
-            {"offer_id": m.offer_id, "score": round(m.score, 6), "terms": [t for t, _ in m.terms]}
-            for m in found.get(need.id, [])
-        ]}
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    return len(needs)
-
-
 @app.command("match")
 def match_cmd(
     needs: Annotated[Path, typer.Option("--needs", help="needs, JSON Lines")],
@@ -74,11 +34,14 @@ def match_cmd(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="processes for segmentation")] = (
         os.cpu_count() or 1
     ),
+    feedback: Annotated[Path | None, typer.Option(
+        "--feedback", help="staff decisions, JSON Lines: need_id, offer_id, decision")] = None,
 ) -> None:
     """Match every need against the offers: one JSON line per need, in input order."""
+    from matcher.batch import run_match
     from matcher.jsonl import InputError
 
-    for p in (needs, offers):
+    for p in (needs, offers, *([feedback] if feedback else [])):
         if not p.is_file():
             _fail(f"{p}: no such file")
     try:
@@ -87,7 +50,7 @@ def match_cmd(
             import io
 
             buf = io.StringIO()
-            run_match(needs, offers, top, jobs, buf)
+            run_match(needs, offers, out=buf, top=top, n_jobs=jobs, feedback=feedback)
             sys.stdout.write(buf.getvalue())
             sys.stdout.flush()
             return
@@ -95,7 +58,7 @@ def match_cmd(
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                run_match(needs, offers, top, jobs, fh)
+                run_match(needs, offers, out=fh, top=top, n_jobs=jobs, feedback=feedback)
             os.replace(tmp, out)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -107,31 +70,53 @@ def match_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    set_: Annotated[str, typer.Option("--set", help="labelled | csl-kg | csl-ts")] = "labelled",
-    csl_dir: Annotated[Path | None, typer.Option("--csl-dir", help="CSL dev split folder")] = None,
-    labelled_dir: Annotated[Path | None, typer.Option("--labelled-dir")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    set_: Annotated[str, typer.Option(
+        "--set", help="labelled | labelled-hard | csl-ts | csl-kg | all")] = "all",
+    csl_dir: Annotated[Path | None, typer.Option(
+        "--csl-dir", help="CSL folder (dev part: tuning; *_test.tsv there: held-out)")] = None,
+    labelled_dir: Annotated[Path | None, typer.Option(
+        "--labelled-dir", help="a labelled set's folder (needs, offers, split.json)")] = None,
+    feedback: Annotated[bool, typer.Option(
+        "--feedback/--no-feedback", help="also learn from decisions on the tune needs")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
 ) -> None:
-    """Recall@1/5/10, MRR@10, nDCG@10 of the engine beside three baselines."""
-    from matcher import evaluate as ev
+    """Tune and held-out figures side by side: the engine beside three baselines."""
+    from matcher import heldout
 
     if importlib.util.find_spec("bm25s") is None:
         _fail("评测需要可选依赖 [eval]，请先安装：pip install 'zhengqi[eval]'（在源码目录中：pip install -e '.[eval]'）\n"
               "evaluate needs the [eval] extra: pip install 'zhengqi[eval]' "
               "(from a checkout: pip install -e '.[eval]')")
-    try:
-        task = ev.load_task(set_, csl_dir=csl_dir, labelled_dir=labelled_dir)
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
-    results = ev.run_all(task)
-    typer.echo(json.dumps(results, ensure_ascii=False, indent=2) if as_json
-               else ev.format_table(task, results))
+    names = heldout.SET_NAMES if set_ == "all" else (set_,)
+    if set_ not in (*heldout.SET_NAMES, "all"):
+        _fail(f"unknown evaluation set {set_!r} ({' | '.join(heldout.SET_NAMES)} | all)")
+    results = []
+    for name in names:
+        try:
+            gs = heldout.load_set(name, csl_dir=csl_dir, labelled_dir=labelled_dir)
+        except (FileNotFoundError, ValueError) as exc:
+            if set_ == "all" and name.startswith("csl"):
+                typer.echo(f"set={name}: skipped ({exc})", err=True)
+                continue
+            _fail(str(exc))
+        res = heldout.evaluate_set(gs, heldout.default_systems())
+        if feedback and "test" in gs.parts and not name.startswith("csl"):
+            res["feedback"] = heldout.feedback_gain(gs)
+        results.append(res)
+        if not as_json:
+            typer.echo(heldout.format_side_by_side(res))
+            if "feedback" in res:
+                typer.echo(heldout.format_feedback(res["feedback"]))
+            typer.echo("")
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
 
 
 @app.command("bench")
 def bench_cmd(
     sizes: Annotated[str, typer.Option("--sizes", help="offer counts, comma separated")] = "10000,100000",
     million: Annotated[bool, typer.Option("--million", help="add the 1,000,000 size")] = False,
+    max_needs: Annotated[int | None, typer.Option("--max-needs", min=1, help="needs per size at most (default: as many as offers)")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 20200101,
     naive_sample: Annotated[int, typer.Option("--naive-sample", help="need-blocks timed for the naive full rematch (0 = all)")] = 5,
     end_to_end: Annotated[bool, typer.Option("--end-to-end/--no-end-to-end", help="also time `match` on 10k needs x largest size")] = True,
@@ -144,15 +129,19 @@ def bench_cmd(
     from matcher import bench
 
     if real_text:
+        from matcher import bench_segmentation
+
         try:
-            rep = bench.run_real_text(csl_dir, repeat=repeat)
+            rep = bench_segmentation.run_real_text(csl_dir, repeat=repeat)
         except FileNotFoundError as exc:
             _fail(str(exc))
-        typer.echo(json.dumps(rep, indent=2) if as_json else bench.format_real_text(rep))
+        typer.echo(json.dumps(rep, indent=2) if as_json
+                   else bench_segmentation.format_real_text(rep))
         return
 
     sz = [int(s) for s in sizes.split(",") if s.strip()]
     if million and 1_000_000 not in sz:
         sz.append(1_000_000)
-    report = bench.run(sz, seed=seed, naive_sample=naive_sample, end_to_end=end_to_end)
+    report = bench.run(sz, seed=seed, naive_sample=naive_sample, end_to_end=end_to_end,
+                       max_needs=max_needs)
     typer.echo(json.dumps(report, indent=2) if as_json else bench.format_report(report))

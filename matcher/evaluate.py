@@ -1,94 +1,25 @@
 """Retrieval quality of the engine beside three baselines, computed in the same run.
 
-Sets: ``labelled`` (seed_data/labelled: needs with their relevant offers),
-``csl-kg`` (CSL keywords -> their paper's title among 9,000 titles, the 8,000
-cls_ctg_train titles as distractors) and ``csl-ts`` (CSL title -> its abstract
-among 1,000). CSL is read from where it lies; nothing of it is copied here.
-Queries without any relevant item are left out of the averages (and counted).
+The sets and their loaders are in :mod:`matcher.datasets`. Queries without any
+relevant item are left out of the averages (and counted).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.jsonl import read_postings
-from matcher.types import Posting
+from matcher.datasets import Task
 
-__all__ = ["Task", "load_task", "run_all", "metrics", "format_table"]
+__all__ = ["run_all", "metrics", "format_table"]
 
 K = 10
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-
-
-@dataclass
-class Task:
-    name: str
-    queries: list[Posting]
-    corpus: list[Posting]
-    relevant: dict[str, set[str]]
-
-
-def _labelled_dir(given: Path | None) -> Path:
-    if given:
-        return given
-    # seed_data sits beside the matcher package in the source tree and the wheel.
-    return Path(__file__).resolve().parent.parent / "seed_data" / "labelled"
-
-
-def _csl_dir(given: Path | None) -> Path:
-    candidates = [given] if given else [Path.cwd() / ".." / "shared" / "eval" / "csl",
-                                        Path("/work/shared/eval/csl")]
-    for c in candidates:
-        if c and (c / "kg_dev.tsv").is_file():
-            return c
-    raise FileNotFoundError(f"CSL dev split not found (looked in {', '.join(map(str, candidates))})")
-
-
-def _tsv(path: Path) -> list[list[str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
-def load_task(name: str, *, csl_dir: Path | None = None, labelled_dir: Path | None = None) -> Task:
-    """Load one evaluation set by name."""
-    if name == "labelled":
-        import json
-
-        d = _labelled_dir(labelled_dir)
-        if not (d / "needs.jsonl").is_file():
-            raise FileNotFoundError(f"{d}/needs.jsonl not found")
-        needs = read_postings(d / "needs.jsonl")
-        rel = {}
-        with open(d / "needs.jsonl", encoding="utf-8-sig") as fh:
-            for line in fh:
-                if line.strip():
-                    rec = json.loads(line)
-                    rel[str(rec["id"])] = {str(x) for x in rec.get("relevant", [])}
-        return Task("labelled", needs, read_postings(d / "offers.jsonl"), rel)
-    if name in ("csl-kg", "csl-ts"):
-        d = _csl_dir(csl_dir)
-        titles = [r[2] for r in _tsv(d / "ts_dev.tsv")]
-        if name == "csl-kg":
-            kws = [r[2].replace("_", " ") for r in _tsv(d / "kg_dev.tsv")]
-            queries = [Posting(f"q{i}", kw) for i, kw in enumerate(kws)]
-            distract = [r[1] for r in _tsv(d / "cls_ctg_train.tsv")]
-            corpus = [Posting(f"t{i}", t) for i, t in enumerate(titles)]
-            corpus += [Posting(f"x{i}", t) for i, t in enumerate(distract)]
-            return Task(name, queries, corpus, {f"q{i}": {f"t{i}"} for i in range(len(kws))})
-        abstracts = [r[1] for r in _tsv(d / "ts_dev.tsv")]
-        queries = [Posting(f"q{i}", t) for i, t in enumerate(titles)]
-        corpus = [Posting(f"a{i}", "", a) for i, a in enumerate(abstracts)]
-        return Task(name, queries, corpus, {f"q{i}": {f"a{i}"} for i in range(len(titles))})
-    raise ValueError(f"unknown evaluation set {name!r} (labelled | csl-kg | csl-ts)")
 
 
 def metrics(rankings: dict[str, list[str]], relevant: dict[str, set[str]]) -> dict[str, float]:

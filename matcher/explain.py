@@ -18,7 +18,8 @@ from contextlib import contextmanager
 import numpy as np
 
 from matcher import signals as sg
-from matcher.features import explain_pairs
+from matcher.expand import EXPANDED_MARK
+from matcher.features import explain_pairs, pair_products
 from matcher.taxonomy import category_relation
 from matcher.types import Match, Signal, TermContribution
 
@@ -37,23 +38,25 @@ def gc_paused():
             gc.enable()
 
 
-def fold_terms(entries, names: Sequence[str], is_char: Sequence[bool],
-               n_terms: int) -> tuple[TermContribution, ...]:
+def fold_terms(entries, names: Sequence[str], n_terms: int) -> tuple[TermContribution, ...]:
     """Readable reasons: shared words, each with the character n-grams inside it.
 
     A character n-gram that lies inside a listed word joins that word. One that lies in
     none (a bigram across a word boundary, such as 拟调 from 虚拟|调试) is no term a
     person would recognise, so it is left out of the list (its contribution stays in the
     text score, like that of every unlisted feature), unless nothing else is shared.
+    ``entries`` are ``(column, contribution, is a character n-gram)``.
     """
     acc: dict[str, float] = {}
-    for col, v in entries:
-        if not is_char[col]:
+    for col, v, char in entries:
+        if not char:
             acc[names[col]] = acc.get(names[col], 0.0) + v
     loose: dict[str, float] = {}
-    for col, v in entries:
-        if is_char[col]:
-            host = next((word for word in acc if names[col] in word), None)
+    for col, v, char in entries:
+        if char:
+            # An expansion is no text of the posting: it hosts no character n-gram.
+            host = next((word for word in acc
+                         if names[col] in word and not word.endswith(EXPANDED_MARK)), None)
             if host is not None:
                 acc[host] += v
             else:
@@ -64,21 +67,30 @@ def fold_terms(entries, names: Sequence[str], is_char: Sequence[bool],
     return tuple([TermContribution(t, c) for t, c in ranked])
 
 
-def explain(Q, qi, queries, target, rows, need_side: bool, *, names, is_char,
-            n_terms: int, w: sg.SignalWeights, terms: bool = True) -> list[Match]:
-    """Exact text score, reason terms and signals for (query, target row) pairs."""
+def explain(Q, qi, queries, target, rows, need_side: bool, *, names: Sequence[str],
+            is_char: np.ndarray, n_terms: int, w: sg.SignalWeights,
+            terms: bool = True, scale: np.ndarray | None = None) -> list[Match]:
+    """Exact text score, reason terms and signals for (query, target row) pairs.
+
+    ``names`` are the display names of the feature columns, ``is_char`` marks the
+    character n-gram columns, ``scale`` is each pair's signal scale
+    (:func:`matcher.signals.pool_scale`; None means 1).
+    """
+    if scale is None:
+        scale = np.ones(len(rows))
     with gc_paused():
-        return _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms)
+        return _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w,
+                        terms, np.asarray(scale, dtype=np.float64).tolist())
 
 
-def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms):
-    D = target.rows()
+def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w, terms, scale):
     qi, rows = np.asarray(qi), np.asarray(rows)
+    k, cols, products = pair_products(Q, qi, target.gather(rows))
     if terms:
-        cos, term_lists = explain_pairs(Q, qi, D, rows, 2 * n_terms)
+        cos, term_lists = explain_pairs(k, cols, products, len(rows), 2 * n_terms, is_char)
     else:
-        # Row-wise dot products only: no per-term bookkeeping.
-        cos = np.asarray(Q[qi].multiply(D[rows]).sum(axis=1)).ravel()
+        # The cosines only: no per-term bookkeeping.
+        cos = np.bincount(k, weights=products.astype(np.float64), minlength=len(rows))
         term_lists = None
     relation: dict[tuple, str] = {}
     parts: dict[tuple, tuple[tuple[Signal, ...], float]] = {}
@@ -95,12 +107,12 @@ def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w
             rel = relation[ck] = category_relation(*ck)
         same_region = bool(need.region and need.region.strip()
                            and need.region.strip() == (offer.region or "").strip())
-        pk = (rel, offer.credit, same_region)
+        pk = (rel, offer.credit, same_region, scale[k])
         part = parts.get(pk)
         if part is None:
             # signals_for's deltas and their sum (the text part only decides the
             # clip, added below); exact: the same sum in the same order.
-            _, sigs = sg.signals_for(0.5, rel, offer.credit, same_region, w)
+            _, sigs = sg.signals_for(0.5, rel, offer.credit, same_region, w, scale[k])
             sigs = [s for s in sigs if s[0] != "clip"]
             part = parts[pk] = (tuple(Signal(*s) for s in sigs), sum(s[2] for s in sigs))
         sigs, total = part
@@ -111,7 +123,7 @@ def _explain(Q, qi, queries, target, rows, need_side, names, is_char, n_terms, w
         out.append(Match(
             need_id=need.id, offer_id=offer.id, score=score, text_score=text,
             text_part=text_part,
-            terms=fold_terms(term_lists[k], names, is_char, n_terms) if terms else (),
+            terms=fold_terms(term_lists[k], names, n_terms) if terms else (),
             signals=sigs,
         ))
     return out

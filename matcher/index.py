@@ -11,11 +11,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from matcher import signals as sg
+from matcher.expand import CONCEPT_PREFIX, EXPANDED_MARK
 from matcher.explain import explain
-from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, weighted_rows
+from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, tfidf_row, weighted_rows
 from matcher.parallel import fork_available, rematch_block, rematch_in_processes
 from matcher.store import Side
-from matcher.text import tokenize, tokenize_many
+from matcher.text import tokenize, tokenize_many, tokenizer_version
 from matcher.types import Match, NotFittedError, Posting
 
 __all__ = ["MatchIndex"]
@@ -31,6 +32,10 @@ class MatchIndex(BaseEstimator):
     char_weight : float, default=1.5
         Weight of the character n-gram block relative to words (with
         ``block_norm``: of the block-normalised character block).
+    concept_weight : float or None, default=2.5
+        Weight of the domain dictionary's concept features (:mod:`matcher.expand`)
+        relative to words; None or 0 leaves them out. Reasons from them are
+        marked as expansions.
     sublinear_tf : bool, default=False
         ``1 + log(tf)``; measured slightly worse on the labelled set (raw tf lets a
         need's repeated key term weigh), slightly better on CSL.
@@ -47,27 +52,8 @@ class MatchIndex(BaseEstimator):
         L2-normalise each row's word block and character block separately,
         then weigh them (``char_weight``) and L2-normalise the whole row.
 
-        Measured (R@1/R@5/R@10/MRR@10/nDCG@10, ``python -m matcher evaluate``)
-        with these defaults and the default ``SignalWeights`` (category
-        same/related/unrelated .05/.02/-.05, credit good/bad .02/-.05, region
-        .02): labelled .7868/.9636/.9839/.9701/.9565 (best baseline per metric
-        .7804/.9580/.9658/.9573/.9401), csl-kg .911/.966/.972/.9354/.9445
-        (BM25 .899/.956/.968/.9242/.9349), csl-ts .982/.995/.996/.9878/.9899
-        (BM25 .982/.994/.996/.9869/.9891: ties on R@1 and R@10).
-        Caveat: csl-ts is knife-edge. On a grid char_weight 1.4-1.6 x
-        offer_tf_k1 6-12 x need_idf_power 1.9-2.2, 10 of 36 points meet BM25
-        on every csl-ts metric; the others fall one query short on R@1 or
-        R@10. need_idf_power <= 1.5 never reached R@1 .982 (best .980), nor
-        did max_df .1-1.0, char (1,3)-grams, sublinear tf or need-side k1.
-        Labelled and csl-kg are robust there (min margin >= .0026 over that
-        neighbourhood). The old default (raw tf, no block_norm, char_weight 1,
-        signals .10/.05/-.10, region .03) measured labelled
-        .786/.961/-/.972/.954, csl-ts .971/.996/-/.982/.986 (behind BM25).
-        With block_norm the previous, larger signal weights lost labelled R@5
-        to BM25 (.951 < .958): block-normalised text cosines are smaller, so
-        the signals were halved; around the chosen weights (same .03-.05,
-        related 0-.02, unrelated -.05, region 0-.03) labelled stays ahead of
-        every baseline, while same >= .10 or unrelated <= -.10 lose R@5.
+        How these defaults were chosen, and what else was tried: the tuning
+        log in README.md ("Tuning log").
     max_df : float, default=0.05
         Features in more than this share of postings (and in more than 200)
         are dropped: they barely discriminate, and they dominate the cost of
@@ -89,9 +75,19 @@ class MatchIndex(BaseEstimator):
     vectorizer_ : TfidfVectorizer
         Fitted on the tokens of needs and offers together.
     feature_names_ : ndarray of str
+        Feature per column; character n-grams carry the ``~`` prefix.
+    term_names_ : list of str
+        Feature per column as shown in reasons (without the prefix).
+    char_columns_ : ndarray of bool
+        True for the character n-gram columns.
     col_weight_ : ndarray
         Per-feature block weight.
     weights_ : SignalWeights
+    codes_ : CodeBook
+        Small integer codes of the categories and regions seen.
+    tokenizer_version_ : str
+        :func:`matcher.tokenizer_version` at fit time; a saved index records it so
+        that an index segmented another way is not mixed with new tokens.
     needs_, offers_ : Side
         Stored postings (with tokens) and their vectors.
 
@@ -107,6 +103,7 @@ class MatchIndex(BaseEstimator):
         *,
         char_ngrams: tuple[int, int] | None = (1, 2),
         char_weight: float = 1.5,
+        concept_weight: float | None = 2.5,
         sublinear_tf: bool = False,
         tf_k1: float | None = None,
         offer_tf_k1: float | None = 8.0,
@@ -122,6 +119,7 @@ class MatchIndex(BaseEstimator):
     ) -> None:
         self.char_ngrams = char_ngrams
         self.char_weight = char_weight
+        self.concept_weight = concept_weight
         self.sublinear_tf = sublinear_tf
         self.tf_k1 = tf_k1
         self.offer_tf_k1 = offer_tf_k1
@@ -152,6 +150,7 @@ class MatchIndex(BaseEstimator):
         vec = make_vectorizer(
             char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
             sublinear_tf=self.sublinear_tf, max_df=max_df, min_df=self.min_df,
+            concepts=bool(self.concept_weight),
         )
         # An empty corpus vocabulary is legitimate (all postings empty); sklearn
         # refuses it, so seed with a placeholder document it can learn.
@@ -160,16 +159,17 @@ class MatchIndex(BaseEstimator):
             raw = raw[1:]
         self.vectorizer_ = vec
         self.feature_names_ = vec.get_feature_names_out()
-        # Display names and kinds as plain lists: indexing them per reason is hot.
-        self._names = [f[len(CHAR_PREFIX):] if f.startswith(CHAR_PREFIX) else f
-                       for f in self.feature_names_.tolist()]
-        self._is_char = [f.startswith(CHAR_PREFIX) for f in self.feature_names_.tolist()]
-        self.col_weight_ = np.where(char_mask(vec.vocabulary_), self.char_weight, 1.0).astype(
-            np.float32
-        )
+        # A plain list: indexing it per reason term is hot.
+        self.term_names_ = [_display_name(f) for f in self.feature_names_.tolist()]
+        self.char_columns_ = char_mask(vec.vocabulary_)
+        concept = np.array([f.startswith(CONCEPT_PREFIX) for f in self.feature_names_.tolist()],
+                           dtype=bool)
+        self.col_weight_ = np.where(self.char_columns_, self.char_weight,
+                                    np.where(concept, self.concept_weight or 0.0, 1.0)
+                                    ).astype(np.float32)
         self.weights_ = self.weights or sg.SignalWeights()
         self.codes_ = sg.CodeBook()
-        self._char_cols = char_mask(vec.vocabulary_)
+        self.tokenizer_version_ = tokenizer_version()
         n = len(needs)
         X = sp.vstack([self._weigh(raw[:n], "need"), self._weigh(raw[n:], "offer")]).tocsr()
         self.needs_ = Side(len(self.feature_names_))
@@ -209,6 +209,11 @@ class MatchIndex(BaseEstimator):
         weighted as needs (``side="need"``) or as offers (``side="offer"``)."""
         self._check()
         docs = [p.tokens if p.tokens is not None else tuple(tokenize(p.text)) for p in postings]
+        if len(docs) == 1:  # a single query: skip the vectorizer's per-call validation
+            vec = self.vectorizer_
+            raw = tfidf_row(vec.analyzer(docs[0]), vec.vocabulary_, vec.idf_,
+                            sublinear_tf=vec.sublinear_tf, n_features=len(self.term_names_))
+            return self._weigh(raw, side)
         return self._weigh(self.vectorizer_.transform(docs), side)
 
     def _weigh(self, raw: sp.csr_matrix, side: str) -> sp.csr_matrix:
@@ -222,7 +227,7 @@ class MatchIndex(BaseEstimator):
             k1 = self.offer_tf_k1
         return weighted_rows(raw, self.col_weight_, idf=self.vectorizer_.idf_, k1=k1,
                              idf_power=power,
-                             is_char=self._char_cols if self.block_norm else None)
+                             is_char=self.char_columns_ if self.block_norm else None)
 
     # -------------------------------------------------------------- incremental
     def add_need(self, need: Posting) -> MatchIndex:
@@ -272,21 +277,22 @@ class MatchIndex(BaseEstimator):
             kth = -np.partition(-cos[pool], self.candidates - 1)[self.candidates - 1]
             pool = pool[cos[pool] >= kth]
         cat, reg = self.codes_.category(p.category), self.codes_.region(p.region)
-        cat_delta, _ = self._tables()
+        cat_delta = self.category_deltas()
+        scale = sg.pool_scale(cos[pool], np.zeros(len(pool), dtype=np.int64), 1, self.weights_)
         if need_side:
             est = sg.score_pairs(cos[pool], np.full(len(pool), cat), target.cat[pool],
                                  np.full(len(pool), reg), target.region[pool],
-                                 target.credit[pool], cat_delta, self.weights_)
+                                 target.credit[pool], cat_delta, self.weights_, scale)
         else:
             credit = sg.credit_delta(p.credit, self.weights_)
             est = sg.score_pairs(cos[pool], target.cat[pool], np.full(len(pool), cat),
                                  target.region[pool], np.full(len(pool), reg),
-                                 np.full(len(pool), credit), cat_delta, self.weights_)
+                                 np.full(len(pool), credit), cat_delta, self.weights_, scale)
         ids = [target.ids[i] for i in pool]
         order = sorted(range(len(pool)), key=lambda k: (-est[k], ids[k]))[: max(top, 0)]
         rows = pool[order]
         matches = self._explain(q, np.zeros(len(rows), dtype=np.int64), [p] * len(rows),
-                                target, rows, need_side)
+                                target, rows, need_side, scale=scale[order])
         return sorted(matches, key=_match_key(need_side))
 
     def rematch(
@@ -313,18 +319,27 @@ class MatchIndex(BaseEstimator):
             yield from rematch_block(self, open_rows[start : start + bs], top, explain, n_jobs)
 
     # ------------------------------------------------------------------ reasons
-    def _tables(self) -> tuple[np.ndarray, np.ndarray]:
+    def category_deltas(self) -> np.ndarray:
+        """Category signal per (need category code, offer category code), cached until
+        a new category is seen."""
         key = (len(self.codes_.categories), id(self.weights_))
-        if getattr(self, "_table_key", None) != key:
-            self._table_cache = self.codes_.category_table(self.weights_)
-            self._table_key = key
-        return self._table_cache
+        cached = getattr(self, "_category_deltas", None)
+        if cached is None or cached[0] != key:
+            cached = self._category_deltas = (key, self.codes_.category_table(self.weights_)[0])
+        return cached[1]
+
+    def __getstate__(self) -> dict:
+        # A copy: object.__getstate__ hands back the live __dict__.
+        state = dict(super().__getstate__())
+        state.pop("_category_deltas", None)  # derived, rebuilt on first use
+        return state
 
     def _explain(self, Q, qi, queries, target: Side, rows, need_side: bool,
-                 terms: bool = True) -> list[Match]:
+                 terms: bool = True, scale: np.ndarray | None = None) -> list[Match]:
         """Exact text score, reason terms and signals (see :mod:`matcher.explain`)."""
-        return explain(Q, qi, queries, target, rows, need_side, names=self._names,
-                       is_char=self._is_char, n_terms=self.n_terms, w=self.weights_, terms=terms)
+        return explain(Q, qi, queries, target, rows, need_side, names=self.term_names_,
+                       is_char=self.char_columns_, n_terms=self.n_terms, w=self.weights_,
+                       terms=terms, scale=scale)
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> None:
@@ -335,11 +350,26 @@ class MatchIndex(BaseEstimator):
         save_index(self, Path(path))
 
     @classmethod
-    def load(cls, path: str | Path) -> MatchIndex:
-        """Read an index written by :meth:`save`; another format version raises IndexVersionError."""
+    def load(cls, path: str | Path, *, resegment: bool = False) -> MatchIndex:
+        """Read an index written by :meth:`save`.
+
+        Another format or library version raises IndexVersionError; so does an index
+        segmented by another tokenizer, unless ``resegment`` (then its postings are
+        segmented again and the index refitted).
+        """
         from matcher.persist import load_index
 
-        return load_index(Path(path))
+        return load_index(Path(path), resegment=resegment)
+
+
+def _display_name(feature: str) -> str:
+    """A feature as a reason shows it: character n-grams without their prefix,
+    concepts marked as expansions (no posting need contain the word)."""
+    if feature.startswith(CHAR_PREFIX):
+        return feature[len(CHAR_PREFIX):]
+    if feature.startswith(CONCEPT_PREFIX):
+        return feature[len(CONCEPT_PREFIX):] + EXPANDED_MARK
+    return feature
 
 
 def _match_key(need_side: bool):

@@ -1,13 +1,14 @@
-"""Reading postings from JSON Lines, with errors that name the file and line."""
+"""JSON Lines in and out: postings read with errors that name the file and line,
+and the batch contract's output line."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from matcher.types import Posting
+from matcher.types import Match, Posting
 
-__all__ = ["InputError", "read_postings"]
+__all__ = ["InputError", "match_line", "read_postings"]
 
 _TEXT_FIELDS = ("title", "description", "category", "region", "credit")
 
@@ -65,3 +66,11 @@ def read_postings(path: str | Path) -> list[Posting]:
                 is_open=bool(is_open),
             ))
     return out
+
+
+def match_line(need_id: str, matches: list[Match]) -> str:
+    """One output line of ``zhengqi match`` (the batch contract), newline included."""
+    return json.dumps({"need_id": need_id, "matches": [
+        {"offer_id": m.offer_id, "score": round(m.score, 6), "terms": [t for t, _ in m.terms]}
+        for m in matches
+    ]}, ensure_ascii=False) + "\n"

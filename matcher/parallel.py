@@ -22,13 +22,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from matcher.explain import gc_paused
-from matcher.topk import alive_columns, block_topk, cached_id_ranks
+from matcher.explain import explain, gc_paused
+from matcher.topk import block_topk
 from matcher.types import Match, Signal, TermContribution
 
 __all__ = ["fork_available", "rematch_block", "rematch_in_processes"]
 
-# (index, open need rows, top, explain) of the running rematch; set in the
+# (index, open need rows, top, with_terms) of the running rematch; set in the
 # parent just before forking, read by the workers.
 _STATE: tuple | None = None
 
@@ -41,18 +41,19 @@ def _score_then_offer(m: Match) -> tuple[float, str]:
     return (-m.score, m.offer_id)
 
 
-def rematch_block(index, rows: np.ndarray, top: int, explain: bool,
+def rematch_block(index, rows: np.ndarray, top: int, with_terms: bool,
                   n_threads: int) -> list[tuple[str, list[Match]]]:
     """``(need_id, matches)`` for the need rows of one block."""
     needs, offers = index.needs_, index.offers_
-    cat_delta, _ = index._tables()
-    qi, dj = block_topk(
+    cat_delta = index.category_deltas()
+    qi, dj, scale = block_topk(
         needs.X[rows], offers, top=top, candidates=index.candidates,
         need_cat=needs.cat[rows], need_region=needs.region[rows],
         cat_delta=cat_delta, weights=index.weights_, n_threads=n_threads,
     )
-    ms = index._explain(needs.X, rows[qi], [needs.postings[needs.ids[r]] for r in rows[qi]],
-                       offers, dj, need_side=True, terms=explain)
+    ms = explain(needs.X, rows[qi], [needs.postings[needs.ids[r]] for r in rows[qi]], offers, dj,
+                 need_side=True, names=index.term_names_, is_char=index.char_columns_,
+                 n_terms=index.n_terms, w=index.weights_, terms=with_terms, scale=scale)
     grouped: dict[int, list[Match]] = {}
     for k, m in zip(qi.tolist(), ms, strict=True):
         grouped.setdefault(k, []).append(m)
@@ -61,8 +62,8 @@ def rematch_block(index, rows: np.ndarray, top: int, explain: bool,
 
 
 def _run_block(span: tuple[int, int]) -> bytes:
-    index, open_rows, top, explain = _STATE
-    items = rematch_block(index, open_rows[span[0] : span[1]], top, explain, 1)
+    index, open_rows, top, with_terms = _STATE
+    items = rematch_block(index, open_rows[span[0] : span[1]], top, with_terms, 1)
     packed = [
         (nid, [(m.offer_id, m.score, m.text_score, m.text_part,
                 tuple(map(tuple, m.terms)), tuple(map(tuple, m.signals))) for m in ms])
@@ -89,15 +90,15 @@ def _rebuild(packed: list, signals: dict) -> list[tuple[str, list[Match]]]:
 
 
 def rematch_in_processes(index, open_rows: np.ndarray, block_size: int, top: int,
-                         explain: bool, n_jobs: int) -> Iterator[tuple[str, list[Match]]]:
+                         with_terms: bool, n_jobs: int) -> Iterator[tuple[str, list[Match]]]:
     """Yield what the serial rematch yields, computed by ``n_jobs`` forked workers."""
     global _STATE
     # Warm the caches the workers read, so that they are built once and shared.
-    alive_columns(index.offers_)
-    cached_id_ranks(index.offers_)
-    index._tables()
+    index.offers_.alive_columns()
+    index.offers_.id_ranks()
+    index.category_deltas()
     spans = [(s, min(s + block_size, len(open_rows))) for s in range(0, len(open_rows), block_size)]
-    _STATE = (index, open_rows, top, explain)
+    _STATE = (index, open_rows, top, with_terms)
     signals: dict = {}
     try:
         with multiprocessing.get_context("fork").Pool(n_jobs) as pool:

@@ -3,19 +3,29 @@
 The final score of a (need, offer) pair is::
 
     raw   = text_weight * cosine
-          + category[relation(need.category, offer.category)]
-          + credit[offer.credit]
-          + region_same * (need.region == offer.region)
+          + scale * ( category[relation(need.category, offer.category)]
+                    + credit[offer.credit]
+                    + region_same * (need.region == offer.region) )
     score = min(1, max(0, raw))
 
-and when clipping changes ``raw`` a ``clip`` signal carries the difference, so
+where ``scale`` is the best text part in the need's candidate pool
+(``text_weight`` times the pool's highest cosine) when
+``SignalWeights.pool_relative`` is set, else 1. Signals then re-rank rather
+than outvote (issue 14): their weights are shares of the leading text score,
+so they keep the same force whether a corpus's cosines sit around 0.1 (real
+postings, where a fixed ±0.05 decided most rankings) or around 0.8. With the
+defaults the most the signals can move two offers apart is
+``(0.3 + 0.02 + 0.05) + (0.15 + 0.1)`` = 0.62 of the leading text part: they
+break near-ties and reorder offers whose text is close, but an offer whose
+text part trails the leader's by more than that never overtakes it. (A scale
+from the pool's standard deviation was tried first: in a pool of two it equals
+half their gap, so a category of weight 2 overturned any text lead.)
+
+When clipping changes ``raw`` a ``clip`` signal carries the difference, so
 ``text_weight * cosine + sum(signal deltas) == score`` for every match shown.
 Whether a posting is open is a filter, not a weight: closed postings are never
-returned. The default weights were chosen on the labelled set together with the
-text weighting of :class:`~matcher.index.MatchIndex` (block-normalised rows; see
-its docstring for the grid and the numbers; README may still list older ones); the
-sum of the largest bonuses stays <= 1 - text_weight so a perfect text match with
-every bonus scores at most 1.
+returned. The default weights were chosen on the tuning parts of the labelled
+sets only (:mod:`matcher.heldout`; README "Tuning log").
 """
 
 from __future__ import annotations
@@ -45,14 +55,15 @@ class SignalWeights:
 
     text_weight: float = 0.8
     category: dict[str, float] = field(
-        default_factory=lambda: {"same": 0.05, "related": 0.02, "unrelated": -0.05, "unknown": 0.0}
+        default_factory=lambda: {"same": 0.3, "related": 0.0, "unrelated": -0.15, "unknown": 0.0}
     )
-    credit: dict[str, float] = field(default_factory=lambda: {"good": 0.02, "bad": -0.05})
-    region_same: float = 0.02
+    credit: dict[str, float] = field(default_factory=lambda: {"good": 0.02, "bad": -0.1})
+    region_same: float = 0.05
+    pool_relative: bool = True
 
     def __hash__(self) -> int:  # dict fields: hash by value for sklearn's clone/get_params
         return hash((self.text_weight, tuple(sorted(self.category.items())),
-                     tuple(sorted(self.credit.items())), self.region_same))
+                     tuple(sorted(self.credit.items())), self.region_same, self.pool_relative))
 
 
 class CodeBook:
@@ -92,6 +103,16 @@ def credit_delta(credit: str | None, w: SignalWeights) -> float:
     return w.credit.get((credit or "").strip().lower(), 0.0)
 
 
+def pool_scale(cos: np.ndarray, group: np.ndarray, n_groups: int, w: SignalWeights) -> np.ndarray:
+    """Signal scale per pair: the best text part in its group's candidate pool
+    (``text_weight * max cosine``), or 1 without ``pool_relative``."""
+    if not w.pool_relative:
+        return np.ones(len(cos))
+    top = np.zeros(n_groups)
+    np.maximum.at(top, group, np.asarray(cos, dtype=np.float64))
+    return (w.text_weight * top)[group]
+
+
 def score_pairs(
     cos: np.ndarray,
     need_cat: np.ndarray,
@@ -101,11 +122,12 @@ def score_pairs(
     offer_credit: np.ndarray,
     cat_delta: np.ndarray,
     w: SignalWeights,
+    scale: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Vectorised final scores for pairs (all arrays aligned by pair)."""
-    raw = w.text_weight * cos + cat_delta[need_cat, offer_cat] + offer_credit
-    raw = raw + w.region_same * ((need_region == offer_region) & (need_region != 0))
-    return np.clip(raw, 0.0, 1.0)
+    bonus = cat_delta[need_cat, offer_cat] + offer_credit
+    bonus = bonus + w.region_same * ((need_region == offer_region) & (need_region != 0))
+    return np.clip(w.text_weight * cos + scale * bonus, 0.0, 1.0)
 
 
 def signals_for(
@@ -114,18 +136,19 @@ def signals_for(
     credit: str | None,
     region_same: bool,
     w: SignalWeights,
+    scale: float = 1.0,
 ) -> tuple[float, list[tuple[str, str, float]]]:
     """Score and the signals that moved it, for one pair; deltas add up exactly."""
     out: list[tuple[str, str, float]] = []
-    d = w.category.get(rel, 0.0)
+    d = w.category.get(rel, 0.0) * scale
     if d:
         out.append((f"category_{rel}", LABELS[f"category_{rel}"], d))
     c = (credit or "").strip().lower()
-    d = w.credit.get(c, 0.0)
+    d = w.credit.get(c, 0.0) * scale
     if d:
         out.append((f"credit_{c}", LABELS.get(f"credit_{c}", f"信用:{c}"), d))
-    if region_same and w.region_same:
-        out.append(("region_same", LABELS["region_same"], w.region_same))
+    if region_same and w.region_same * scale:
+        out.append(("region_same", LABELS["region_same"], w.region_same * scale))
     raw = text_part + sum(s[2] for s in out)
     score = min(1.0, max(0.0, raw))
     if score != raw:

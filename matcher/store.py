@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.features import take_rows
 from matcher.types import Posting
 
 __all__ = ["Side"]
@@ -37,6 +38,15 @@ class Side:
         self.n_main = 0
         self._delta_rows: list[sp.csr_matrix] = []
         self._delta: sp.csr_matrix | None = None
+        # Derived from X/XT and alive; rebuilt on demand, never saved.
+        self._alive_xt: tuple[tuple, sp.csr_matrix] | None = None
+        self._id_ranks: tuple[sp.csr_matrix, np.ndarray] | None = None
+        self._dead: np.ndarray | None = None  # rows not alive, for the single query
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_alive_xt"] = state["_id_ranks"] = state["_dead"] = None
+        return state
 
     def __len__(self) -> int:
         return len(self.postings)
@@ -47,6 +57,7 @@ class Side:
         self.ids = [p.id for p in postings]
         self.row_of = {pid: i for i, pid in enumerate(self.ids)}
         self.alive = np.array([p.is_open for p in postings], dtype=bool)
+        self._dead = None
         self.cat = np.asarray(cat, dtype=np.int32)
         self.region = np.asarray(region, dtype=np.int32)
         self.credit = np.asarray(credit, dtype=np.float64)
@@ -62,6 +73,7 @@ class Side:
         self.row_of[p.id] = len(self.ids)
         self.ids.append(p.id)
         self.alive = np.append(self.alive, p.is_open)
+        self._dead = None
         self.cat = np.append(self.cat, np.int32(cat))
         self.region = np.append(self.region, np.int32(region))
         self.credit = np.append(self.credit, credit)
@@ -76,6 +88,7 @@ class Side:
             return False
         del self.postings[pid]
         self.alive[self.row_of.pop(pid)] = False
+        self._dead = None
         return True
 
     def delta(self) -> sp.csr_matrix:
@@ -87,7 +100,7 @@ class Side:
         return self._delta
 
     def rows(self) -> sp.csr_matrix:
-        """All rows (main then delta), for reasons and batch queries."""
+        """All rows (main then delta) as one matrix."""
         if not self._delta_rows:
             return self.X
         return sp.vstack([self.X, self.delta()], format="csr")
@@ -101,9 +114,24 @@ class Side:
         self.ids = [self.ids[i] for i in idx]
         self.row_of = {pid: i for i, pid in enumerate(self.ids)}
         self.alive, self.cat = self.alive[idx], self.cat[idx]
+        self._dead = None
         self.region, self.credit = self.region[idx], self.credit[idx]
         self.X, self.XT, self.n_main = X, X.T.tocsr(), X.shape[0]
         self._delta_rows, self._delta = [], None
+
+    def gather(self, rows: np.ndarray) -> sp.csr_matrix:
+        """The given rows (main or delta), in that order, without stacking the whole side."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self._delta_rows or not len(rows) or rows.max() < self.n_main:
+            return take_rows(self.X, rows)
+        in_main = rows < self.n_main
+        parts = sp.vstack([take_rows(self.X, rows[in_main]),
+                           take_rows(self.delta(), rows[~in_main] - self.n_main)], format="csr")
+        # Back to the order asked for: main rows came first, then delta rows.
+        order = np.concatenate([np.flatnonzero(in_main), np.flatnonzero(~in_main)])
+        back = np.empty(len(rows), dtype=np.int64)
+        back[order] = np.arange(len(rows))
+        return take_rows(parts, back)
 
     def cosines(self, q: sp.csr_matrix) -> np.ndarray:
         """Dense cosine of one query row against every row (1 x N, never N x M)."""
@@ -118,8 +146,33 @@ class Side:
             out[: self.n_main] = sub.T @ weights
             if self._delta_rows:
                 out[self.n_main :] = self.delta()[:, cols] @ weights
-        out[~self.alive] = 0.0
+        if self._dead is None:
+            self._dead = np.flatnonzero(~self.alive)
+        out[self._dead] = 0.0
         return out
+
+    def alive_columns(self) -> sp.csr_matrix:
+        """``XT`` with closed and removed postings zeroed out (cached until either changes)."""
+        key = (id(self.XT), hash(self.alive.tobytes()))
+        if self._alive_xt is not None and self._alive_xt[0] == key:
+            return self._alive_xt[1]
+        XT = self.XT
+        if not self.alive.all():
+            XT = (XT @ sp.diags(self.alive.astype(np.float32))).tocsr()
+            XT.eliminate_zeros()
+        self._alive_xt = (key, XT)
+        return XT
+
+    def id_ranks(self) -> np.ndarray:
+        """Rank of each row's id in sorted id order, for a vectorised id tie-break
+        (cached until the rows change)."""
+        if (self._id_ranks is None or self._id_ranks[0] is not self.XT
+                or len(self._id_ranks[1]) != len(self.ids)):
+            order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+            ranks = np.empty(len(order), dtype=np.int64)
+            ranks[order] = np.arange(len(order))
+            self._id_ranks = (self.XT, ranks)
+        return self._id_ranks[1]
 
     def open_postings(self) -> Iterator[Posting]:
         for i, pid in enumerate(self.ids):

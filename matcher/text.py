@@ -2,50 +2,64 @@
 
 ``tokenize(text)`` is the one entry point the rest of the engine and the
 platform use: NFKC (full-width -> half-width), lower-case Latin, traditional ->
-simplified (zhconv), jieba precise-mode segmentation with the shipped domain
-dictionary, and the shipped stop-word list. Latin/digit runs stay whole
-(``5G`` -> ``5g``, ``ISO9001`` -> ``iso9001``); ``3D打印`` is a dictionary entry
-and comes out as the single token ``3d打印``.
+simplified (zhconv), precise-mode segmentation by jieba-rs (the ``rjieba``
+binding) with the shipped domain dictionary, and the shipped stop-word list.
+Latin/digit runs stay whole (``5G`` -> ``5g``, ``ISO9001`` -> ``iso9001``);
+``3D打印`` is a dictionary entry and comes out as the single token ``3d打印``.
 
-The jieba state is per process: workers of :func:`tokenize_many` each load the
-dictionary once in their initialiser (or inherit it from the parent under
-fork), because jieba's globals do not cross a process boundary.
+The segmentation is jieba's (same dictionary, same DAG and HMM): the text is
+split into runs of jieba's "Han" class as jieba does, each run is cut by
+jieba-rs, and the few tokens where jieba-rs groups differently from jieba
+(a hyphenated Latin run such as ``hplc-esi-ms``) are split as jieba's HMM
+step does. On the 9,999 CSL titles and abstracts the tokens are identical to
+jieba 0.42's (``zhengqi bench --real-text`` measures time and agreement).
 
-Speed (measured on generated postings, ~100 chars): jieba's pure-Python cut
-is the cost, and postings repeat clauses, so both zhconv (split at characters
-that occur in none of its table keys) and jieba (split exactly where jieba
-itself splits: runs of its Han/alnum class) work on cached pieces; output is
-identical to converting and cutting whole texts (tests/matcher/test_text.py).
+The segmenter is per process: workers of :func:`tokenize_many` inherit it from
+the parent under fork, or build it once in their initialiser under spawn.
+Postings repeat clauses, so both zhconv (split at characters that occur in
+none of its table keys) and the cutter (per run) work on cached pieces.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import logging
-import math
 import multiprocessing
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from importlib.metadata import version
 
-import jieba
+import rjieba
 import zhconv
 
-__all__ = ["normalize", "tokenize", "tokenize_many", "domain_terms", "stop_words"]
+__all__ = [
+    "clear_caches",
+    "domain_terms",
+    "filter_tokens",
+    "load",
+    "normalize",
+    "stop_words",
+    "tokenize",
+    "tokenize_many",
+    "tokenizer_version",
+]
 
 # A token made only of digits, punctuation or symbols carries no topic
 # ("2021", "100", "——"); a token with at least one letter or CJK char does.
 _MEANINGFUL = re.compile(r"[a-z\u3400-\u9fff]")
-# Collapse runs of whitespace so that jieba never yields them as tokens.
+# Collapse runs of whitespace so that the cutter never yields them as tokens.
 _SPACES = re.compile(r"\s+")
-# jieba's own block pattern (precise mode): runs it segments; the rest it
-# yields character by character.
-_HAN = jieba.re_han_default
+# jieba's block pattern (precise mode, ``jieba.re_han_default``): runs it
+# segments; every other character it yields on its own.
+_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+# jieba's HMM step (``jieba.finalseg``) splits what is not Han inside a run
+# into Latin/digit words (a decimal and a % stay attached) and the rest.
+_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")
+_HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 
 
 def _read_lines(name: str) -> list[str]:
@@ -75,13 +89,20 @@ def stop_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def tokenizer_version() -> str:
-    """Identify the segmentation: cutter library and version plus a digest of the
-    shipped dictionary and stop words. Tokens stored under another version must be
-    re-segmented before they are mixed with tokens made now."""
+    """Identify the segmentation: cutter library and version, the normalisation
+    tables' version, and a digest of the shipped dictionary and stop words. Tokens
+    stored under another version must be re-segmented before they are mixed with
+    tokens made now.
+
+    Examples
+    --------
+    >>> tokenizer_version().startswith("rjieba-")
+    True
+    """
     digest = hashlib.sha256()
     for name in ("domain_dict.txt", "stopwords.txt"):
         digest.update(resources.files("matcher.dictionary").joinpath(name).read_bytes())
-    return f"jieba-{version('jieba')}+dict-{digest.hexdigest()[:12]}"
+    return f"rjieba-{version('rjieba')}+zhconv-{version('zhconv')}+dict-{digest.hexdigest()[:12]}"
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +165,13 @@ def _may_convert(text: str) -> bool:
 
 
 def normalize(text: str) -> str:
-    """NFKC, traditional -> simplified, lower-case, whitespace collapsed."""
+    """NFKC, traditional -> simplified, lower-case, whitespace collapsed.
+
+    Examples
+    --------
+    >>> normalize("ＩＳＯ９００１　專利  質押")
+    'iso9001 专利 质押'
+    """
     text = unicodedata.normalize("NFKC", text or "")
     # zhconv converts phrase-aware (專利 -> 专利); it runs before lower() since
     # its tables are case-sensitive only for CJK and case is irrelevant there.
@@ -164,14 +191,12 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _segmenter() -> jieba.Tokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    seg = jieba.Tokenizer()
-    seg.initialize()
+def _segmenter() -> rjieba.Jieba:
+    seg = rjieba.Jieba()
     for term in domain_terms():
         # A frequency that jieba itself suggests keeps the term whole without
         # forcing it over longer dictionary words that contain it.
-        seg.add_word(term, freq=max(seg.suggest_freq(term, tune=False), 10))
+        seg.add_word(term, max(seg.suggest_freq(term), 10), None)
     return seg
 
 
@@ -188,159 +213,66 @@ def tokenize(text: str) -> list[str]:
         return []
     out: list[str] = []
     # jieba's precise mode cuts each run of its "Han" class independently and
-    # yields every other character on its own; doing that split here lets the
-    # runs be cached (postings repeat clauses), with output identical to
-    # filtering ``_segmenter().cut(text)`` token by token.
+    # yields every other character on its own; doing that split here keeps the
+    # cutter to jieba's runs and lets them be cached (postings repeat clauses).
     for blk in _HAN.split(text):
         if not blk:
             continue
-        if _HAN.match(blk):
-            out.extend(_cut_block(blk))
-        else:
-            stops = stop_words()
-            out.extend(
-                tok for tok in (ch.strip() for ch in blk)
-                if tok and tok not in stops and _MEANINGFUL.search(tok)
-            )
+        out.extend(_cut_block(blk) if _HAN.match(blk) else filter_tokens(blk))
     return out
+
+
+def filter_tokens(tokens: Iterable[str]) -> list[str]:
+    """Tokens stripped, without empty ones, stop words, and tokens with neither a
+    Latin letter nor a CJK character."""
+    stops = stop_words()
+    return [t for t in (t.strip() for t in tokens) if t and t not in stops and _MEANINGFUL.search(t)]
 
 
 @lru_cache(maxsize=1 << 17)
 def _cut_block(blk: str) -> tuple[str, ...]:
     # HMM discovers unknown words (new product names); char n-gram features
     # downstream cover the cases where it splits differently in two postings.
-    keep = _KEEP
-    out = []
-    for tok in _block_cutter()(blk):
-        k = keep.get(tok)
-        if k is None:
-            # Han blocks hold no whitespace, so no token needs strip() here.
-            k = keep[tok] = tok not in stop_words() and _MEANINGFUL.search(tok) is not None
-        if k:
-            out.append(tok)
+    out: list[str] = []
+    for tok in _segmenter().cut(blk, True):
+        kept = _KEPT.get(tok)
+        if kept is None:
+            kept = _KEPT[tok] = tuple(filter_tokens(_as_jieba(tok)))
+        out.extend(kept)
     return tuple(out)
 
 
-# token -> survives the stop-word and meaningful-character filter (tokens repeat).
-_KEEP: dict[str, bool] = {}
+# token from the cutter -> what survives of it (tokens repeat).
+_KEPT: dict[str, tuple[str, ...]] = {}
 
 
-_ABSENT = object()
-_PREFIX = object()
-_MEMO_CAP = 1 << 20
+def _as_jieba(tok: str) -> list[str]:
+    """A jieba-rs token as jieba yields it: a run of single characters that is no
+    dictionary word goes through jieba's HMM step, which splits its non-Han part
+    into Latin/digit words and single other characters (jieba-rs keeps
+    ``u-pb`` or ``1525.7kg`` whole; jieba yields ``u``, ``-``, ``pb``)."""
+    if _HMM_HAN.fullmatch(tok) or _segmenter().has_word(tok):
+        return [tok]
+    out: list[str] = []
+    for part in _HMM_HAN.split(tok):
+        if _HMM_HAN.fullmatch(part):
+            out.append(part)
+        elif part:
+            out.extend(x for x in _HMM_SKIP.split(part) if x)
+    return out
 
 
-def _dag_cutter(seg: jieba.Tokenizer):
-    """jieba's precise-mode cut of one Han block (``__cut_DAG`` with HMM), fused.
-
-    Same algorithm and arithmetic as jieba 0.42: for each start position (right
-    to left) every dictionary word starting there scores
-    ``log(freq) - log(total) + best[end]``, the best (ties to the longer word)
-    is kept, and runs of single characters not in the dictionary go to jieba's
-    HMM (``finalseg.cut``). jieba builds the DAG in one pass and scores it in
-    another, through a generator of tuples per position; one loop with floats
-    in a list does the same work in about half the time. Output is identical
-    (tests/matcher/test_text.py compares it with jieba's own cut).
-    """
-    from jieba import finalseg
-
-    freq = seg.FREQ
-    logtotal = math.log(seg.total)
-    log = math.log
-    hmm_cut = lru_cache(maxsize=1 << 15)(lambda buf: tuple(finalseg.cut(buf)))
-    # fragment -> log(freq) - log(total) as jieba computes it, or _PREFIX (a
-    # prefix of dictionary words only) or _ABSENT (stops the scan); memoised so
-    # that a fragment costs one lookup, and cleared when it grows past a bound.
-    weight: dict[str, object] = {}
-
-    def cut(sentence: str) -> list[str]:
-        n = len(sentence)
-        score = [0.0] * (n + 1)
-        end = list(range(1, n + 1))
-        for idx in range(n - 1, -1, -1):
-            best = None
-            stop = idx + 1
-            i = idx
-            frag = sentence[idx]
-            while True:
-                w = weight.get(frag)
-                if w is None:
-                    if len(weight) > _MEMO_CAP:
-                        weight.clear()
-                    f = freq.get(frag)
-                    w = weight[frag] = _ABSENT if f is None else log(f) - logtotal if f else _PREFIX
-                if w is _ABSENT:
-                    break
-                if w is not _PREFIX:
-                    v = w + score[i + 1]
-                    # jieba takes max((score, end)): ties go to the later end.
-                    if best is None or v >= best:
-                        best, stop = v, i + 1
-                i += 1
-                if i >= n:
-                    break
-                frag = sentence[idx : i + 1]
-            if best is None:
-                # No dictionary word starts here: the character alone, as
-                # jieba scores it (log(freq or 1) - log(total)).
-                best = log(freq.get(sentence[idx]) or 1) - logtotal + score[idx + 1]
-            score[idx] = best
-            end[idx] = stop
-        out: list[str] = []
-        x = 0
-        buf = ""
-        while x < n:
-            y = end[x]
-            if y - x == 1:
-                buf += sentence[x]
-            else:
-                if buf:
-                    if len(buf) == 1:
-                        out.append(buf)
-                    elif not freq.get(buf):
-                        out.extend(hmm_cut(buf))
-                    else:
-                        out.extend(buf)
-                    buf = ""
-                out.append(sentence[x:y])
-            x = y
-        if buf:
-            if len(buf) == 1:
-                out.append(buf)
-            elif not freq.get(buf):
-                out.extend(hmm_cut(buf))
-            else:
-                out.extend(buf)
-        return out
-
-    return cut
-
-
-@lru_cache(maxsize=1)
-def _block_cutter():
-    """The cut jieba's ``cut(text, HMM=True)`` runs on each Han block: the fused
-    :func:`_dag_cutter` when jieba has the 0.42 layout (``FREQ``, ``total``,
-    ``finalseg``), else jieba's own ``cut``."""
-    seg = _segmenter()
-    if isinstance(getattr(seg, "FREQ", None), dict) and getattr(seg, "total", 0) > 0:
-        try:
-            return _dag_cutter(seg)
-        except ImportError:  # pragma: no cover - another jieba layout
-            pass
-    return functools.partial(seg.cut, HMM=True)  # pragma: no cover
-
-
-def _clear_caches() -> None:
+def clear_caches() -> None:
     """Forget every text-derived cache (for honest repeated timings); the
     loaded dictionaries stay."""
     _cut_block.cache_clear()
     _to_simplified.cache_clear()
-    _KEEP.clear()
-    _block_cutter.cache_clear()
+    _KEPT.clear()
 
 
-def _init_worker() -> None:
-    _block_cutter()
+def load() -> None:
+    """Load the segmenter and the normalisation tables now (else on first use)."""
+    _segmenter()
     _zhconv_triggers()
 
 
@@ -361,7 +293,9 @@ def _tokenize_span(span: tuple[int, int]) -> list[str]:
 
 
 def _split(joined: str) -> tuple[str, ...]:
-    return tuple(joined.split(" ")) if joined else ()
+    # Interned: tokens repeat across postings, and a million stored postings
+    # would otherwise hold a million copies of each common word.
+    return tuple(map(sys.intern, joined.split(" "))) if joined else ()
 
 
 def tokenize_many(
@@ -391,7 +325,7 @@ def tokenize_many(
     if "fork" in multiprocessing.get_all_start_methods():
         # Forked workers inherit the loaded dictionary, the warm caches and the
         # texts themselves; only (start, end) goes out and joined tokens come back.
-        _init_worker()
+        load()
         _TEXTS = texts
         try:
             with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
@@ -402,7 +336,7 @@ def tokenize_many(
         finally:
             _TEXTS = None
         return out
-    with multiprocessing.get_context("spawn").Pool(n_jobs, initializer=_init_worker) as pool:
+    with multiprocessing.get_context("spawn").Pool(n_jobs, initializer=load) as pool:
         chunks = (texts[s:e] for s, e in spans)
         for (s, e), joined in zip(spans, pool.imap(_joined, chunks), strict=True):
             out.extend(map(_split, joined))

@@ -22,7 +22,7 @@ try:
 except ImportError:  # no wheel for this platform, or a 0.3.x without sp_matmul_topn
     sp_matmul_topn = None
 
-__all__ = ["block_topk", "alive_columns", "cached_id_ranks", "product_topn"]
+__all__ = ["block_topk", "product_topn"]
 
 
 def _scipy_topn(A: sp.csr_matrix, B: sp.csr_matrix, top_n: int) -> sp.csr_matrix:
@@ -49,37 +49,6 @@ def product_topn(A: sp.csr_matrix, B: sp.csr_matrix, top_n: int, n_threads: int 
                           n_threads=n_threads if n_threads > 1 else None)
 
 
-def alive_columns(side: Side) -> sp.csr_matrix:
-    """The side's transposed matrix with closed/removed postings zeroed out (cached per state)."""
-    key = (id(side.XT), side.alive.tobytes().__hash__())
-    cache = getattr(side, "_alive_cache", None)
-    if cache is not None and cache[0] == key:
-        return cache[1]
-    XT = side.XT
-    if not side.alive.all():
-        XT = (XT @ sp.diags(side.alive.astype(np.float32))).tocsr()
-        XT.eliminate_zeros()
-    side._alive_cache = (key, XT)
-    return XT
-
-
-def id_ranks(side: Side) -> np.ndarray:
-    """Rank of each row's id in sorted id order, for a vectorised id tie-break."""
-    order = sorted(range(len(side.ids)), key=side.ids.__getitem__)
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.arange(len(order))
-    return ranks
-
-
-def cached_id_ranks(side: Side) -> np.ndarray:
-    """:func:`id_ranks`, cached on the side until its rows change."""
-    ranks = getattr(side, "_rank_cache", None)
-    if ranks is None or len(ranks[1]) != len(side.ids) or ranks[0] is not side.XT:
-        ranks = (side.XT, id_ranks(side))
-        side._rank_cache = ranks
-    return ranks[1]
-
-
 def block_topk(
     Q: sp.csr_matrix,
     offers: Side,
@@ -91,27 +60,31 @@ def block_topk(
     cat_delta: np.ndarray,
     weights: sg.SignalWeights,
     n_threads: int = 1,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(query_row_in_block, offer_row)`` of each query's best ``top`` offers.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(query_row_in_block, offer_row, signal_scale)`` of each query's best
+    ``top`` offers.
 
     Offers are ranked by the final score (text + signals) within each query's
     text pool of ``candidates``; ties by id. Rows are grouped by query, best first.
+    The signal scale of a pair comes from its query's whole pool
+    (:func:`matcher.signals.pool_scale`).
     """
-    XT = alive_columns(offers)
+    XT = offers.alive_columns()
     if Q.shape[0] == 0 or XT.shape[1] == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     C = product_topn(Q, XT, max(candidates, top), n_threads)
     qi = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
     dj = C.indices.astype(np.int64)
+    scale = sg.pool_scale(C.data, qi, C.shape[0], weights)
     est = sg.score_pairs(
         C.data.astype(np.float64), need_cat[qi], offers.cat[dj], need_region[qi],
-        offers.region[dj], offers.credit[dj], cat_delta, weights,
+        offers.region[dj], offers.credit[dj], cat_delta, weights, scale,
     )
-    order = np.lexsort((cached_id_ranks(offers)[dj], -est, qi))
-    qi, dj = qi[order], dj[order]
+    order = np.lexsort((offers.id_ranks()[dj], -est, qi))
+    qi, dj, scale = qi[order], dj[order], scale[order]
     # Position of each pair within its query's run, to keep the first `top`.
     counts = np.bincount(qi, minlength=C.shape[0])
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     pos = np.arange(len(qi)) - starts[qi]
     keep = pos < top
-    return qi[keep], dj[keep]
+    return qi[keep], dj[keep], scale[keep]

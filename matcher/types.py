@@ -23,7 +23,7 @@ class IndexVersionError(ValueError):
     """Raised when loading an index file written by another format version."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Posting:
     """A need (需求) or an offer (服务/成果) as the engine sees it.
 

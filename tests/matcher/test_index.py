@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import pickle
 
@@ -164,3 +165,70 @@ def test_all_empty_corpus():
     idx = MatchIndex().fit([Posting("n")], [Posting("o")])
     assert idx.match_need(Posting("q", "专利")) == []
     assert dict(idx.rematch()) == {"n": []}
+
+
+def _rewrite_header(path, **changes):
+    import json
+
+    head, _, body = path.read_bytes().partition(b"\n")
+    header = json.loads(head)
+    header.update(changes)
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
+def test_saved_header_records_tokenizer_and_libraries(index, tmp_path):
+    from matcher import tokenizer_version
+    from matcher.persist import library_versions, read_header
+
+    index.save(tmp_path / "idx.bin")
+    header = read_header(tmp_path / "idx.bin")
+    assert header["tokenizer"] == tokenizer_version() == index.tokenizer_version_
+    assert header["libraries"] == library_versions()
+    assert set(header["libraries"]) == {"scikit-learn", "numpy", "scipy"}
+
+
+def test_index_from_another_tokenizer_is_refused_or_resegmented(index, tmp_path):
+    path = tmp_path / "idx.bin"
+    index.save(path)
+    # An index whose stored tokens came from another segmentation (old cutter or
+    # dictionary): here every stored posting carries one bogus token.
+    stale = MatchIndex.load(path)
+    for side in (stale.needs_, stale.offers_):
+        for pid, p in list(side.postings.items()):
+            side.postings[pid] = dataclasses.replace(p, tokens=("旧分词",))
+    stale.tokenizer_version_ = "jieba-0.41+dict-000000000000"
+    stale.save(path)
+    with pytest.raises(IndexVersionError, match="jieba-0.41.*resegment=True"):
+        MatchIndex.load(path)
+    again = MatchIndex.load(path, resegment=True)
+    assert again.tokenizer_version_ == index.tokenizer_version_
+    assert "旧分词" not in set(again.feature_names_)
+    for need in NEEDS:
+        assert again.match_need(need) == index.match_need(need)
+
+
+def test_index_from_other_library_versions_is_refused(index, tmp_path):
+    from matcher.persist import library_versions
+
+    path = tmp_path / "idx.bin"
+    index.save(path)
+    _rewrite_header(path, libraries={**library_versions(), "scikit-learn": "0.24.2"})
+    with pytest.raises(IndexVersionError, match="scikit-learn 0.24.2"):
+        MatchIndex.load(path)
+    index.save(path)
+    _rewrite_header(path, libraries={**library_versions(), "numpy": "1.0.0"})
+    numpy_major = library_versions()["numpy"].split(".")[0]
+    if numpy_major != "1":
+        with pytest.raises(IndexVersionError, match="numpy 1.0.0"):
+            MatchIndex.load(path)
+
+
+def test_pickled_index_leaves_caches_behind(index):
+    index.match_need(NEEDS[0])
+    index.rematch(top=1)
+    list(index.rematch(top=1))
+    state = pickle.loads(pickle.dumps(index))
+    assert getattr(state, "_category_deltas", None) is None
+    assert state.offers_._alive_xt is None and state.offers_._id_ranks is None
+    assert index.offers_._id_ranks is not None  # the live index keeps its caches
+    assert state.match_need(NEEDS[0]) == index.match_need(NEEDS[0])

@@ -107,9 +107,9 @@ def test_reason_terms_are_words_not_bigrams_across_words() -> None:
     from matcher.explain import fold_terms
 
     names = ["虚拟", "调试", "拟调", "调"]
-    is_char = [False, False, True, True]
-    terms = fold_terms([(2, 0.3), (0, 0.2), (1, 0.1), (3, 0.05)], names, is_char, 5)
+    entries = [(2, 0.3, True), (0, 0.2, False), (1, 0.1, False), (3, 0.05, True)]
+    terms = fold_terms(entries, names, 5)
     assert [t for t, _ in terms] == ["虚拟", "调试"]
     assert abs(dict(terms)["调试"] - 0.15) < 1e-12  # 调 joins the word that holds it
     # With no shared word at all, the character overlap is shown rather than nothing.
-    assert [t for t, _ in fold_terms([(2, 0.3)], names, is_char, 5)] == ["拟调"]
+    assert [t for t, _ in fold_terms([(2, 0.3, True)], names, 5)] == ["拟调"]
