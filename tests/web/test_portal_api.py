@@ -30,7 +30,7 @@ def test_post_need_returns_recommendations_and_lists_filter(client: TestClient, 
     page = client.get("/api/v1/needs", params={"category": "技术攻关", "per_page": 1}).json()
     assert page["total"] == 1 and page["items"][0]["title"] == "视觉检测技术攻关"
     assert client.get("/api/v1/needs", params={"q": "质押"}).json()["total"] == 1
-    assert client.get("/api/v1/needs", params={"date_from": "2999-01-01"}).json()["total"] == 0
+    assert client.get("/api/v1/needs", params={"date_from": "2099-01-01"}).json()["total"] == 0
     # Interest, then the match shows it; approval reveals the shared contacts.
     mid = rec["id"]
     assert client.post(f"/api/v1/matches/{mid}/interest", headers=h).json()["enterprise_interested"]

@@ -18,6 +18,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("匹配进展", "/enterprise/matches"),
         NavItem("我的诉求", "/enterprise/appeals"),
         NavItem("消息", "/inbox"),
+        NavItem("公告", "/announcements"),
         NavItem("机构资料", "/enterprise/profile"),
     ),
     "provider": (
@@ -25,6 +26,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("我的服务", "/provider/offers"),
         NavItem("匹配进展", "/provider/matches"),
         NavItem("消息", "/inbox"),
+        NavItem("公告", "/announcements"),
         NavItem("机构资料", "/provider/profile"),
     ),
     "staff": (
@@ -35,17 +37,20 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("包联", "/staff/liaison"),
         NavItem("审计日志", "/staff/audit"),
         NavItem("指标看板", "/dashboard"),
+        NavItem("通知公告", "/staff/announcements"),
         NavItem("消息", "/inbox"),
     ),
     "official": (
         NavItem("指标看板", "/dashboard"),
         NavItem("运营数据", "/dashboard/operations"),
+        NavItem("公告", "/announcements"),
     ),
     "admin": (
         NavItem("用户管理", "/admin/users"),
         NavItem("在线用户", "/admin/sessions"),
         NavItem("登录日志", "/admin/logins"),
         NavItem("定时任务", "/admin/jobs"),
+        NavItem("字典管理", "/admin/dicts"),
         NavItem("审计日志", "/staff/audit"),
     ),
 }

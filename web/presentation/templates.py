@@ -11,7 +11,9 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
+from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.navigation import nav_items
+from web.presentation.times import fmt_time
 from web.presentation.user_agent import browser_label
 from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 
@@ -31,6 +33,10 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.globals.update(
         browser_label=browser_label,
+        dict_hint=dict_hint,
+        dict_label=dict_label,
+        dict_options=dict_options,
+        fmt_time=fmt_time,
         csrf_token=csrf_token,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,

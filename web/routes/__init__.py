@@ -15,9 +15,11 @@ from web.routes.api import users as api_users
 from web.routes.api.postings import build_postings_api
 from web.routes.pages import (
     account,
+    admin_dicts,
     admin_jobs,
     admin_security,
     admin_users,
+    announcements,
     auth,
     cultivation_pools,
     cultivation_rules,
@@ -51,9 +53,11 @@ def all_routers() -> list[APIRouter]:
         api_staff_work.router,
         api_users.router,
         account.router,
+        admin_dicts.router,
         admin_jobs.router,
         admin_security.router,
         admin_users.router,
+        announcements.router,
         auth.router,
         cultivation_pools.router,
         cultivation_rules.router,

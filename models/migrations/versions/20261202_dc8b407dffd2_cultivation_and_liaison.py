@@ -1,7 +1,7 @@
 """cultivation: rule sets, pools, gap needs, listing plans; key-enterprise liaison; rule figures on organisation
 
 Revision ID: dc8b407dffd2
-Revises: 51a664347fa5
+Revises: 8174dc1928e5
 Create Date: 2026-12-02 17:09:59.457258
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'dc8b407dffd2'
-down_revision: str | None = '51a664347fa5'
+down_revision: str | None = '8174dc1928e5'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""Permission-matrix entries for 个人中心, colleague accounts, 用户管理, 在线用户, 登录日志, 定时任务."""
+"""Permission-matrix entries for 个人中心, colleague accounts, 用户管理, 在线用户, 登录日志, 定时任务, 字典管理, 通知公告."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import User, UserSession
+from models import Announcement, User, UserSession
 from tests.factories import make_user
 from tests.web.permission_entries import ALL, Entry
 
 ADMIN = frozenset({"admin"})
 ORG_MEMBERS = frozenset({"enterprise", "provider"})
+STAFF = frozenset({"staff", "admin"})
 
 
 def placeholders(session: Session, world: Any) -> dict[str, str]:
@@ -30,7 +31,12 @@ def placeholders(session: Session, world: Any) -> dict[str, str]:
     session.add(UserSession(id=sid, user_id=world.user_id, csrf_token="spare",
                             expires_at=datetime.now(UTC) + timedelta(hours=1)))
     session.commit()
-    return {"colleague_id": colleague.id, "other_colleague_id": outsider.id, "spare_session_id": sid}
+    notice = Announcement(title="全体公告", body="正文", category="notice", audience=[],
+                          publish_at=datetime.now(UTC) - timedelta(hours=1))
+    session.add(notice)
+    session.commit()
+    return {"colleague_id": colleague.id, "other_colleague_id": outsider.id, "spare_session_id": sid,
+            "announcement_id": notice.id}
 
 
 ENTRIES: list[Entry] = [
@@ -59,4 +65,17 @@ ENTRIES: list[Entry] = [
     Entry("GET", "/admin/jobs", ADMIN),
     Entry("POST", "/admin/jobs/purge_sessions/run", ADMIN, {}),
     Entry("POST", "/admin/jobs/purge_sessions/enabled", ADMIN, {"enabled": "1"}),
+    Entry("GET", "/staff/announcements", STAFF),
+    Entry("POST", "/staff/announcements", STAFF, {"title": "", "body": "", "category": "notice"},
+          note="an empty title: 422"),
+    Entry("POST", "/staff/announcements/{announcement_id}/withdraw", STAFF, {}),
+    Entry("GET", "/announcements", ALL),
+    Entry("POST", "/announcements/{announcement_id}/read", ALL, {},
+          note="withdrawn by then (staff entries run first): 404 for every role, never 401/403"),
+    Entry("GET", "/admin/dicts", ADMIN),
+    Entry("GET", "/admin/dicts/category", ADMIN),
+    Entry("POST", "/admin/dicts/contract_type", ADMIN, {"label": ""}, note="an empty name: 422"),
+    Entry("POST", "/admin/dicts/category/技术攻关", ADMIN, {"label": "技术攻关", "description": "关键技术研发"}),
+    Entry("POST", "/admin/dicts/reject_reason/duplicate/retire", ADMIN, {"retired": "1"}),
+    Entry("POST", "/admin/dicts/category/技术攻关/delete", ADMIN, {}, note="built in: 409, never deleted"),
 ]

@@ -11,7 +11,7 @@ from models import Notification
 from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
 from web.routes.pages.portal import query_without_page, render
 from web.routes.params import PageNumber, RowId
-from web.services import notifications
+from web.services import announcements, notifications
 from web.services.matches import portal
 from web.services.paging import Page
 
@@ -29,8 +29,9 @@ def inbox(request: Request, session: SessionDep, user: UserDep,
                                      limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     count = notifications.unread_count(session, user_id=user.id, org_id=user.org_id)
     total = portal.inbox_total(session, user_id=user.id, org_id=user.org_id, unread_only=unread_only)
+    notices = [a for a in announcements.visible(session, user_id=user.id) if not a.read]
     return render(request, "inbox/list.html", {
-        "notes": notes, "unread": count, "unread_only": unread_only,
+        "notes": notes, "notices": notices, "unread": count, "unread_only": unread_only,
         "page": Page(items=notes, total=total, page=page, per_page=PER_PAGE),
         "qs": query_without_page(request)})
 

@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from matcher.taxonomy import CATEGORIES, THEMES
 from models.match import MATCH_STATUS_LABELS
-from models.organisation import QualificationKind
 from web.deps import (
     CurrentUser,
     SessionDep,
@@ -243,7 +242,7 @@ def build_portal_router(side: Side) -> APIRouter:
         quals = records.list_qualifications(session, org_id=org.id) if role == "enterprise" else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
-            "QUAL_KINDS": [q.value for q in QualificationKind], "flash": flash,
+            "flash": flash,
             "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
     @router.post(f"{base}/profile", name=f"{role}_profile_save", dependencies=[Depends(csrf_protect)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,19 +14,7 @@ StaffDep = Annotated[CurrentUser, Depends(require_roles("staff", "admin"))]
 XLSX_HEADERS = "attachment; filename*=UTF-8''{name}"
 
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")
-
-
-def fmt_time(value: datetime | None) -> str:
-    """A stored UTC timestamp as Beijing time for the page."""
-    if value is None:
-        return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    context.setdefault("fmt_time", fmt_time)
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

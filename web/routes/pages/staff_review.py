@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from matcher.taxonomy import CATEGORIES
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.routes.pages.staff_common import (
     StaffDep,
@@ -19,6 +18,7 @@ from web.routes.pages.staff_common import (
     xlsx_response,
 )
 from web.routes.params import BodyId, FormRowId, RowId
+from web.services import dictionaries
 from web.services.errors import DomainError
 from web.services.liaison import workspace
 from web.services.matches import exports, review
@@ -40,7 +40,7 @@ def _filters(request: Request, default_threshold: float) -> review.QueueFilters:
     category = q.get("category") or None
     return review.QueueFilters(
         threshold=default_threshold if threshold is None else threshold,
-        category=category if category in CATEGORIES else None,
+        category=category[:50] if category else None,  # an unknown one simply matches nothing
         min_score=to_float(q.get("min_score")), max_score=to_float(q.get("max_score")),
         min_age_days=to_int(q.get("min_age")), max_age_days=to_int(q.get("max_age")),
         org=(q.get("org") or "").strip()[:50] or None,
@@ -61,7 +61,8 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
     filters = _filters(request, settings.match_threshold)
     page = review.list_queue(session, filters=filters, page=to_int(request.query_params.get("page"), lo=1) or 1)
     return render(request, "staff/review.html", {
-        "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
+        "page": page, "filters": filters, "categories": [c for c, _ in dictionaries.options(session, "category")],
+        "reasons": dict(dictionaries.options(session, "reject_reason")),
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.query, "highlight": review.highlight,
         "liaison_overdue": workspace.overdue_count(session, user_id=user.id),
@@ -118,7 +119,7 @@ def review_detail(request: Request, session: SessionDep, user: StaffDep, match_i
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
     view = review.get_view(session, match_id)
     return render(request, "staff/review_detail.html", {
-        "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+        "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")), "highlight": review.highlight,
         "flash": _DONE.get(request.query_params.get("done") or ""),
     })
 
@@ -147,7 +148,7 @@ def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowI
             raise
         view = review.get_view(session, match_id)
         return render(request, "staff/review_detail.html", {
-            "v": view, "reasons": review.REJECT_REASONS, "highlight": review.highlight,
+            "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")), "highlight": review.highlight,
             "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},
         }, status_code=422)
     return _decision_response(request, back, match_id, "rejected")

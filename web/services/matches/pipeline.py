@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -11,15 +12,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from models import Contract, Match, MatchEvent, User
-from models.match import MATCH_STATUS_LABELS, TRANSITIONS, ContractType
-from web.services import audit
+from models.match import MATCH_STATUS_LABELS, TRANSITIONS
+from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.review import MatchView, get_view, load_views, utc, view_select
 from web.services.notifications import notify
 
 PIPELINE_COLUMNS: tuple[str, ...] = ("approved", "contacted", "negotiating", "contracted", "closed")
 OPEN_STATUSES = frozenset({"approved", "contacted", "negotiating"})
-CONTRACT_TYPES: tuple[str, ...] = tuple(t.value for t in ContractType)
 AMOUNT_CEILING_WAN = Decimal("1000000")  # 100 亿元: anything above is a typing slip
 EARLIEST_SIGNING = date(2000, 1, 1)
 NOTE_MAX = 1000
@@ -124,7 +124,8 @@ def allowed_moves(status: str) -> list[str]:
     return [s for s in PIPELINE_COLUMNS if s in TRANSITIONS.get(status, frozenset()) and s != "approved"]
 
 
-def validate_contract(data: ContractInput, *, today: date | None = None) -> ContractInput:
+def validate_contract(data: ContractInput, *, contract_types: Collection[str],
+                      today: date | None = None) -> ContractInput:
     """Parse and check a contract: 0 < amount < ceiling (万元, two decimals), date not in the future."""
     today = today or date.today()
     errors: dict[str, str] = {}
@@ -155,8 +156,8 @@ def validate_contract(data: ContractInput, *, today: date | None = None) -> Cont
             errors["signed_on"] = "签约日期不能晚于今天"
         elif signed < EARLIEST_SIGNING:
             errors["signed_on"] = "签约日期过早，请核对"
-    if data.contract_type not in CONTRACT_TYPES:
-        errors["contract_type"] = "请选择合同类型：" + "、".join(CONTRACT_TYPES)
+    if data.contract_type not in contract_types:  # the active 字典管理 contract types
+        errors["contract_type"] = "请选择合同类型：" + "、".join(contract_types)
     reg = (data.registration_no or "").strip() or None
     if reg and len(reg) > 64:
         errors["registration_no"] = "登记号过长"
@@ -184,7 +185,8 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
     if to_status == "contracted":
         if contract is None:
             raise ValidationFailed("签约须填写技术合同信息", field="amount_wan")
-        checked = validate_contract(contract, today=today)
+        checked = validate_contract(contract, today=today, contract_types=[
+            code for code, _ in dictionaries.options(session, "contract_type")])
     now = datetime.now(UTC)
     result = session.exec(update(Match).where(col(Match.id) == match_id, col(Match.status) == current)
                           .values(status=to_status, updated_at=now)

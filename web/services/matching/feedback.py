@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, func, select
 
 from models import Match, Need
-from web.services.matches.review import REJECT_REASONS
+from web.services.dictionaries.defaults import REJECT_REASONS
 
 # Decided and not rejected: every status past approval counts as an approval.
 APPROVED_STATUSES = frozenset({"approved", "contacted", "negotiating", "contracted", "closed"})

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, func, select
 
 from models import Organisation, Qualification, User
 from models.credit_code import InvalidCreditCode, normalise_credit_code
-from models.organisation import ORG_KIND_LABELS, QualificationKind
+from models.organisation import ORG_KIND_LABELS
 from web.security.passwords import check_password
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.organisations.figures import (
@@ -26,7 +26,6 @@ from web.services.organisations.figures import (
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-QUALIFICATION_KINDS = tuple(q.value for q in QualificationKind)
 
 
 def role_for_kind(kind: str) -> str:
@@ -185,7 +184,7 @@ def add_qualification(session: Session, *, org_id: int, actor_id: int, values: d
     """Record a qualification (资质) the enterprise holds. Commits."""
     errors: dict[str, str] = {}
     kind = str(values.get("kind") or "").strip()
-    if kind not in QUALIFICATION_KINDS:
+    if kind not in dict(dictionaries.options(session, "qualification")):  # active 字典管理 values
         errors["kind"] = "请选择资质类型"
     year = _int(errors, values, "year_granted", "认定年份")
     if year is None and "year_granted" not in errors:

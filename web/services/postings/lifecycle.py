@@ -6,16 +6,16 @@ the other side and never matched until it is published."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
-from matcher.taxonomy import CATEGORIES
 from models import Need, Offer, Organisation
 from models.posting import DESCRIPTION_MAX, TITLE_MAX
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
 from web.services.matching import proposals
 from web.services.matching.proposals import IndexHolder
@@ -47,7 +47,8 @@ OFFER = Side("offer", Offer, "服务", "price_wan", "参考价格", "withdrawn",
 SIDES = {"need": NEED, "offer": OFFER}
 
 
-def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+def validate(side: Side, values: dict[str, Any], *, categories: Container[str],
+             today: date | None = None) -> dict[str, Any]:
     """Check a posting form; returns clean values or raises ValidationFailed(errors=...)."""
     errors: dict[str, str] = {}
     title = str(values.get("title") or "").strip()
@@ -61,7 +62,7 @@ def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"描述不能超过{DESCRIPTION_MAX}个字"
     category = str(values.get("category") or "").strip()
-    if category not in CATEGORIES:
+    if category not in categories:  # the active 字典管理 categories (plus, on edit, the posting's own)
         errors["category"] = "请选择平台服务类别中的一项" if category else "请选择服务类别"
     industry = str(values.get("industry") or "").strip() or None
     if industry and len(industry) > INDUSTRY_MAX:
@@ -104,7 +105,7 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
            values: dict[str, Any], draft: bool = False, threshold: float = proposals.DEFAULT_THRESHOLD,
            top: int = proposals.DEFAULT_TOP) -> Any:
     """Post a need or offer (matched at once, proposals pushed) or save it as a draft. Commits."""
-    clean = validate(side, values)
+    clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")})
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
@@ -130,7 +131,9 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in ("open", "draft"):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
-    clean = validate(side, values)
+    # A category retired since the posting was written stays valid on it, not on new ones.
+    categories = {code for code, _ in dictionaries.options(session, "category")} | {row.category}
+    clean = validate(side, values, categories=categories)
     for key, value in clean.items():
         setattr(row, key, value)
     row.tokens = proposals.join_tokens(clean["title"], clean["description"])
