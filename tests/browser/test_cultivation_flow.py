@@ -4,7 +4,7 @@ one gap as a need with the enterprise's consent; wide and phone screenshots for 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,3 +88,66 @@ def test_gap_list_to_posted_need(page, arranged: dict) -> None:  # type: ignore[
         link = s.exec(select(GapNeed)).one()
         assert (link.need_id, link.consent_by, link.consent_channel) == (need.id, "李总经理", "走访当面确认")
     engine.dispose()
+
+
+@pytest.fixture
+def key_enterprise(live_server: str, tmp_path: Path) -> Iterator[dict]:
+    """A whitelisted enterprise last visited long ago, a listing-pool member, and a broker's offer."""
+    from web.services.cultivation import pools
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    with Session(autocommit_engine(engine)) as s:
+        staff = make_user(s, role="staff", display_name="包联专员")
+        ent = make_org(s, name="天津浏览器包联测试科技有限公司")
+        broker = make_org(s, kind="financial", name="浏览器测试证券有限公司")
+        make_offer(s, org=broker, title="股份制改造与新三板挂牌辅导（浏览器测试）", category="上市辅导",
+                   description="股改 股份制改造 财务规范 上市辅导 辅导备案 新三板挂牌 券商保荐")
+        for kind in ("whitelist", "listing"):
+            pool = pools.pool_by_kind(s, kind)
+            s.commit()
+            pools.add_members(s, pool_id=pool.id, org_ids=[ent.id], actor_id=staff.id, reason="浏览器测试")
+        data = {"ent_id": ent.id, "username": staff.username, "staff_id": staff.id}
+    engine.dispose()
+    yield data
+
+
+def test_liaison_and_listing_plan(page, key_enterprise: dict) -> None:  # type: ignore[no-untyped-def]
+    ent_id = key_enterprise["ent_id"]
+    login_as(page, key_enterprise["username"], PASSWORD)
+    page.goto(f"/staff/liaison/{ent_id}")
+    page.select_option("select[name=user_id]", str(key_enterprise["staff_id"]))
+    page.get_by_role("button", name="指派").click()
+    page.wait_for_load_state()
+    page.fill("input[name=starts_on]", (date.today() - timedelta(days=120)).isoformat())
+    page.get_by_role("button", name="保存计划").click()
+    page.wait_for_load_state()
+    assert "逾期" in page.locator("section.card", has_text="走访计划").inner_text()
+    page.select_option("select[name=category]", "融资需求")
+    page.fill("form[action$='/appeals'] textarea[name=description]", "希望对接知识产权质押贷款")
+    page.fill("form[action$='/appeals'] input[name=deadline]", (date.today() + timedelta(days=20)).isoformat())
+    page.get_by_role("button", name="登记诉求").click()
+    page.wait_for_load_state()
+    assert "请选择责任部门" in page.locator(".flash").inner_text()
+    page.select_option("select[name=department]", "区金融工作局")
+    page.get_by_role("button", name="登记诉求").click()
+    page.wait_for_load_state()
+    assert "已登记诉求" in page.locator(".flash").inner_text()
+    page.goto("/staff/liaison")
+    assert "逾期提醒（1 项）" in page.inner_text("main")
+    page.set_viewport_size(WIDE)
+    shot(page, "liaison-workspace-1366")
+    page.set_viewport_size(PHONE)
+    shot(page, "liaison-workspace-390")
+    page.set_viewport_size(WIDE)
+
+    page.goto(f"/staff/listing/{ent_id}")
+    page.fill("form[action$='/steps'] input[name=name]", "股份制改造")
+    page.fill("form[action$='/steps'] input[name=owner]", "企业董秘")
+    page.fill("form[action$='/steps'] input[name=due_on]", (date.today() + timedelta(days=90)).isoformat())
+    page.get_by_role("button", name="添加").click()
+    page.wait_for_load_state()
+    step = page.locator("section.card", has_text="责任人：企业董秘")
+    assert "股份制改造与新三板挂牌辅导（浏览器测试）" in step.inner_text()
+    shot(page, "listing-plan-1366")
+    page.set_viewport_size(PHONE)
+    shot(page, "listing-plan-390")

@@ -27,7 +27,8 @@ def workspace_page(request: Request, session: SessionDep, user: StaffDep, mine: 
     ws = workspace.workspace(session, user_id=user.id if mine else None)
     return render(request, "liaison/workspace.html", {"ws": ws, "mine": bool(mine),
                                                       "overdue_rule": workspace.OVERDUE_RULE,
-                                                      "STATUS": appeals.STATUS_LABELS})
+                                                      "STATUS": appeals.STATUS_LABELS,
+                                                      "INTERVALS": visits.INTERVALS})
 
 
 @router.get("/visits.xlsx", name="liaison_visits_export")
