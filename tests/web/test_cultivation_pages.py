@@ -105,6 +105,12 @@ def test_enterprise_keeps_its_figures_and_never_sees_pools(client: TestClient, s
     assert (saved.sci_tech_staff, saved.rd_spending_3y_wan, saved.major_incident, saved.registered_on) == (
         6, Decimal("300.00"), False, date(2019, 5, 1))
     assert saved.design_patents is None  # left blank: unknown, not zero
+    # The JSON API does not know these figures: saving the profile there keeps them.
+    api = client.patch("/api/v1/me/organisation", headers={"X-CSRF-Token": token},
+                       json={"contact_name": "张经理", "contact_phone": "022-26000000", "employees": 50})
+    assert api.status_code == 200, api.text
+    session.expire_all()
+    assert session.get(Organisation, org.id).sci_tech_staff == 6
     for url in ("/staff/cultivation", "/staff/cultivation/rules", "/dashboard/pipeline"):
         assert client.get(url).status_code == 403
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from matcher import Posting, tokenize
 from models import GapNeed, Need, Offer, Organisation, Pool, Rule
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.cultivation import pools, rulesets
 from web.services.cultivation.rules import Evaluation, RuleResult, evaluate
 from web.services.errors import NotFound, ValidationFailed
@@ -168,7 +168,8 @@ def post_gap_need(session: Session, holder: IndexHolder, *, pool_id: int, org_id
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
-        lifecycle.validate(lifecycle.NEED, values)
+        lifecycle.validate(lifecycle.NEED, values,
+                           categories={code for code, _ in dictionaries.options(session, "category")})
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:

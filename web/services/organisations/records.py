@@ -159,7 +159,8 @@ def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict
         **_contacts(errors, values, required=True),
     }
     if org.kind == "enterprise":
-        changes.update(parse_figures(errors, values, RULE_FIGURES))
+        # Only the figures sent: a client that does not know them (the JSON API) keeps them.
+        changes.update(parse_figures(errors, values, tuple(f for f in RULE_FIGURES if f[0] in values)))
     check_together(errors, changes)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
