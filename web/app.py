@@ -25,6 +25,7 @@ from web.scheduler import Scheduler
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
+from web.services.cultivation.pools import ensure_defaults
 from web.services.matching.index import IndexHolder, MatchPolicy
 from web.services.matching.reranking import ProposalReranker
 from web.services.matching.resegment import resegment_in_background
@@ -47,9 +48,11 @@ def match_policy(settings: Settings) -> MatchPolicy:
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head; in demo mode load the demo data into an empty database, in
-    production refuse to go on while demo accounts or demo data exist."""
+    """Migrate to head and install the shipped rule set and pools; in demo mode load the demo
+    data into an empty database, in production refuse to go on while demo accounts or demo
+    data exist."""
     upgrade(engine)
+    ensure_defaults(engine)
     if settings.is_production:
         refuse_demo_data(engine)
     elif settings.seed_on_start:

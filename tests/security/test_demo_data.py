@@ -136,6 +136,12 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
         # back office
         "announcement.created_by", "announcementread.user_id", "dictchange.actor_id",
         "organisation.merged_into_id",
+        # cultivation and liaison
+        "ruleset.created_by", "pool.created_by", "poolmember.org_id", "poolmember.added_by", "poolmember.left_by",
+        "gapneed.org_id", "gapneed.recorded_by", "listingstep.org_id", "listingstep.updated_by",
+        "liaisonassignment.org_id", "liaisonassignment.user_id", "liaisonassignment.assigned_by",
+        "visitschedule.org_id", "visitschedule.set_by", "visit.org_id", "visit.recorded_by",
+        "appeal.org_id", "appeal.created_by", "appealstep.actor_id",
     }
 
 

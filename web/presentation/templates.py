@@ -18,6 +18,7 @@ from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, fmt_time, highlight
 from web.presentation.navigation import nav_items
 from web.presentation.user_agent import browser_label
+from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -60,5 +61,8 @@ def make_templates() -> Jinja2Templates:
         fmt_time=fmt_time,
         highlight=highlight,
         SIDES=SIDES,
+        RULE_FIGURES=RULE_FIGURES,
+        BASIC_FIGURES=BASIC_FIGURES,
+        FLAG_CHOICES=FLAG_CHOICES,
     )
     return templates

@@ -20,10 +20,15 @@ from sqlmodel import Session, col, func, select
 from models import (
     Announcement,
     AnnouncementRead,
+    Appeal,
+    AppealStep,
     AuditLog,
     Contract,
     DictChange,
+    GapNeed,
     IndicatorActual,
+    LiaisonAssignment,
+    ListingStep,
     LoginAttempt,
     Match,
     MatchEvent,
@@ -31,10 +36,15 @@ from models import (
     Notification,
     Offer,
     Organisation,
+    Pool,
+    PoolMember,
     Qualification,
     RelatedParty,
+    RuleSet,
     User,
     UserSession,
+    Visit,
+    VisitSchedule,
 )
 from models.db import read_engine
 from web.services import audit
@@ -44,9 +54,14 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, DictChange.actor_id)
+                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, DictChange.actor_id,
+                 RuleSet.created_by, Pool.created_by, PoolMember.added_by, PoolMember.left_by,
+                 GapNeed.recorded_by, ListingStep.updated_by, LiaisonAssignment.assigned_by,
+                 VisitSchedule.set_by, Visit.recorded_by, Appeal.created_by, AppealStep.actor_id)
 # The same for surviving rows that name a demo organisation.
 ORG_POINTERS = (Organisation.merged_into_id,)
+# Cultivation and liaison rows about an organisation go with it (steps of its 诉求 cascade).
+ORG_ROWS = (PoolMember, GapNeed, ListingStep, LiaisonAssignment, VisitSchedule, Visit, Appeal)
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,10 @@ def remove_demo_data(session: Session) -> Removed:
     for model in (Contract, MatchEvent):
         session.execute(delete(model).where(col(model.match_id).in_(matches)))
     session.execute(delete(Match).where(col(Match.id).in_(matches)))
+    session.execute(delete(GapNeed).where(col(GapNeed.need_id).in_(needs)))
+    for model in ORG_ROWS:
+        session.execute(delete(model).where(col(model.org_id).in_(orgs)))
+    session.execute(delete(LiaisonAssignment).where(col(LiaisonAssignment.user_id).in_(user_ids)))
     session.execute(delete(Need).where(col(Need.id).in_(needs)))
     session.execute(delete(Offer).where(col(Offer.id).in_(offers)))
     session.execute(delete(Qualification).where(col(Qualification.org_id).in_(orgs)))

@@ -1,6 +1,6 @@
 """Notifications (推送): to an organisation's users, or to every staff member; the inbox.
 
-A notification points at a :class:`Target` (a match or a posting), never at a URL: the web
+A notification points at a :class:`Target` (a match, a posting, a 诉求 …), never at a URL: the web
 layer turns the target into the page that reader should open (web.presentation.links).
 """
 
@@ -15,12 +15,13 @@ from models import Notification, User
 from web.services.errors import NotFound
 from web.services.paging import Page, paginate
 
-TARGET_KINDS = ("match", "need", "offer")
+# key_enterprise: an enterprise under 包联 (its organisation id); appeal: one of its 诉求.
+TARGET_KINDS = ("match", "need", "offer", "key_enterprise", "appeal")
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a notification is about: ``kind`` (match | need | offer) and its id."""
+    """What a notification is about: ``kind`` (one of TARGET_KINDS) and its id."""
 
     kind: str
     id: int

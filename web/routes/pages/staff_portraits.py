@@ -14,8 +14,8 @@ from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.routes.params import RowId
-from web.services.errors import DomainError
-from web.services.organisations import merge, portraits
+from web.services.errors import DomainError, NotFound, ValidationFailed
+from web.services.organisations import figures, merge, portraits, records
 
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 KINDS = {"enterprise": "企业", "provider": "服务机构", "all": "全部"}
@@ -42,7 +42,7 @@ def portrait_detail(request: Request, session: SessionDep, user: StaffDep, org_i
 
 _DONE = {"merged": "已合并：需求、服务、账号与资质已转入本机构，原记录保留并标记为已合并。",
          "deactivated": "机构已停用：其账号不能再登录，开放中的需求和服务已关闭，记录全部保留。",
-         "reactivated": "机构已恢复，其账号可以重新登录。"}
+         "reactivated": "机构已恢复，其账号可以重新登录。", "figures": "已保存认定数据。"}
 
 
 def _portrait(request: Request, session: SessionDep, org_id: int, *, flash: str | None = None,
@@ -87,3 +87,31 @@ def reactivate_org(request: Request, session: SessionDep, user: StaffDep, org_id
     """Undo a deactivation."""
     return _act(request, session, org_id, lambda: merge.reactivate(session, actor_id=user.id, org_id=org_id),
                 "reactivated")
+
+
+def _figures_page(request: Request, org: object, *, values: dict | None = None,
+                  errors: dict | None = None, flash: str | None = None) -> Response:
+    return render(request, "staff/portrait_figures.html", {
+        "org": org, "values": values, "errors": errors or {}, "flash": flash, "flash_kind": "error"},
+        status_code=422 if errors else 200)
+
+
+@router.get("/portraits/{org_id}/figures", name="staff_portrait_figures")
+def figures_form(request: Request, session: SessionDep, user: StaffDep, org_id: RowId) -> Response:
+    """Edit the figures the qualification rules read."""
+    org = records.get_organisation(session, org_id)
+    if org.kind != "enterprise":
+        raise NotFound("未找到该企业")
+    return _figures_page(request, org)
+
+
+@router.post("/portraits/{org_id}/figures", name="staff_portrait_figures_save",
+             dependencies=[Depends(csrf_protect)])
+def save_figures(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
+    """Save them; every field is checked before anything is written."""
+    try:
+        figures.update_figures(session, org_id=org_id, actor_id=user.id, values=form)
+    except ValidationFailed as exc:  # refused before anything was written
+        return _figures_page(request, records.get_organisation(session, org_id), values=form,
+                             errors=exc.errors, flash=exc.message)
+    return redirect_with(request.url_for("staff_portrait", org_id=org_id).path, done="figures")

@@ -13,6 +13,7 @@ from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to
 from web.routes.params import BodyId, FormRowId, RowId
 from web.services import dictionaries
 from web.services.errors import ValidationFailed
+from web.services.liaison import workspace
 from web.services.matches import exports, manual, review, views
 from web.services.matching import feedback
 from web.services.postings.side import NEED, OFFER
@@ -58,6 +59,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
         "reasons": dict(dictionaries.options(session, "reject_reason")),
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.query,
+        "liaison_overdue": workspace.overdue_count(session, user_id=user.id),
     })
 
 

@@ -8,6 +8,7 @@ import importlib
 JOB_MODULES = (
     "web.services.jobs.maintenance",
     "web.services.jobs.match_jobs",
+    "web.services.jobs.liaison_jobs",
 )
 
 for _module in JOB_MODULES:
