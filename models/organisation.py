@@ -64,6 +64,19 @@ class Organisation(SQLModel, table=True):
     rd_spending_wan: Decimal | None = money_field()
     invention_patents: int = Field(default=0, ge=0)
     total_patents: int = Field(default=0, ge=0)
+    # Figures the qualification rules (资质认定条件) read; None means "not given", which a
+    # rule reports as unknown, never as passed.
+    registered_on: date | None = None  # 注册成立日期
+    sci_tech_staff: int | None = Field(default=None, ge=0)  # 科技人员数
+    revenue_3y_wan: Decimal | None = money_field()  # 近三个会计年度销售收入总额
+    rd_spending_3y_wan: Decimal | None = money_field()  # 近三个会计年度研发费用总额
+    rd_domestic_3y_wan: Decimal | None = money_field()  # 其中在中国境内发生的研发费用
+    hitech_revenue_wan: Decimal | None = money_field()  # 上年高新技术产品（服务）收入
+    utility_patents: int | None = Field(default=None, ge=0)  # 实用新型专利
+    design_patents: int | None = Field(default=None, ge=0)  # 外观设计专利
+    software_copyrights: int | None = Field(default=None, ge=0)  # 软件著作权
+    # 近一年是否发生重大安全、重大质量事故或严重环境违法行为
+    major_incident: bool | None = None
     credit_standing: str | None = Field(default=None, max_length=16)
     credit_source: str | None = Field(default=None, max_length=100)
     credit_date: date | None = None
@@ -74,6 +87,12 @@ class Organisation(SQLModel, table=True):
     is_demo: bool = False
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
+    # Staff deactivate a record (its users can no longer log in) or merge it into the record of
+    # the same organisation (its postings, users and qualifications move there); the row stays,
+    # so its matches, contracts and audit history keep pointing at something.
+    deactivated_at: datetime | None = timestamp_field()
+    deactivation_note: str = Field(default="", max_length=500)
+    merged_into_id: int | None = Field(default=None, foreign_key="organisation.id")
 
 
 class Qualification(SQLModel, table=True):

@@ -1,10 +1,11 @@
-"""Users, their server-side sessions and login attempts (for throttling)."""
+"""Users, their server-side sessions and login attempts (throttling, 登录日志)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, timestamp_field
@@ -41,8 +42,13 @@ class User(SQLModel, table=True):
     is_active: bool = True
     is_demo: bool = False
     notify_mode: str = Field(default="immediate", max_length=16, sa_column_kwargs={"server_default": "immediate"})
+    # The organisation's own administrator (its first registrant): may invite and disable colleagues.
+    is_org_admin: bool = False
+    # Set by an admin's password reset: the one-time password must be replaced at next login.
+    must_change_password: bool = False
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = timestamp_field()
+    password_changed_at: datetime | None = timestamp_field()
 
 
 class UserSession(SQLModel, table=True):
@@ -54,12 +60,19 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = timestamp_field(nullable=False)
     revoked_at: datetime | None = timestamp_field()
+    # Shown on 在线用户; last_seen_at is refreshed at most once a minute per session.
+    last_seen_at: datetime | None = timestamp_field()
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
 
 
 class LoginAttempt(SQLModel, table=True):
+    __table_args__ = (Index("ix_loginattempt_created_at", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=50, index=True)
-    ip: str = Field(default="", max_length=64)
+    ip: str = Field(default="", max_length=64, index=True)
+    user_agent: str = Field(default="", max_length=300)
     success: bool = False
     created_at: datetime = created_at_field()
 

@@ -21,9 +21,11 @@ from web.hosts import AllowedHostsMiddleware
 from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
+from web.scheduler import Scheduler
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
+from web.services.cultivation.pools import ensure_defaults
 from web.services.matching.background import Follower
 from web.services.matching.index import IndexHolder, MatchPolicy
 from web.services.matching.reranking import ProposalReranker
@@ -47,9 +49,11 @@ def match_policy(settings: Settings) -> MatchPolicy:
 
 
 def prepare_database(engine: Engine, settings: Settings) -> None:
-    """Migrate to head; in demo mode load the demo data into an empty database, in
-    production refuse to go on while demo accounts or demo data exist."""
+    """Migrate to head and install the shipped rule set and pools; in demo mode load the demo
+    data into an empty database, in production refuse to go on while demo accounts or demo
+    data exist."""
     upgrade(engine)
+    ensure_defaults(engine)
     if settings.is_production:
         refuse_demo_data(engine)
     elif settings.seed_on_start:
@@ -76,9 +80,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         follower = Follower(engine, app.state.index)
         if settings.match_in_background:
             follower.start()
+        scheduler = Scheduler(engine, settings) if settings.runs_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             follower.stop()
             app.state.index.reranker.close()
 

@@ -219,6 +219,30 @@ def make_migration(message: str = typer.Argument(..., help="Short description.")
     revision(make_engine(Settings().sqlalchemy_url), message)
 
 
+@app.command("run-jobs")
+def run_jobs() -> None:
+    """Run the 定时任务 that are due now, once (for cron when the web workers' scheduler is off)."""
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from web.scheduler import job_settings
+    from web.services.jobs.runner import run_due, worker_id
+    from web.settings import Settings
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        upgrade(engine)
+        outcomes = run_due(engine, settings=job_settings(settings), worker=worker_id())
+    finally:
+        engine.dispose()
+    for o in outcomes:
+        typer.echo(f"{o.job}: {'成功' if o.ok else '失败'}（{o.duration_ms} ms）{o.result}")
+    if not outcomes:
+        typer.echo("没有到期的任务")
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
 from web.security.origin import from_own_site
 from web.services import notifications
-from web.services.accounts import auth
-from web.services.errors import Forbidden, NotAuthenticated
+from web.services.accounts import auth, sessions
+from web.services.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from web.services.matching.index import IndexHolder
 from web.settings import Settings
 
@@ -55,6 +56,14 @@ def get_index(request: Request) -> IndexHolder:
 IndexDep = Annotated[IndexHolder, Depends(get_index)]
 
 
+def get_engine(request: Request) -> Engine:
+    """The app's engine, for services that open their own short sessions (the job runner)."""
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
 def set_session_cookie(response: Response, request: Request, settings: Settings, token: str) -> None:
     """Put a new session's token in the cookie: HttpOnly, SameSite, Secure over HTTPS.
 
@@ -76,6 +85,9 @@ class CurrentUser:
     role: str
     org_id: int | None
     csrf_token: str
+    session_id: str = ""  # the stored id (a hash) of this login session
+    must_change_password: bool = False
+    is_org_admin: bool = False
 
 
 def current_user_optional(request: Request, session: SessionDep) -> CurrentUser | None:
@@ -88,7 +100,13 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
         u, s = found
         assert u.id is not None
         user = CurrentUser(id=u.id, username=u.username, display_name=u.display_name,
-                           role=u.role, org_id=u.org_id, csrf_token=s.csrf_token)
+                           role=u.role, org_id=u.org_id, csrf_token=s.csrf_token, session_id=s.id,
+                           must_change_password=u.must_change_password, is_org_admin=u.is_org_admin)
+        if request.method not in UNSAFE_METHODS and sessions.needs_touch(s):
+            # Its own short write: a GET's session only reads (see get_session). A POST is
+            # skipped: its session holds SQLite's write lock, and the redirect's GET follows.
+            with Session(request.app.state.engine) as writer:
+                sessions.touch(writer, session_id=s.id)
     request.state.user = user
     return user
 
@@ -96,9 +114,15 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
 OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
 
 
-def current_user(user: OptionalUserDep) -> CurrentUser:
+# Where an account holding a one-time password may still go: the form that replaces it.
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout"})
+
+
+def current_user(request: Request, user: OptionalUserDep) -> CurrentUser:
     if user is None:
         raise NotAuthenticated()
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return user
 
 

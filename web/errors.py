@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from web.services.errors import DomainError, NotAuthenticated
+from web.services.errors import DomainError, NotAuthenticated, PasswordChangeRequired
 
 log = logging.getLogger("zhengqi")
 
@@ -83,6 +83,8 @@ def install_error_handlers(app: FastAPI) -> None:
             if errors:
                 body["errors"] = errors
             return JSONResponse(body, status_code=exc.status_code)
+        if isinstance(exc, PasswordChangeRequired) and request.method == "GET":
+            return RedirectResponse("/account/password", status_code=303)
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)

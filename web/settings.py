@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # maps (shared by all workers of one platform). Empty: a folder in the temp directory.
     index_dir: str = ""
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
+    # 定时任务: the scheduler thread of each worker (None: on, except in mode "test").
+    scheduler_enabled: bool | None = None
+    scheduler_tick_seconds: int = Field(default=30, ge=1)
+    session_retention_days: int = Field(default=7, ge=1)  # ended sessions are then deleted
+    # 登录日志 is a network log: the Cybersecurity Law (第二十一条) asks for six months at least.
+    login_log_retention_days: int = Field(default=180, ge=180)
     max_upload_bytes: int = 5 * 1024 * 1024
     # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every
     # worker reads the active one from here, so workers on several hosts share this folder.
@@ -67,6 +73,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(h.strip().lower() for h in value.split(",") if h.strip())
         return value
+
+    @property
+    def runs_scheduler(self) -> bool:
+        return self.scheduler_enabled if self.scheduler_enabled is not None else self.mode != "test"
 
     @property
     def is_production(self) -> bool:

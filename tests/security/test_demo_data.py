@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 from typer.testing import CliRunner
 
-from models import AuditLog, Match, Need, Notification, Organisation, User
+from models import (
+    Announcement,
+    AnnouncementRead,
+    AuditLog,
+    DictChange,
+    Match,
+    Need,
+    Notification,
+    Organisation,
+    User,
+)
 from tests.factories import make_need, make_org, make_user
 from web.app import create_app, prepare_database
 from web.cli import app as cli
@@ -73,13 +84,36 @@ def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, smal
     audit.record(session, actor_id=real_user.id, action="org.update", object_type="organisation",
                  object_id=real_org.id)
     audit.record(session, actor_id=demo_enterprise.id, action="need.create", object_type="need")
+    # Back-office rows: a demo staff member's announcement (read by a real user), a real one a
+    # demo account read, a dictionary edit by the demo admin, a real record merged into a demo one.
+    demo_staff = session.exec(select(User).where(User.username == "demo-staff")).one()
+    demo_admin = session.exec(select(User).where(User.username == "demo-admin")).one()
+    now = datetime.now(UTC)
+    demo_notice = Announcement(title="示例公告", body="示例", category="notice", publish_at=now,
+                               created_by=demo_staff.id)
+    real_notice = Announcement(title="正式公告", body="正式", category="notice", publish_at=now,
+                               created_by=real_user.id)
+    session.add_all([demo_notice, real_notice])
+    session.flush()
+    session.add_all([AnnouncementRead(announcement_id=demo_notice.id, user_id=real_user.id),
+                     AnnouncementRead(announcement_id=real_notice.id, user_id=demo_staff.id),
+                     AnnouncementRead(announcement_id=real_notice.id, user_id=real_user.id),
+                     DictChange(kind="category", code="技术攻关", action="update", actor_id=demo_admin.id)])
+    demo_org_id = session.exec(select(Organisation.id).where(col(Organisation.is_demo).is_(True))).first()
+    merged = make_org(session)
+    merged.merged_into_id, merged.deactivated_at = demo_org_id, now
+    session.add(merged)
     session.commit()
 
     removed = remove_demo_data(session)
     assert removed.accounts == 5 and removed.organisations == 7 and removed.matches >= 1
     session.expire_all()
     assert find_demo_data(session).any is False
-    assert session.exec(select(Organisation.id)).all() == [real_org.id]
+    assert sorted(session.exec(select(Organisation.id)).all()) == sorted([real_org.id, merged.id])
+    assert session.get(Organisation, merged.id).merged_into_id is None  # type: ignore[union-attr]
+    assert session.exec(select(Announcement.title)).all() == ["正式公告"]
+    assert session.exec(select(AnnouncementRead.user_id)).all() == [real_user.id]
+    assert session.exec(select(DictChange.actor_id)).all() == [None]
     assert session.exec(select(User.id)).all() == [real_user.id]
     assert session.exec(select(Need.id)).all() == [real_need.id]
     assert session.get(Need, real_need.id).created_by is None  # type: ignore[union-attr]
@@ -100,6 +134,15 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",
         "contract.voided_by", "rating.created_by", "rating.rater_org_id", "rating.rated_org_id",
         "user.org_id", "usersession.user_id",
+        # back office
+        "announcement.created_by", "announcementread.user_id", "dictchange.actor_id",
+        "organisation.merged_into_id",
+        # cultivation and liaison
+        "ruleset.created_by", "pool.created_by", "poolmember.org_id", "poolmember.added_by", "poolmember.left_by",
+        "gapneed.org_id", "gapneed.recorded_by", "listingstep.org_id", "listingstep.updated_by",
+        "liaisonassignment.org_id", "liaisonassignment.user_id", "liaisonassignment.assigned_by",
+        "visitschedule.org_id", "visitschedule.set_by", "visit.org_id", "visit.recorded_by",
+        "appeal.org_id", "appeal.created_by", "appealstep.actor_id",
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from matcher import tokenizer_version
+from matcher.taxonomy import CATEGORIES
 from models import AuditLog, Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
@@ -34,14 +35,14 @@ def _count(session: Session, model: type) -> int:
 ])
 def test_form_names_the_field_in_chinese(values: dict, field: str, message: str) -> None:
     with pytest.raises(ValidationFailed) as err:
-        validate(NEED, values)
+        validate(NEED, values, categories=CATEGORIES)
     assert message in err.value.errors[field]
 
 
 def test_form_refuses_a_past_deadline_and_keeps_clean_values() -> None:
     with pytest.raises(ValidationFailed, match="截止日期不能早于今天"):
-        validate(OFFER, {**NEED_TEXT, "deadline": "2020-01-01"}, today=date(2022, 1, 1))
-    clean = validate(OFFER, {**NEED_TEXT, "title": "  视觉  ", "price_wan": "12.5"})
+        validate(OFFER, {**NEED_TEXT, "deadline": "2020-01-01"}, categories=CATEGORIES, today=date(2022, 1, 1))
+    clean = validate(OFFER, {**NEED_TEXT, "title": "  视觉  ", "price_wan": "12.5"}, categories=CATEGORIES)
     assert clean["title"] == "视觉" and str(clean["price_wan"]) == "12.50" and "budget_wan" not in clean
 
 

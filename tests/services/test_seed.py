@@ -196,7 +196,11 @@ def test_production_mode_refuses(engine: Engine, small_demo_dir: Path,
     with pytest.raises(SeedRefused):
         seed_if_empty(engine, data_dir=small_demo_dir)
     prepare_database(engine, Settings())  # app start in production: migrates, never seeds
-    assert set(counts(engine).values()) == {0}
+    found = counts(engine)
+    # Shipped reference data, not demo data: the national 高企 rule set and the plan's three pools.
+    shipped = {"ruleset": 1, "rule": 7, "pool": 3}
+    assert {t: found.pop(t) for t in shipped} == shipped
+    assert set(found.values()) == {0}
 
 
 def test_seed_command_refuses_in_production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

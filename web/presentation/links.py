@@ -13,13 +13,16 @@ from starlette.requests import Request
 from models import Notification
 from web.services.notifications import MATCH_LIST, Target
 
-# (target kind, reader's role) -> (route name, path parameter)
-_PAGES: dict[tuple[str, str], tuple[str, str]] = {
+# (target kind, reader's role) -> (route name, path parameter or None for a page without one)
+_PAGES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("match", "enterprise"): ("enterprise_match_detail", "match_id"),
     ("match", "provider"): ("provider_match_detail", "match_id"),
     ("match", "staff"): ("staff_review_detail", "match_id"),
     ("need", "enterprise"): ("enterprise_posting_detail", "posting_id"),
     ("offer", "provider"): ("provider_posting_detail", "posting_id"),
+    ("key_enterprise", "staff"): ("liaison_enterprise", "org_id"),
+    ("appeal", "staff"): ("liaison_appeal_detail", "appeal_id"),
+    ("appeal", "enterprise"): ("enterprise_appeals", None),
 }
 # The reader's own list of matches, by role.
 _MATCH_LISTS: dict[str, str] = {"enterprise": "enterprise_matches", "provider": "provider_matches"}
@@ -34,7 +37,7 @@ def target_path(request: Request, target: Target | None, role: str) -> str | Non
     if target is None or (target.kind, role) not in _PAGES:
         return None
     name, param = _PAGES[(target.kind, role)]
-    return str(request.app.url_path_for(name, **{param: str(target.id)}))
+    return str(request.app.url_path_for(name, **({param: str(target.id)} if param else {})))
 
 
 def notification_path(request: Request, note: Notification, role: str) -> str | None:

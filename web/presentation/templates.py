@@ -15,11 +15,14 @@ from models.match import MATCH_STATUS_LABELS
 from models.organisation import CREDIT_LABELS, ORG_KIND_LABELS
 from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
+from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
 from web.presentation.times import formatters
+from web.presentation.user_agent import browser_label
 from web.services.matches.strength import STRENGTH_BANDS
+from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -49,6 +52,10 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
     env.globals.update(formatters(tz))
     env.globals.update(FIGURES)
     env.globals.update(
+        browser_label=browser_label,
+        dict_hint=dict_hint,
+        dict_label=dict_label,
+        dict_options=dict_options,
         csrf_token=csrf_token,
         path_for=path_for,
         nav_items=nav_items,
@@ -64,5 +71,8 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         highlight=highlight,
         SIDES=SIDES,
         STRENGTH_BANDS=STRENGTH_BANDS,
+        RULE_FIGURES=RULE_FIGURES,
+        BASIC_FIGURES=BASIC_FIGURES,
+        FLAG_CHOICES=FLAG_CHOICES,
     )
     return templates

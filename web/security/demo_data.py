@@ -3,9 +3,11 @@
 Demo data is what the seed loader writes: organisations and accounts flagged ``is_demo``
 and sample indicator figures (示例数据) that no person entered. Everything hanging off
 them (postings, matches, their events, contracts and notifications, sessions, login
-attempts, the demo accounts' audit rows) goes with them; rows of real users that merely
-point at a demo account (a real match a demo staff member approved, say) keep the row
-and lose the pointer.
+attempts, the demo accounts' audit rows, announcements they published and read marks)
+goes with them; rows of real users that merely point at a demo account (a real match a
+demo staff member approved, say) keep the row and lose the pointer. So does the history of
+字典管理: the dictionary a demo admin edited stays as it is, so the record of the edit stays
+too, without its author; and a real organisation merged into a demo one keeps its mark.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from sqlalchemy import Engine, delete, or_, update
 from sqlmodel import Session, col, func, select
 
 from models import (
+    Announcement,
+    AnnouncementRead,
+    Appeal,
+    AppealStep,
     AuditLog,
     Contract,
+    DictChange,
+    GapNeed,
     IndicatorActual,
+    LiaisonAssignment,
+    ListingStep,
     LoginAttempt,
     Match,
     MatchEvent,
@@ -26,11 +36,16 @@ from models import (
     Notification,
     Offer,
     Organisation,
+    Pool,
+    PoolMember,
     Qualification,
     Rating,
     RelatedParty,
+    RuleSet,
     User,
     UserSession,
+    Visit,
+    VisitSchedule,
 )
 from models.db import read_engine
 from web.services import audit
@@ -40,7 +55,14 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Contract.voided_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, Rating.created_by)
+                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, Rating.created_by,
+                 DictChange.actor_id, RuleSet.created_by, Pool.created_by, PoolMember.added_by, PoolMember.left_by,
+                 GapNeed.recorded_by, ListingStep.updated_by, LiaisonAssignment.assigned_by,
+                 VisitSchedule.set_by, Visit.recorded_by, Appeal.created_by, AppealStep.actor_id)
+# The same for surviving rows that name a demo organisation.
+ORG_POINTERS = (Organisation.merged_into_id,)
+# Cultivation and liaison rows about an organisation go with it (steps of its 诉求 cascade).
+ORG_ROWS = (PoolMember, GapNeed, ListingStep, LiaisonAssignment, VisitSchedule, Visit, Appeal)
 
 
 @dataclass(frozen=True)
@@ -127,16 +149,26 @@ def remove_demo_data(session: Session) -> Removed:
     for model in (Contract, MatchEvent, Rating):  # a rating's two organisations are its match's
         session.execute(delete(model).where(col(model.match_id).in_(matches)))
     session.execute(delete(Match).where(col(Match.id).in_(matches)))
+    session.execute(delete(GapNeed).where(col(GapNeed.need_id).in_(needs)))
+    for model in ORG_ROWS:
+        session.execute(delete(model).where(col(model.org_id).in_(orgs)))
+    session.execute(delete(LiaisonAssignment).where(col(LiaisonAssignment.user_id).in_(user_ids)))
     session.execute(delete(Need).where(col(Need.id).in_(needs)))
     session.execute(delete(Offer).where(col(Offer.id).in_(offers)))
     session.execute(delete(Qualification).where(col(Qualification.org_id).in_(orgs)))
     session.execute(delete(RelatedParty).where(or_(col(RelatedParty.org_id).in_(orgs),
                                                    col(RelatedParty.related_org_id).in_(orgs))))
     removed.sample_figures = session.execute(delete(IndicatorActual).where(*_sample_figures())).rowcount
-    # The demo accounts' own activity is demo activity: their audit rows go too.
+    # The demo accounts' own activity is demo activity: their audit rows and announcements go too.
     session.execute(delete(AuditLog).where(col(AuditLog.actor_id).in_(user_ids)))
+    demo_notices = _ids(session, Announcement.id, col(Announcement.created_by).in_(user_ids))
+    session.execute(delete(AnnouncementRead).where(or_(col(AnnouncementRead.user_id).in_(user_ids),
+                                                       col(AnnouncementRead.announcement_id).in_(demo_notices))))
+    session.execute(delete(Announcement).where(col(Announcement.id).in_(demo_notices)))
     for column in USER_POINTERS:
         session.execute(update(column.class_).where(column.in_(user_ids)).values({column.key: None}))
+    for column in ORG_POINTERS:
+        session.execute(update(column.class_).where(column.in_(orgs)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))
     session.execute(delete(LoginAttempt).where(
         col(LoginAttempt.username).in_([name.lower() for _, name in users])))

@@ -17,6 +17,7 @@ from web.services.audit_labels import (
     key_label,
     value_text,
 )
+from web.services.excel import Sheet, workbook_bytes
 from web.services.paging import Page
 
 
@@ -39,34 +40,67 @@ class AuditRow:
         return [(key_label(key), value_text(key, value)) for key, value in (self.entry.detail or {}).items()]
 
 
-def list_audit(session: Session, *, tz: tzinfo, action: str | None = None, actor: str | None = None,
-               date_from: date | None = None, date_to: date | None = None,
-               page: int = 1, per_page: int = 50) -> Page:
-    """Audit entries, newest first, filtered by action, actor (username or name) and date range
-    (days as they are in ``tz``, the zone the page shows)."""
-    stmt = select(AuditLog, User).join(User, col(User.id) == AuditLog.actor_id, isouter=True)
-    count = select(func.count()).select_from(AuditLog).join(User, col(User.id) == AuditLog.actor_id,
-                                                             isouter=True)
-    conds = []
-    if action:
-        conds.append(col(AuditLog.action) == action if "." in action
-                     else col(AuditLog.action).startswith(action + "."))
-    if actor and actor.strip():
-        like = f"%{actor.strip()}%"
-        conds.append(or_(col(User.username).ilike(like), col(User.display_name).ilike(like)))
-    if date_from:
-        conds.append(col(AuditLog.created_at) >= datetime.combine(date_from, time.min, tz).astimezone(UTC))
-    if date_to:
-        conds.append(col(AuditLog.created_at)
-                     < datetime.combine(date_to + timedelta(days=1), time.min, tz).astimezone(UTC))
-    for c in conds:
-        stmt, count = stmt.where(c), count.where(c)
-    page = max(1, page)
-    total = session.exec(count).one()
+@dataclass(frozen=True)
+class AuditFilters:
+    tz: tzinfo  # the zone the page shows: days are read as days there
+    action: str | None = None  # an action ("match.approve") or its area ("match")
+    actor: str | None = None  # part of a username or name
+    object_type: str | None = None
+    object_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _filtered(stmt: Any, f: AuditFilters) -> Any:
+    if f.action:
+        stmt = stmt.where(col(AuditLog.action) == f.action if "." in f.action
+                          else col(AuditLog.action).startswith(f.action + "."))
+    if f.actor and f.actor.strip():
+        like = f"%{f.actor.strip()}%"
+        stmt = stmt.where(or_(col(User.username).ilike(like), col(User.display_name).ilike(like)))
+    if f.object_type:
+        stmt = stmt.where(col(AuditLog.object_type) == f.object_type)
+    if f.object_id is not None:
+        stmt = stmt.where(col(AuditLog.object_id) == f.object_id)
+    if f.date_from:
+        stmt = stmt.where(col(AuditLog.created_at) >= datetime.combine(f.date_from, time.min, f.tz).astimezone(UTC))
+    if f.date_to:
+        stmt = stmt.where(col(AuditLog.created_at)
+                          < datetime.combine(f.date_to + timedelta(days=1), time.min, f.tz).astimezone(UTC))
+    return stmt
+
+
+def _rows(session: Session, f: AuditFilters, *, offset: int, limit: int) -> list[AuditRow]:
+    stmt = _filtered(select(AuditLog, User).join(User, col(User.id) == AuditLog.actor_id, isouter=True), f)
     rows = session.exec(stmt.order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
-                        .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page([AuditRow(e, (u.display_name or u.username) if u else "系统") for e, u in rows],
-                total, page, per_page)
+                        .offset(offset).limit(limit)).all()
+    return [AuditRow(e, (u.display_name or u.username) if u else "系统") for e, u in rows]
+
+
+def list_audit(session: Session, *, tz: tzinfo, action: str | None = None, actor: str | None = None,
+               date_from: date | None = None, date_to: date | None = None, object_type: str | None = None,
+               object_id: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Audit entries (操作日志), newest first, filtered by action, actor (username or name),
+    object and date range (days as they are in ``tz``, the zone the page shows)."""
+    f = AuditFilters(tz=tz, action=action, actor=actor, object_type=object_type, object_id=object_id,
+                     date_from=date_from, date_to=date_to)
+    count = _filtered(select(func.count()).select_from(AuditLog)
+                      .join(User, col(User.id) == AuditLog.actor_id, isouter=True), f)
+    page = max(1, page)
+    return Page(_rows(session, f, offset=(page - 1) * per_page, limit=per_page), session.exec(count).one(),
+                page, per_page)
+
+
+EXPORT_LIMIT = 50_000
+
+
+def audit_xlsx(session: Session, *, filters: AuditFilters) -> bytes:
+    """The filtered audit entries as an Excel workbook (local time; at most EXPORT_LIMIT rows)."""
+    rows = _rows(session, filters, offset=0, limit=EXPORT_LIMIT)
+    return workbook_bytes([Sheet("操作日志", ["时间", "操作人", "操作", "操作代码", "对象", "对象编号", "详情"], (
+        (r.entry.created_at, r.actor_name, r.action_label, r.entry.action, r.object_label,
+         r.entry.object_id, "；".join(f"{k}：{v}" for k, v in r.detail_items)) for r in rows))],
+        tz=filters.tz)
 
 
 def known_actions(session: Session) -> list[tuple[str, str]]:

@@ -51,3 +51,8 @@ class InvalidTransition(DomainError):
 class TooManyAttempts(DomainError):
     status_code = 429
     default_message = "登录失败次数过多，请稍后再试"
+
+
+class PasswordChangeRequired(DomainError):
+    status_code = 403
+    default_message = "您正在使用管理员重置的一次性密码，请先修改密码"

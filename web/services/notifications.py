@@ -1,6 +1,6 @@
 """Notifications (推送): to an organisation's users, or to every staff member; the inbox.
 
-A notification points at a :class:`Target` (a match, a posting, or the reader's list of
+A notification points at a :class:`Target` (a match, a posting, a 诉求, or the reader's list of
 matches), never at a URL: the web layer turns the target into the page that reader should
 open (web.presentation.links). What one event causes for one organisation is one message
 (:func:`notify_grouped`); a user may take them as they come or as one daily digest.
@@ -20,7 +20,8 @@ from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
 from web.services.paging import Page, paginate
 
-TARGET_KINDS = ("match", "need", "offer")
+# key_enterprise: an enterprise under 包联 (its organisation id); appeal: one of its 诉求.
+TARGET_KINDS = ("match", "need", "offer", "key_enterprise", "appeal")
 MATCH_LIST = "matches"  # the reader's own list of matches, optionally filtered
 LIST_QUERY_MAX = 30  # characters of a title kept as the list's search (Notification.link holds 300)
 DIGEST_HOUR = 8  # the daily digest arrives at 08:00 local time
@@ -28,7 +29,7 @@ DIGEST_HOUR = 8  # the daily digest arrives at 08:00 local time
 
 @dataclass(frozen=True)
 class Target:
-    """What a notification is about: ``kind`` (match | need | offer) and its id, or the
+    """What a notification is about: ``kind`` (one of TARGET_KINDS) and its id, or the
     reader's list of matches (``kind`` "matches", id 0), narrowed by ``status`` or ``q``."""
 
     kind: str

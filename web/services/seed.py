@@ -222,7 +222,8 @@ def _load_users(session: Session, data: DemoData, org_ids: dict[str, int],
             org_key = first[org_of] if org_of else None
             user = create_user(session, username=username, password=DEMO_PASSWORD, role=role,
                                display_name=display, org_id=org_ids[org_key] if org_key else None,
-                               is_demo=True, check_strength=False)  # published on purpose
+                               is_demo=True, check_strength=False,  # published on purpose
+                               is_org_admin=bool(org_key))
             counts.users += 1
         users[username] = user
     return users

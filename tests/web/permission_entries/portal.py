@@ -81,9 +81,6 @@ ENTRIES += [
     Entry("POST", "/inbox/read-all", ALL),
     Entry("POST", "/inbox/mode", ALL, {"notify_mode": "daily"}, note="changes only the caller's own setting"),
     # account administration
-    Entry("GET", "/admin/users", ADMIN),
-    Entry("POST", "/admin/users", ADMIN, {"username": "", "role": "staff"}),
-    Entry("POST", "/admin/users/{user_id}/active", ADMIN, {"active": "1"}),
     Entry("GET", "/api/v1/users", ADMIN),
     Entry("POST", "/api/v1/users", ADMIN, {"username": "", "role": "staff"}),
     Entry("PATCH", "/api/v1/users/{user_id}", ADMIN, {"is_active": True}),

@@ -37,6 +37,7 @@ ENTRIES: list[Entry] = [
     Entry("GET", "/staff/portraits", STAFF),
     Entry("GET", "/staff/portraits/{org_id}", STAFF),
     Entry("GET", "/staff/audit", STAFF),
+    Entry("GET", "/staff/audit/export.xlsx", STAFF),
     # JSON API
     Entry("GET", "/api/v1/staff/queue", STAFF),
     Entry("GET", "/api/v1/staff/matches/{own_match_id}", STAFF),

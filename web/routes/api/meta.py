@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from matcher.taxonomy import CATEGORIES, THEMES
+from matcher.taxonomy import THEMES
 from web.deps import SessionDep
+from web.services.dictionaries import lists as dictionary_lists
 from web.services.indicators.plan import IndicatorPublic, list_indicators
 
 router = APIRouter(prefix="/api/v1", tags=["基础"])
@@ -31,9 +32,11 @@ def health(session: SessionDep) -> Health:
 
 
 @router.get("/categories", response_model=list[Category], summary="服务类别")
-def categories() -> list[Category]:
-    """The shared service taxonomy used by needs and offers."""
-    return [Category(name=k, description=v) for k, v in CATEGORIES.items()]
+def categories(session: SessionDep) -> list[Category]:
+    """The service categories a new need or offer may choose (字典管理, retired ones left out);
+    ``name`` is the code postings store."""
+    return [Category(name=i.code, description=i.description)
+            for i in dictionary_lists.items(session, "category") if i.retired_at is None]
 
 
 @router.get("/themes", response_model=list[str], summary="产业方向")

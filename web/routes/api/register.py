@@ -75,6 +75,7 @@ def register(request: Request, response: Response, session: SessionDep, settings
     reg = records.register_organisation(session, **body.model_dump())
     result = auth.login(session, username=reg.user.username, password=body.password,
                             ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
+                            user_agent=request.headers.get("user-agent", ""),
                             session_hours=settings.session_hours)
     set_session_cookie(response, request, settings, result.token)
     return RegisteredOut(user_id=reg.user.id or 0, username=reg.user.username, role=reg.user.role,

@@ -50,6 +50,7 @@ def login(
         result = auth.login(
             session, username=username, password=password,
             ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
+            user_agent=request.headers.get("user-agent", ""),
             session_hours=settings.session_hours,
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
@@ -58,7 +59,10 @@ def login(
             {"error": exc.message, "username": username, "next": next},
             status_code=exc.status_code,
         )
-    target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
+    if result.user.must_change_password:
+        target = "/account/password"
+    else:
+        target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, settings, result.token)
     return response

@@ -13,7 +13,8 @@ from web.presentation import charts
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
 from web.routes.params import Count, RowId, Year
-from web.services.errors import ValidationFailed
+from web.services.cultivation import pipeline
+from web.services.errors import NotFound, ValidationFailed
 from web.services.indicators import actuals, counted, progress, workbook
 from web.services.indicators.plan import PLAN_YEARS
 from web.services.reports import operations
@@ -39,7 +40,8 @@ def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Respo
     """The seven indicators against their targets, with charts and tables."""
     views = progress.dashboard(session)
     return _render(request, "dashboard/index.html", {
-        "views": views,
+        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1]),
+        "pipeline_year": PLAN_YEARS[-1], "forecast_rule": pipeline.FORECAST_RULE,
         "overview_svg": charts.overview_chart(views),
         "charts": {v.number: charts.indicator_chart(v) for v in views},
     })
@@ -63,6 +65,16 @@ def platform_page(
     view = progress.indicator_view(session, number=number)
     return _render(request, "dashboard/platform.html", {
         "view": view, "year": year, "row": next(r for r in view.years if r.year == year), "detail": detail})
+
+
+@router.get("/dashboard/pipeline", name="dashboard_pipeline")
+def pipeline_page(request: Request, session: SessionDep, user: Reader, year: Year = PLAN_YEARS[-1]) -> Response:
+    """Indicators 3–6: pooled enterprises meeting every condition, missing one, missing more; forecast."""
+    if year not in PLAN_YEARS:
+        raise NotFound("年度应为 2020、2021 或 2022")
+    return _render(request, "dashboard/pipeline.html", {
+        "pipeline": pipeline.pipeline(session, year=year), "pipeline_year": year,
+        "forecast_rule": pipeline.FORECAST_RULE})
 
 
 @router.get("/dashboard/operations", name="dashboard_operations")

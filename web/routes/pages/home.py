@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from web.deps import OptionalUserDep, SessionDep
 from web.presentation.responses import render
+from web.services import announcements
 from web.services.reports.overview import landing_stats
 
 router = APIRouter(tags=["pages"])
@@ -18,7 +19,8 @@ router = APIRouter(tags=["pages"])
 def home(request: Request, session: SessionDep, user: OptionalUserDep) -> Response:
     """Say what the platform is and lead each role to its login."""
     return render(
-        request, "home.html", {"stats": landing_stats(session)}
+        request, "home.html", {"stats": landing_stats(session), "notices": announcements.visible(
+            session, user_id=user.id if user else None, limit=5)}
     )
 
 

@@ -12,7 +12,7 @@ from web.deps import SessionDep, SettingsDep, UserDep, csrf_protect, unread_badg
 from web.presentation.links import notification_path
 from web.presentation.responses import render
 from web.routes.params import Marker, PageNumber, RowId
-from web.services import notifications
+from web.services import announcements, notifications
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(unread_badge)])
 
@@ -29,6 +29,7 @@ def inbox(request: Request, session: SessionDep, settings: SettingsDep, user: Us
     waiting = notifications.waiting_count(session, user_id=user.id, org_id=user.org_id, held=held) if held else 0
     return render(request, "inbox/list.html", {
         "notes": result.items, "page": result, "unread_only": unread_only,
+        "notices": [a for a in announcements.visible(session, user_id=user.id) if not a.read],
         "unread": notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held),
         "held": held, "waiting": waiting, "mode": "daily" if held else "immediate", "NOTIFY_MODES": NOTIFY_MODES,
         "flash": "通知方式已保存。" if saved else None})

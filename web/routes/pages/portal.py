@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from models.organisation import QualificationKind
 from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
@@ -251,7 +250,7 @@ def build_portal_router(side: Side) -> APIRouter:
         quals = records.list_qualifications(session, org_id=org.id) if side.keeps_qualifications else []
         return render(request, "account/profile.html", {
             **ctx_base, "org": org, "values": values, "errors": errors, "quals": quals,
-            "QUAL_KINDS": [q.value for q in QualificationKind], "flash": flash,
+            "flash": flash,
             "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
     @router.post(f"{base}/profile", name=f"{role}_profile_save", dependencies=[Depends(csrf_protect)])

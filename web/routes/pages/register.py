@@ -43,6 +43,7 @@ def register(request: Request, session: SessionDep, settings: SettingsDep, form:
                       status_code=422)
     result = auth.login(session, username=reg.user.username, password=form.get("password", ""),
                             ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
+                            user_agent=request.headers.get("user-agent", ""),
                             session_hours=settings.session_hours)
     response = RedirectResponse(HOME_FOR_ROLE.get(result.user.role, "/") + "?welcome=1", status_code=303)
     set_session_cookie(response, request, settings, result.token)

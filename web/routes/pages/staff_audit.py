@@ -1,14 +1,14 @@
-"""Staff page: the audit log, filtered and paginated."""
+"""Staff page: the audit log (操作日志), filtered, paginated and exported to Excel."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import SessionDep, SettingsDep, unread_badge
-from web.presentation.responses import render
+from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, to_int
 from web.services import audit
 
@@ -22,16 +22,31 @@ def to_date(value: str | None) -> date | None:
         return None
 
 
+def _filters(request: Request, tz: tzinfo) -> audit.AuditFilters:
+    """Filters from the query string; junk in a field means "no filter" on that field."""
+    q = request.query_params
+    object_type = (q.get("object") or "")[:32]
+    return audit.AuditFilters(
+        tz=tz, action=(q.get("action") or "")[:50] or None, actor=(q.get("actor") or "")[:50] or None,
+        object_type=object_type if object_type in audit.OBJECT_LABELS else None,
+        object_id=to_int(q.get("object_id"), lo=1, hi=2**31 - 1),
+        date_from=to_date(q.get("from")), date_to=to_date(q.get("to")))
+
+
 @router.get("/audit", name="staff_audit")
 def audit_page(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
-    """Every recorded change, newest first, filtered by action, actor and date range."""
-    q = request.query_params
-    action = (q.get("action") or "")[:50]
-    actor = (q.get("actor") or "")[:50]
-    date_from, date_to = to_date(q.get("from")), to_date(q.get("to"))
-    page = audit.list_audit(session, tz=settings.tz, action=action or None, actor=actor or None, date_from=date_from,
-                                date_to=date_to, page=to_int(q.get("page"), lo=1) or 1)
+    """Every recorded change, newest first, filtered by action, actor, object and date range."""
+    f = _filters(request, settings.tz)
+    page = audit.list_audit(session, tz=f.tz, action=f.action, actor=f.actor, object_type=f.object_type,
+                            object_id=f.object_id, date_from=f.date_from, date_to=f.date_to,
+                            page=to_int(request.query_params.get("page"), lo=1) or 1)
     return render(request, "staff/audit.html", {
-        "page": page, "actions": audit.known_actions(session), "action": action, "actor": actor,
-        "date_from": date_from, "date_to": date_to,
-    })
+        "page": page, "actions": audit.known_actions(session), "action": f.action or "", "actor": f.actor or "",
+        "object_type": f.object_type or "", "object_id": f.object_id or "", "objects": audit.OBJECT_LABELS,
+        "date_from": f.date_from, "date_to": f.date_to})
+
+
+@router.get("/audit/export.xlsx", name="staff_audit_export")
+def audit_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+    """The filtered audit entries as an Excel file."""
+    return xlsx_response(audit.audit_xlsx(session, filters=_filters(request, settings.tz)), "操作日志.xlsx")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from models.match import PIPELINE_STAGES, ContractType
+from models.match import PIPELINE_STAGES
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
@@ -54,7 +54,7 @@ def _detail(request: Request, session: SessionDep, settings: SettingsDep, match_
     return render(request, "staff/pipeline_detail.html", {
         "c": card, "v": card.view, "history": pipeline.history(session, match_id=match_id),
         "moves": pipeline.allowed_moves(card.view.match.status),
-        "contract_types": [t.value for t in ContractType], "flash": flash or (error.message if error else None),
+        "flash": flash or (error.message if error else None),
         "flash_kind": "error" if error else None, "errors": error.errors if error else {},
         "form": form or {}, "stale_days": settings.stale_days,
     }, status_code=status_code)

@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from matcher.taxonomy import CATEGORIES
 from models.match import MatchStatus
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to_float, to_int
 from web.routes.params import BodyId, FormRowId, RowId
+from web.services import dictionaries
 from web.services.errors import ValidationFailed
+from web.services.liaison import workspace
 from web.services.matches import exports, manual, review, views
 from web.services.matching import feedback
 from web.services.postings.side import NEED, OFFER
@@ -35,7 +36,7 @@ def _filters(request: Request, default_threshold: float) -> review.QueueFilters:
     category = q.get("category") or None
     return review.QueueFilters(
         threshold=default_threshold if threshold is None else threshold,
-        category=category if category in CATEGORIES else None,
+        category=category[:50] if category else None,  # an unknown one simply matches nothing
         min_score=to_float(q.get("min_score")), max_score=to_float(q.get("max_score")),
         min_age_days=to_int(q.get("min_age")), max_age_days=to_int(q.get("max_age")),
         org=(q.get("org") or "").strip()[:50] or None,
@@ -59,10 +60,12 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
     filters = _filters(request, settings.match_threshold)
     page = review.list_queue(session, filters=filters, page=to_int(request.query_params.get("page"), lo=1) or 1)
     return render(request, "staff/review.html", {
-        "page": page, "filters": filters, "categories": list(CATEGORIES), "reasons": review.REJECT_REASONS,
+        "page": page, "filters": filters, "categories": [c for c, _ in dictionaries.options(session, "category")],
+        "reasons": dict(dictionaries.options(session, "reject_reason")),
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.remove_query_params(["done", "n", "s", "d", "select"]).query,
         "select_all": request.query_params.get("select") == "page",
+        "liaison_overdue": workspace.overdue_count(session, user_id=user.id),
     })
 
 
@@ -122,7 +125,7 @@ def review_detail(request: Request, session: SessionDep, user: StaffDep, match_i
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
     view = views.staff_view(session, match_id)
     return render(request, "staff/review_detail.html", {
-        "v": view, "reasons": review.REJECT_REASONS,
+        "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")),
         "flash": _DONE.get(request.query_params.get("done") or ""),
     })
 
@@ -157,7 +160,7 @@ def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowI
     except ValidationFailed as exc:
         view = views.staff_view(session, match_id)
         return render(request, "staff/review_detail.html", {
-            "v": view, "reasons": review.REJECT_REASONS,
+            "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")),
             "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},
         }, status_code=422)
     return _decision_response(request, back, match_id, "rejected")

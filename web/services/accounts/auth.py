@@ -23,6 +23,7 @@ _hasher = PasswordHasher()
 # and response times do not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("zhengqi-timing-equaliser")
 
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -37,6 +38,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 def create_user(
     session: Session, *, username: str, password: str, role: Role | str, display_name: str = "",
     org_id: int | None = None, is_demo: bool = False, check_strength: bool = True,
+    is_org_admin: bool = False, must_change_password: bool = False,
 ) -> User:
     """Add a user (flushes; the caller's action commits)."""
     username = username.strip()
@@ -47,7 +49,9 @@ def create_user(
     if session.exec(select(User).where(func.lower(User.username) == username.lower())).first():
         raise ValidationFailed("该用户名已被使用", field="username")
     user = User(username=username, password_hash=hash_password(password), role=str(Role(role)),
-                display_name=display_name or username, org_id=org_id, is_demo=is_demo)
+                display_name=display_name or username, org_id=org_id, is_demo=is_demo,
+                is_org_admin=is_org_admin, must_change_password=must_change_password,
+                password_changed_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
@@ -66,8 +70,8 @@ class AccountDisabled(NotAuthenticated):
 
 
 def login(
-    session: Session, *, username: str, password: str, ip: str = "", session_hours: int = 12,
-    now: datetime | None = None, replaces: str | None = None,
+    session: Session, *, username: str, password: str, ip: str = "", user_agent: str = "",
+    session_hours: int = 12, now: datetime | None = None, replaces: str | None = None,
 ) -> LoginResult:
     """Check the password under throttling (web.security.throttle) and open a server-side session.
 
@@ -87,17 +91,20 @@ def login(
     user = session.exec(select(User).where(func.lower(User.username) == key)).first()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if not ok or user is None:
-        session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=False,
+                                 created_at=now))
         _security_audit(session, "auth.login_failed", user.id if user else None, key, ip)
         session.commit()
         raise NotAuthenticated("用户名或密码错误")
     throttle.attempt_succeeded(session, username=key, ip=ip, now=now)
     if not user.is_active:
-        session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=False, created_at=now))
+        session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=False,
+                                 created_at=now))
         _security_audit(session, "auth.login_disabled", user.id, key, ip)
         session.commit()
         raise AccountDisabled()
-    session.add(LoginAttempt(username=key[:50], ip=ip[:64], success=True, created_at=now))
+    session.add(LoginAttempt(username=key[:50], ip=ip[:64], user_agent=user_agent[:300], success=True,
+                             created_at=now))
     _security_audit(session, "auth.login", user.id, key, ip)
     old = session.get(UserSession, _token_hash(replaces)) if replaces else None
     if old is not None and old.revoked_at is None:
@@ -106,7 +113,8 @@ def login(
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_hash(token), user_id=user.id, csrf_token=csrf,
-                            expires_at=now + timedelta(hours=session_hours)))
+                            expires_at=now + timedelta(hours=session_hours), last_seen_at=now,
+                            ip=ip[:64], user_agent=user_agent[:300]))
     user.last_login_at = now
     session.add(user)
     session.commit()

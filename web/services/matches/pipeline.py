@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -16,10 +17,9 @@ from models.match import (
     MATCH_STATUS_LABELS,
     PIPELINE_STAGES,
     TRANSITIONS,
-    ContractType,
     MatchStatus,
 )
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.views import (
     StaffMatchView,
@@ -31,7 +31,6 @@ from web.services.matches.views import (
 )
 from web.services.notifications import Target, notify
 
-CONTRACT_TYPES: tuple[str, ...] = tuple(t.value for t in ContractType)
 AMOUNT_CEILING_WAN = Decimal("1000000")  # 100 亿元: anything above is a typing slip
 EARLIEST_SIGNING = date(2000, 1, 1)
 NOTE_MAX = 1000
@@ -133,7 +132,8 @@ def allowed_moves(status: MatchStatus) -> list[MatchStatus]:
     return [s for s in PIPELINE_STAGES if s in TRANSITIONS.get(status, frozenset()) and s != MatchStatus.approved]
 
 
-def validate_contract(data: ContractInput, *, today: date | None = None) -> ContractInput:
+def validate_contract(data: ContractInput, *, contract_types: Collection[str],
+                      today: date | None = None) -> ContractInput:
     """Parse and check a contract: 0 < amount < ceiling (万元, two decimals), date not in the future."""
     today = today or date.today()
     errors: dict[str, str] = {}
@@ -170,8 +170,8 @@ def validate_contract(data: ContractInput, *, today: date | None = None) -> Cont
             errors["signed_on"] = "签约日期不能晚于今天"
         elif signed < EARLIEST_SIGNING:
             errors["signed_on"] = "签约日期过早，请核对"
-    if data.contract_type not in CONTRACT_TYPES:
-        errors["contract_type"] = "请选择合同类型：" + "、".join(CONTRACT_TYPES)
+    if data.contract_type not in contract_types:  # the active 字典管理 contract types
+        errors["contract_type"] = "请选择合同类型：" + "、".join(contract_types)
     reg = (data.registration_no or "").strip() or None
     if reg and len(reg) > 64:
         errors["registration_no"] = "登记号过长"
@@ -200,7 +200,8 @@ def move_match(session: Session, *, match_id: int, to_status: str, actor_id: int
     if to_status == MatchStatus.contracted:
         if contract is None:
             raise ValidationFailed("签约须填写技术合同信息", field="amount_wan")
-        checked = validate_contract(contract, today=today)
+        checked = validate_contract(contract, today=today, contract_types=[
+            code for code, _ in dictionaries.options(session, "contract_type")])
     now = datetime.now(UTC)
     result = session.exec(update(Match).where(col(Match.id) == match_id, col(Match.status) == current)
                           .values(status=to_status, updated_at=now)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, or_
 
 from models import Match, MatchEvent, Need
 from models.match import MATCH_STATUS_LABELS, MatchStatus
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.matches.views import (
     StaffMatchView,
@@ -26,14 +26,6 @@ from web.services.notifications import Grouped, Target, notify_grouped
 from web.services.paging import Page
 
 # Reason codes for a rejection (驳回原因); the code is stored in Match.reject_code.
-REJECT_REASONS: dict[str, str] = {
-    "irrelevant": "不相关",
-    "capability": "服务能力不符",
-    "credit": "信用风险",
-    "conflict": "利益冲突",
-    "duplicate": "重复推荐",
-    "other": "其他",
-}
 ALREADY_DECIDED = "该匹配已被其他专员处理"
 NOTE_MAX = 500
 
@@ -95,9 +87,10 @@ def clean_note(note: str | None) -> str:
     return note
 
 
-def check_reason(reason_code: str | None, note: str) -> str:
-    """Validate a rejection reason code (and the note that 其他 requires)."""
-    if not reason_code or reason_code not in REJECT_REASONS:
+def check_reason(session: Session, reason_code: str | None, note: str) -> str:
+    """Validate a rejection reason code against the active 字典管理 reasons (and the note
+    that 其他 requires)."""
+    if not reason_code or reason_code not in dict(dictionaries.options(session, "reject_reason")):
         raise ValidationFailed("请选择有效的驳回原因", field="reason_code")
     if reason_code == "other" and not note:
         raise ValidationFailed("驳回原因为“其他”时请填写说明", field="note")
@@ -123,15 +116,16 @@ def decide(session: Session, *, match_id: int, actor_id: int, to_status: MatchSt
                           .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[union-attr]
         return False
+    reason_label = dictionaries.labels(session, "reject_reason").get(reason_code or "other", reason_code or "")
     session.add(MatchEvent(match_id=match_id, actor_id=actor_id, from_status=MatchStatus.proposed,
                            to_status=to_status, note=note if to_status == MatchStatus.approved
-                           else f"{REJECT_REASONS[reason_code or 'other']}{'：' + note if note else ''}"))
+                           else f"{reason_label}{'：' + note if note else ''}"))
     detail: dict[str, Any] = {"from": MatchStatus.proposed.value, "to": to_status.value}
     if note:
         detail["note"] = note
     if reason_code:
         detail["reason_code"] = reason_code
-        detail["reason"] = REJECT_REASONS[reason_code]
+        detail["reason"] = reason_label
     audit.record(session, actor_id=actor_id, action=f"match.{'approve' if to_status == MatchStatus.approved else 'reject'}",
                  object_type="match", object_id=match_id, detail=detail)
     if to_status == MatchStatus.approved:
@@ -187,7 +181,7 @@ def reject_match(session: Session, *, match_id: int, actor_id: int, reason_code:
                  note: str = "") -> Match:
     """Reject a proposed match with a reason code; nobody is notified, the decision is kept."""
     note = clean_note(note)
-    check_reason(reason_code, note)
+    check_reason(session, reason_code, note)
     return _decide_one(session, match_id=match_id, actor_id=actor_id, to_status=MatchStatus.rejected,
                        reason_code=reason_code, note=note)
 
@@ -210,7 +204,7 @@ def bulk_decide(session: Session, *, match_ids: Sequence[int], actor_id: int, de
         raise ValidationFailed("一次最多处理 200 条", field="match_ids")
     note = clean_note(note)
     if decision == "reject":
-        check_reason(reason_code, note)
+        check_reason(session, reason_code, note)
     result = BulkResult([], [])
     to_status = MatchStatus.approved if decision == "approve" else MatchStatus.rejected
     approved: dict[int, list[Grouped]] = {}

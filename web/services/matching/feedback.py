@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 from models import Match, Need
 from models.match import APPROVED_OR_LATER, MatchStatus
 from web.presentation.figures import percent_of
-from web.services.matches.review import REJECT_REASONS
+from web.services.dictionaries.defaults import REJECT_REASONS
 
 # Decided and not rejected: every status past approval counts as an approval.
 

@@ -6,24 +6,27 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from models import Organisation, Qualification, User
-from models.base import MONEY_MAX
 from models.credit_code import InvalidCreditCode, normalise_credit_code
-from models.organisation import ORG_KIND_LABELS, QualificationKind
+from models.organisation import ORG_KIND_LABELS
 from web.security.passwords import check_password
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
+from web.services.organisations.figures import (
+    RULE_FIGURES,
+    check_together,
+    parse_figures,
+    parse_money,
+)
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-QUALIFICATION_KINDS = tuple(q.value for q in QualificationKind)
 
 
 def role_for_kind(kind: str) -> str:
@@ -56,29 +59,6 @@ def _int(errors: dict[str, str], values: dict[str, Any], key: str, label: str) -
         errors[key] = f"{label}应在0到10000000之间"
         return None
     return n
-
-
-def parse_money(errors: dict[str, str], values: dict[str, Any], key: str, label: str) -> Decimal | None:
-    """万元 amount: a non-negative decimal with at most two places, never a float."""
-    raw = values.get(key)
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
-        errors[key] = f"{label}应为数字（单位：万元）"
-        return None
-    if not amount.is_finite():
-        errors[key] = f"{label}应为数字（单位：万元）"
-    elif amount < 0:
-        errors[key] = f"{label}不能小于0"
-    elif amount > MONEY_MAX:
-        errors[key] = f"{label}过大"
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors[key] = f"{label}最多保留两位小数"
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
 
 
 def _contacts(errors: dict[str, str], values: dict[str, Any], *, required: bool) -> dict[str, Any]:
@@ -147,8 +127,8 @@ def register_organisation(session: Session, **values: Any) -> Registration:
     try:
         session.flush()
         user = auth.create_user(session, username=username, password=password,
-                                    role=role_for_kind(kind), org_id=org.id,
-                                    display_name=contacts["contact_name"] or username)
+                                role=role_for_kind(kind), org_id=org.id, is_org_admin=True,
+                                display_name=contacts["contact_name"] or username)
     except IntegrityError as exc:  # a concurrent registration took the name or code
         session.rollback()
         raise Conflict("该机构或用户名已被注册，请刷新后重试") from exc
@@ -211,8 +191,10 @@ def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict
         "share_contacts": str(values.get("share_contacts", "")).lower() in ("1", "true", "on", "yes"),
         **_contacts(errors, values, required=True),
     }
-    if not errors and changes["invention_patents"] > changes["total_patents"]:
-        errors["invention_patents"] = "有效发明专利数不能大于专利总数"
+    if org.kind == "enterprise":
+        # Only the figures sent: a client that does not know them (the JSON API) keeps them.
+        changes.update(parse_figures(errors, values, tuple(f for f in RULE_FIGURES if f[0] in values)))
+    check_together(errors, changes)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     for key, value in changes.items():
@@ -236,7 +218,7 @@ def add_qualification(session: Session, *, org_id: int, actor_id: int, values: d
     """Record a qualification (资质) the enterprise holds. Commits."""
     errors: dict[str, str] = {}
     kind = str(values.get("kind") or "").strip()
-    if kind not in QUALIFICATION_KINDS:
+    if kind not in dict(dictionaries.options(session, "qualification")):  # active 字典管理 values
         errors["kind"] = "请选择资质类型"
     year = _int(errors, values, "year_granted", "认定年份")
     if year is None and "year_granted" not in errors:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date
 from typing import Any
 
-from matcher.taxonomy import CATEGORIES
 from models.posting import DESCRIPTION_MAX, TITLE_MAX
 from web.services.errors import ValidationFailed
 from web.services.organisations.records import parse_money
@@ -14,7 +14,8 @@ from web.services.postings.side import Side
 INDUSTRY_MAX = 32
 
 
-def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+def validate(side: Side, values: dict[str, Any], *, categories: Container[str],
+             today: date | None = None) -> dict[str, Any]:
     """Check a posting form; returns clean values or raises ValidationFailed(errors=...)."""
     errors: dict[str, str] = {}
     title = str(values.get("title") or "").strip()
@@ -28,7 +29,7 @@ def validate(side: Side, values: dict[str, Any], *, today: date | None = None) -
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"描述不能超过{DESCRIPTION_MAX}个字"
     category = str(values.get("category") or "").strip()
-    if category not in CATEGORIES:
+    if category not in categories:  # the active 字典管理 categories (plus, on edit, the posting's own)
         errors["category"] = "请选择平台服务类别中的一项" if category else "请选择服务类别"
     industry = str(values.get("industry") or "").strip() or None
     if industry and len(industry) > INDUSTRY_MAX:

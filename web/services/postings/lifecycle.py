@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from models import Organisation
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import InvalidTransition, NotFound
 from web.services.matching import feed, proposals
 from web.services.matching.index import IndexHolder, stamp_tokens
@@ -36,7 +36,7 @@ def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
            values: dict[str, Any], draft: bool = False) -> Any:
     """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits."""
-    clean = validate(side, values)
+    clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")})
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
@@ -61,7 +61,9 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in ("open", "draft"):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
-    clean = validate(side, values)
+    # A category retired since the posting was written stays valid on it, not on new ones.
+    categories = {code for code, _ in dictionaries.options(session, "category")} | {row.category}
+    clean = validate(side, values, categories=categories)
     for key, value in clean.items():
         setattr(row, key, value)
     stamp_tokens(row)
