@@ -3,7 +3,8 @@
 Importing this package registers every table on ``SQLModel.metadata``.
 """
 
-from models.audit import AuditLog
+from models import audit_chain  # noqa: F401  (seals audit entries into their hash chain at commit)
+from models.audit import AuditChainHead, AuditLog, AuditPersonal
 from models.indicator import Indicator, IndicatorActual, IndicatorTarget
 from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
@@ -12,7 +13,8 @@ from models.posting import Need, Offer
 from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
-    "AuditLog", "Contract", "Indicator", "IndicatorActual", "IndicatorTarget", "LoginAttempt", "LoginThrottle",
+    "AuditChainHead", "AuditLog", "AuditPersonal", "Contract", "Indicator", "IndicatorActual",
+    "IndicatorTarget", "LoginAttempt", "LoginThrottle",
     "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
     "RelatedParty", "User", "UserSession",
 ]

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     match_threshold: float = 0.15  # proposals at or above this score enter the staff queue
     match_top_k: int = 10
     stale_days: int = 14  # pipeline matches with no move for this long are flagged
+    session_retention_days: int = Field(default=7, ge=1)  # ended sessions are then deleted
+    # 登录日志 is a network log: the Cybersecurity Law (第二十一条) asks for six months at least.
+    login_log_retention_days: int = Field(default=180, ge=180)
     max_upload_bytes: int = 5 * 1024 * 1024
     # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every
     # worker reads the active one from here, so workers on several hosts share this folder.

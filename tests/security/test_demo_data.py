@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 from typer.testing import CliRunner
 
-from models import AuditLog, Match, Need, Notification, Organisation, User
+from models import AuditLog, AuditPersonal, Match, Need, Notification, Organisation, User
 from tests.factories import make_need, make_org, make_user
 from web.app import create_app, prepare_database
 from web.cli import app as cli
@@ -73,8 +73,12 @@ def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, smal
     audit.record(session, actor_id=real_user.id, action="org.update", object_type="organisation",
                  object_id=real_org.id)
     audit.record(session, actor_id=demo_enterprise.id, action="need.create", object_type="need")
+    audit.record(session, actor_id=demo_enterprise.id, action="auth.login", object_type="user",
+                 object_id=demo_enterprise.id, detail={"username": "demo-enterprise", "ip": "10.0.0.9"})
     session.commit()
+    assert session.exec(select(AuditPersonal.data)).all() == [{"username": "demo-enterprise", "ip": "10.0.0.9"}]
 
+    demo_enterprise_id = demo_enterprise.id
     removed = remove_demo_data(session)
     assert removed.accounts == 5 and removed.organisations == 7 and removed.matches >= 1
     session.expire_all()
@@ -84,8 +88,13 @@ def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, smal
     assert session.exec(select(Need.id)).all() == [real_need.id]
     assert session.get(Need, real_need.id).created_by is None  # type: ignore[union-attr]
     assert _count(session, Match) == 0 and _count(session, Notification) == 0
+    # The audit log is append-only: the demo's entries stay as history, without the demo
+    # accounts' personal fields, and the removal is the newest entry; the chain still holds.
     actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["org.update", "demo.remove"]
+    assert "org.update" in actions and "auth.login" in actions and actions[-1] == "demo.remove"
+    assert session.exec(select(AuditPersonal).where(
+        col(AuditPersonal.user_id) == demo_enterprise_id)).all() == []
+    assert audit.verify_chain(session).ok
     prepare_database(engine, _production(engine))  # no longer refused
 
 
@@ -94,7 +103,7 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
     pointers = {f"{t.name}.{fk.parent.name}" for t in SQLModel.metadata.sorted_tables
                 for fk in t.foreign_keys if fk.column.table.name in {"user", "organisation"}}
     assert pointers == {
-        "auditlog.actor_id", "contract.created_by", "indicatoractual.entered_by",
+        "contract.created_by", "indicatoractual.entered_by",
         "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",

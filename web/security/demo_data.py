@@ -3,9 +3,10 @@
 Demo data is what the seed loader writes: organisations and accounts flagged ``is_demo``
 and sample indicator figures (示例数据) that no person entered. Everything hanging off
 them (postings, matches, their events, contracts and notifications, sessions, login
-attempts, the demo accounts' audit rows) goes with them; rows of real users that merely
-point at a demo account (a real match a demo staff member approved, say) keep the row
-and lose the pointer.
+attempts) goes with them; rows of real users that merely point at a demo account (a real
+match a demo staff member approved, say) keep the row and lose the pointer. The audit log
+is append-only: the demo's entries stay, as history, without the demo accounts' personal
+fields (usernames, addresses), and the removal itself is the next entry.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, delete, or_, update
 from sqlmodel import Session, col, func, select
 
 from models import (
-    AuditLog,
+    AuditPersonal,
     Contract,
     IndicatorActual,
     LoginAttempt,
@@ -39,7 +40,7 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id)
+                 Offer.created_by, IndicatorActual.entered_by)
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,8 @@ def remove_demo_data(session: Session) -> Removed:
     session.execute(delete(RelatedParty).where(or_(col(RelatedParty.org_id).in_(orgs),
                                                    col(RelatedParty.related_org_id).in_(orgs))))
     removed.sample_figures = session.execute(delete(IndicatorActual).where(*_sample_figures())).rowcount
-    # The demo accounts' own activity is demo activity: their audit rows go too.
-    session.execute(delete(AuditLog).where(col(AuditLog.actor_id).in_(user_ids)))
+    # The audit entries stay (append-only); the demo accounts' personal fields in them go.
+    session.execute(delete(AuditPersonal).where(col(AuditPersonal.user_id).in_(user_ids)))
     for column in USER_POINTERS:
         session.execute(update(column.class_).where(column.in_(user_ids)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))

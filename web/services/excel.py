@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -44,18 +45,21 @@ class Sheet:
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """Build an .xlsx file in memory from sheets of plain values."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """Build an .xlsx file from sheets of plain values (rows streamed: write-only mode keeps a
+    large export, such as the audit log, from holding every cell in memory)."""
+    wb = Workbook(write_only=True)
     for sheet in sheets:
         ws = wb.create_sheet(title=sheet.title[:31])
-        ws.append([safe_cell(h) for h in sheet.headers])
-        for cell in ws[1]:
+        for i, header in enumerate(sheet.headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, len(str(header)) * 2 + 4)
+        header_cells = []
+        for h in sheet.headers:
+            cell = WriteOnlyCell(ws, value=safe_cell(h))
             cell.font = Font(bold=True)
+            header_cells.append(cell)
+        ws.append(header_cells)
         for row in sheet.rows:
             ws.append([safe_cell(_plain(v)) for v in row])
-        for i, header in enumerate(sheet.headers, start=1):
-            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(str(header)) * 2 + 4)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
