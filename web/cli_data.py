@@ -1,4 +1,4 @@
-"""Commands that keep the data safe: audit verify/export, purge (and backup/restore)."""
+"""Commands that keep the data safe: audit verify/export, purge, backup and restore."""
 
 from __future__ import annotations
 
@@ -90,7 +90,53 @@ def purge() -> None:
     typer.echo(purged.report())
 
 
+def backup(out: Path = typer.Argument(..., help="The backup file to write.")) -> None:
+    """Back up the database: SQLite with its online backup API, PostgreSQL with pg_dump (custom format)."""
+    from web.security.backup import BackupError
+    from web.security.backup import backup as run_backup
+    from web.settings import Settings
+
+    settings = Settings()
+    try:
+        outcome = run_backup(settings.sqlalchemy_url, out)
+    except BackupError as exc:
+        typer.echo(f"备份失败 / backup failed: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(outcome.report("已备份"))
+    typer.echo(f"排序模型文件在 {settings.model_dir}（ZHENGQI_MODEL_DIR），不在数据库里，请一并复制保存。")
+
+
+def restore(
+    source: Path = typer.Argument(..., help="A file written by `zhengqi backup`."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a database that already holds data."),
+) -> None:
+    """Restore a backup into the database; refuses one that holds data unless --force."""
+    from models.db import make_engine, read_engine, session_scope
+    from models.migrate import upgrade
+    from web.security.backup import BackupError
+    from web.security.backup import restore as run_restore
+    from web.services import audit
+    from web.settings import Settings
+
+    url = Settings().sqlalchemy_url
+    try:
+        outcome = run_restore(url, source, force=force)
+    except BackupError as exc:
+        typer.echo(f"未恢复 / not restored: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(outcome.report("已恢复，来自备份") + "（恢复时请先停止平台）")
+    engine = make_engine(url)
+    try:
+        upgrade(engine)  # a backup from an earlier version is brought up to this one
+        with session_scope(read_engine(engine)) as session:
+            typer.echo(audit.verify_chain(session).summary())
+    finally:
+        engine.dispose()
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the `zhengqi` command."""
     app.add_typer(audit_app, name="audit")
     app.command("purge")(purge)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
