@@ -10,11 +10,12 @@ from models.match import Contract, Match, MatchEvent
 from models.notification import Notification
 from models.organisation import Organisation, Qualification, RelatedParty
 from models.posting import Need, Offer
+from models.privacy import PrivacyRequest
 from models.user import LoginAttempt, LoginThrottle, User, UserSession
 
 __all__ = [
     "AuditChainHead", "AuditLog", "AuditPersonal", "Contract", "Indicator", "IndicatorActual",
     "IndicatorTarget", "LoginAttempt", "LoginThrottle",
-    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "Qualification",
+    "Match", "MatchEvent", "Need", "Notification", "Offer", "Organisation", "PrivacyRequest", "Qualification",
     "RelatedParty", "User", "UserSession",
 ]

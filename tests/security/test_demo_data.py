@@ -106,6 +106,7 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
         "contract.created_by", "indicatoractual.entered_by",
         "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
+        "privacyrequest.handled_by", "privacyrequest.user_id",
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",
         "user.org_id", "usersession.user_id",
     }

@@ -33,6 +33,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("审计日志", "/staff/audit"),
         NavItem("排序模型", "/staff/ranking"),
         NavItem("指标看板", "/dashboard"),
+        NavItem("个人信息申请", "/staff/privacy"),
         NavItem("消息", "/inbox"),
     ),
     "official": (
@@ -43,6 +44,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("账号管理", "/admin/users"),
         NavItem("审计日志", "/staff/audit"),
         NavItem("排序模型", "/staff/ranking"),
+        NavItem("个人信息申请", "/staff/privacy"),
     ),
 }
 

@@ -27,6 +27,7 @@ from models import (
     Notification,
     Offer,
     Organisation,
+    PrivacyRequest,
     Qualification,
     RelatedParty,
     User,
@@ -40,7 +41,7 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by)
+                 Offer.created_by, IndicatorActual.entered_by, PrivacyRequest.handled_by)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def remove_demo_data(session: Session) -> Removed:
     for column in USER_POINTERS:
         session.execute(update(column.class_).where(column.in_(user_ids)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))
+    session.execute(delete(PrivacyRequest).where(col(PrivacyRequest.user_id).in_(user_ids)))
     session.execute(delete(LoginAttempt).where(
         col(LoginAttempt.username).in_([name.lower() for _, name in users])))
     session.execute(delete(User).where(col(User.id).in_(user_ids)))

@@ -108,6 +108,23 @@ def upgrade() -> None:
     )
     _seal_existing_entries()
     create_audit_triggers()
+    op.create_table('privacyrequest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('handled_by', sa.Integer(), nullable=True),
+    sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['handled_by'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('privacyrequest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_privacyrequest_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacyrequest_user_id'), ['user_id'], unique=False)
 
 
 def _seal_existing_entries() -> None:
@@ -145,6 +162,10 @@ def _seal_existing_entries() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('privacyrequest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacyrequest_user_id'))
+        batch_op.drop_index(batch_op.f('ix_privacyrequest_status'))
+    op.drop_table('privacyrequest')
     drop_audit_triggers()
     # Personal fields not erased go back into their entry's detail, as earlier versions kept them.
     bind = op.get_bind()
