@@ -103,7 +103,7 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
     pointers = {f"{t.name}.{fk.parent.name}" for t in SQLModel.metadata.sorted_tables
                 for fk in t.foreign_keys if fk.column.table.name in {"user", "organisation"}}
     assert pointers == {
-        "contract.created_by", "indicatoractual.entered_by",
+        "contract.created_by", "idempotencykey.user_id", "indicatoractual.entered_by",
         "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
         "privacyrequest.handled_by", "privacyrequest.user_id",

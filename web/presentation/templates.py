@@ -16,6 +16,7 @@ from models.posting import POSTING_STATUS_LABELS
 from models.user import ROLE_LABELS
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, fmt_time, highlight
 from web.presentation.navigation import nav_items
+from web.security.idempotency import form_token
 from web.services.postings.side import SIDES
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -40,6 +41,7 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.globals.update(
         csrf_token=csrf_token,
+        form_token=form_token,
         path_for=path_for,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,

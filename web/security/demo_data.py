@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from models import (
     AuditPersonal,
     Contract,
+    IdempotencyKey,
     IndicatorActual,
     LoginAttempt,
     Match,
@@ -140,6 +141,7 @@ def remove_demo_data(session: Session) -> Removed:
         session.execute(update(column.class_).where(column.in_(user_ids)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))
     session.execute(delete(PrivacyRequest).where(col(PrivacyRequest.user_id).in_(user_ids)))
+    session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.user_id).in_(user_ids)))
     session.execute(delete(LoginAttempt).where(
         col(LoginAttempt.username).in_([name.lower() for _, name in users])))
     session.execute(delete(User).where(col(User.id).in_(user_ids)))

@@ -125,6 +125,24 @@ def upgrade() -> None:
     with op.batch_alter_table('privacyrequest', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_privacyrequest_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_privacyrequest_user_id'), ['user_id'], unique=False)
+    op.create_table('idempotencykey',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=210), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('location', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id', 'key')
+    )
+    with op.batch_alter_table('idempotencykey', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotencykey_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_idempotencykey_user_id'), ['user_id'], unique=False)
 
 
 def _seal_existing_entries() -> None:
@@ -162,6 +180,10 @@ def _seal_existing_entries() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('idempotencykey', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotencykey_user_id'))
+        batch_op.drop_index(batch_op.f('ix_idempotencykey_expires_at'))
+    op.drop_table('idempotencykey')
     with op.batch_alter_table('privacyrequest', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_privacyrequest_user_id'))
         batch_op.drop_index(batch_op.f('ix_privacyrequest_status'))

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from models import (
     AuditLog,
     AuditPersonal,
+    IdempotencyKey,
     LoginAttempt,
     Notification,
     Organisation,
@@ -238,6 +239,8 @@ def erase(session: Session, *, request_id: int, actor_id: int) -> Erased:
     throttle.clear_account(session, username=old_name)
     personal = session.execute(delete(AuditPersonal).where(col(AuditPersonal.user_id) == user.id)).rowcount
     session.execute(delete(Notification).where(col(Notification.user_id) == user.id))
+    # Stored answers of the person's writes may repeat what they sent (their contact details).
+    session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.user_id) == user.id))
     session.execute(update(PrivacyRequest).where(col(PrivacyRequest.user_id) == user.id).values(reason=""))
     req.status, req.handled_by, req.handled_at = RequestStatus.done, actor_id, datetime.now(UTC)
     req.reason, req.answer = "", "已删除"
