@@ -9,10 +9,14 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A PostgreSQL server that does not answer (host gone, packets dropped) fails a connection
+# after this long instead of the operating system's minutes, so a request gets its 503 quickly.
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+def make_engine(url: str, *, echo: bool = False, connect_timeout: int = PG_CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE;
+    PostgreSQL a connect timeout (unless the URL names one) and a liveness check per checkout."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, echo=echo,
@@ -20,7 +24,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # pool_pre_ping: a connection that died while the server was away is replaced, not used,
+    # so the platform recovers by itself when the database returns.
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": connect_timeout}
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -25,6 +26,7 @@ from web.scheduler import Scheduler
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
+from web.security.idempotency import Idempotency
 from web.services.cultivation.pools import ensure_defaults
 from web.services.matching.background import Follower
 from web.services.matching.index import IndexHolder, MatchPolicy
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                                 secure=request.url.scheme == "https")
         return response
 
+    # Inside the body guard (it reads whole bodies), outside everything that touches the database.
+    app.add_middleware(Idempotency, ttl=timedelta(hours=settings.idempotency_hours), session_cookie=SESSION_COOKIE)
     app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
     app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
     # Outermost: a forged Host never reaches a handler that builds links from it.

@@ -7,6 +7,7 @@ import json
 import typer
 
 from matcher.cli import app as matcher_app
+from web import cli_data
 
 app = typer.Typer(
     help="河北区智慧政企服务平台 (zhengqi) command line.",
@@ -16,6 +17,7 @@ app = typer.Typer(
 # match / evaluate / bench live on the matcher side and never touch the database.
 for command in matcher_app.registered_commands:
     app.registered_commands.append(command)
+cli_data.register(app)  # audit verify/export, purge, backup, restore
 
 
 @app.command()

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
+from web.security.idempotency import SCOPE_KEY as REQUEST_SESSION
 from web.security.origin import from_own_site
 from web.services import notifications
 from web.services.accounts import auth, sessions
@@ -29,6 +30,12 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    # A write sent with an idempotency key already has its session: the middleware commits
+    # it together with the stored answer (web.security.idempotency).
+    shared = request.scope.get(REQUEST_SESSION)
+    if shared is not None:
+        yield shared
+        return
     # GET pages only read: a deferred transaction never blocks SQLite writers.
     # Other methods take the write lock up front (models.db) so writers queue, not fail.
     engine = request.app.state.engine

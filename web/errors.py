@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.services.errors import DomainError, NotAuthenticated, PasswordChangeRequired
@@ -24,7 +25,9 @@ _HTTP_MESSAGES = {
     422: "提交的内容有误，请检查后重试",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误，请稍后再试",
+    503: "数据库暂时无法连接，请稍后再试",
 }
+RETRY_AFTER_SECONDS = 5
 
 _FIELD_MESSAGES = {
     "missing": "必填项不能为空",
@@ -57,8 +60,11 @@ def _page(request: Request, status: int, message: str) -> Response:
         from models.db import read_engine
         from web.deps import current_user_optional
 
-        with Session(read_engine(request.app.state.engine)) as session:
-            current_user_optional(request, session)
+        try:
+            with Session(read_engine(request.app.state.engine)) as session:
+                current_user_optional(request, session)
+        except DBAPIError:  # the database is away: the error page shows no one logged in
+            request.state.user = None
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request, "errors/error.html",
@@ -89,6 +95,22 @@ def install_error_handlers(app: FastAPI) -> None:
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
         return _page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # The database is down, unreachable or busy past its timeout: say so at once, in
+        # Chinese, and let the client come back; the pool reconnects when it returns.
+        request_id = getattr(request.state, "request_id", "")
+        log.warning("database unavailable, request %s %s %s: %s", request_id, request.method,
+                    request.url.path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        message = f"{_HTTP_MESSAGES[503]}（请求编号 {request_id}）" if request_id else _HTTP_MESSAGES[503]
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        request.state.user = getattr(request.state, "user", None)  # no database lookup now
+        response = _page(request, 503, message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

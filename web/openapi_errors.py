@@ -25,6 +25,14 @@ ERROR_STATUSES = {
     "503": "服务暂不可用",
 }
 _REF = {"$ref": "#/components/schemas/ErrorOut"}
+# Every API write takes an optional Idempotency-Key (web.security.idempotency).
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+    "description": "幂等键（可选）：同一用户用同一键重发的写请求返回第一次的应答（状态与内容），不会重复写入；"
+                   "键保留24小时。同一键用于方法、路径或内容不同的请求时返回 422。",
+}
+WRITES = ("post", "put", "patch", "delete")
 
 
 def declare_error_responses(app: FastAPI) -> None:
@@ -42,7 +50,9 @@ def declare_error_responses(app: FastAPI) -> None:
         for path, operations in schema.get("paths", {}).items():
             if not path.startswith("/api/"):
                 continue
-            for operation in operations.values():
+            for method, operation in operations.items():
+                if method in WRITES:
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_STATUSES.items():
                     responses[status] = {"description": description,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     session_retention_days: int = Field(default=7, ge=1)  # ended sessions are then deleted
     # 登录日志 is a network log: the Cybersecurity Law (第二十一条) asks for six months at least.
     login_log_retention_days: int = Field(default=180, ge=180)
+    # A write's answer kept for retries with the same Idempotency-Key (or form token).
+    idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
     max_upload_bytes: int = 5 * 1024 * 1024
     # Versions of the ranking model learned from staff decisions (`zhengqi learn`); every
     # worker reads the active one from here, so workers on several hosts share this folder.

@@ -73,3 +73,31 @@ def test_shared_engine_fixture_is_at_head(engine: Engine) -> None:
 def test_migration_files_are_date_prefixed() -> None:
     names = [p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")]
     assert names and all(n[:8].isdigit() and n[8] == "_" for n in names)
+
+
+def test_audit_entries_written_before_the_chain_are_sealed_into_it(empty_engine: Engine) -> None:
+    """Upgrading a database with earlier entries chains them in id order and moves the login
+    usernames and addresses they held beside them; the database then refuses edits."""
+    from sqlmodel import Session, col, select
+
+    from models import AuditLog, AuditPersonal
+    from models.audit_chain import verify
+
+    upgrade(empty_engine, "7c41e2b9a0d3")
+    with empty_engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO auditlog (id, actor_id, action, object_type, object_id, detail, created_at) VALUES "
+            "(1, NULL, 'auth.login_failed', 'user', NULL, '{\"username\": \"nobody\", \"ip\": \"10.0.0.1\"}', "
+            "'2026-11-30 01:02:03.456789'),"
+            "(2, NULL, 'match.approve', 'match', 5, '{\"note\": \"好\"}', '2026-11-30 02:00:00'),"
+            "(4, NULL, 'user.unlock', 'user', 9, '{\"username\": \"alice\", \"counters\": 2}', '2026-11-30 03:00:00')"))
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        report = verify(session)
+        assert report.ok and report.rows == 3 and report.last_id == 4, report.problems
+        entries = session.exec(select(AuditLog).order_by(col(AuditLog.id))).all()
+        assert [e.detail for e in entries] == [{}, {"note": "好"}, {"counters": 2}]
+        personal = {p.audit_id: (p.user_id, p.data) for p in session.exec(select(AuditPersonal))}
+        assert personal == {1: (None, {"username": "nobody", "ip": "10.0.0.1"}), 4: (9, {"username": "alice"})}
+    with pytest.raises(Exception, match="append-only"), empty_engine.begin() as conn:
+        conn.execute(text("UPDATE auditlog SET detail = '{}' WHERE id = 2"))

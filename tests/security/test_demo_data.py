@@ -15,6 +15,7 @@ from models import (
     Announcement,
     AnnouncementRead,
     AuditLog,
+    AuditPersonal,
     DictChange,
     Match,
     Need,
@@ -103,8 +104,12 @@ def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, smal
     merged = make_org(session)
     merged.merged_into_id, merged.deactivated_at = demo_org_id, now
     session.add(merged)
+    audit.record(session, actor_id=demo_enterprise.id, action="auth.login", object_type="user",
+                 object_id=demo_enterprise.id, detail={"username": "demo-enterprise", "ip": "10.0.0.9"})
     session.commit()
+    assert session.exec(select(AuditPersonal.data)).all() == [{"username": "demo-enterprise", "ip": "10.0.0.9"}]
 
+    demo_enterprise_id = demo_enterprise.id
     removed = remove_demo_data(session)
     assert removed.accounts == 5 and removed.organisations == 7 and removed.matches >= 1
     session.expire_all()
@@ -118,8 +123,13 @@ def test_removedemo_keeps_real_data_and_unblocks_production(engine: Engine, smal
     assert session.exec(select(Need.id)).all() == [real_need.id]
     assert session.get(Need, real_need.id).created_by is None  # type: ignore[union-attr]
     assert _count(session, Match) == 0 and _count(session, Notification) == 0
+    # The audit log is append-only: the demo's entries stay as history, without the demo
+    # accounts' personal fields, and the removal is the newest entry; the chain still holds.
     actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["org.update", "demo.remove"]
+    assert "org.update" in actions and "auth.login" in actions and actions[-1] == "demo.remove"
+    assert session.exec(select(AuditPersonal).where(
+        col(AuditPersonal.user_id) == demo_enterprise_id)).all() == []
+    assert audit.verify_chain(session).ok
     prepare_database(engine, _production(engine))  # no longer refused
 
 
@@ -128,9 +138,10 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
     pointers = {f"{t.name}.{fk.parent.name}" for t in SQLModel.metadata.sorted_tables
                 for fk in t.foreign_keys if fk.column.table.name in {"user", "organisation"}}
     assert pointers == {
-        "auditlog.actor_id", "contract.created_by", "indicatoractual.entered_by",
+        "contract.created_by", "idempotencykey.user_id", "indicatoractual.entered_by",
         "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
+        "privacyrequest.handled_by", "privacyrequest.user_id",
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",
         "contract.voided_by", "rating.created_by", "rating.rater_org_id", "rating.rated_org_id",
         "user.org_id", "usersession.user_id",

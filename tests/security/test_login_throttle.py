@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import AuditLog, LoginAttempt, User
+from models import AuditLog, AuditPersonal, LoginAttempt, User
 from tests.factories import PASSWORD, make_user
 from tests.web.conftest import csrf_from, login
 from web.security.throttle import ACCOUNT, ADDRESS, PAIR, LoginThrottled
@@ -203,6 +203,9 @@ def test_logins_failures_throttling_and_logouts_are_audited(client: TestClient, 
                         .order_by(AuditLog.id)).all()
     assert [r.action for r in rows] == (["auth.login_failed"] * (PAIR.free + 1) + ["auth.login_throttled",
                                         "auth.login_failed", "auth.login", "auth.logout"])
-    assert rows[0].actor_id == user.id and rows[0].detail["username"] == user.username
-    assert rows[-3].actor_id is None and rows[-3].detail["username"] == "nobody-here"
-    assert all(r.detail["ip"] for r in rows)
+    # The typed username and the address are personal fields: kept beside each entry (erasable).
+    personal = {p.audit_id: p for p in session.exec(select(AuditPersonal))}
+    assert rows[0].actor_id == user.id and personal[rows[0].id].data["username"] == user.username
+    assert personal[rows[0].id].user_id == user.id
+    assert rows[-3].actor_id is None and personal[rows[-3].id].data["username"] == "nobody-here"
+    assert all(personal[r.id].data["ip"] for r in rows) and not any("ip" in r.detail for r in rows)

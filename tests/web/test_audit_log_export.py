@@ -34,9 +34,9 @@ def test_filter_by_object_and_export(client: TestClient, session: Session) -> No
     x = client.get("/staff/audit/export.xlsx", params={"actor": "专员乙", "object": "match"})
     assert x.headers["content-type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(x.content)).active.values)
-    assert rows[0][:3] == ("时间（北京时间）", "操作人", "操作")
-    assert len(rows) == 3 and {row[3] for row in rows[1:]} == {"match.approve", "match.reject"}
-    approve = next(row for row in rows[1:] if row[3] == "match.approve")
-    assert approve[0] == datetime(2026, 12, 1, 1, 5) and approve[2] == "批准匹配" and approve[4] == "匹配"
-    assert "新状态：已批准" in approve[6] or "新状态" in approve[6]
+    assert rows[0][:3] == ("编号", "时间", "操作人")  # the auditors' export: ids and chain hashes too
+    assert len(rows) == 3 and {row[5] for row in rows[1:]} == {"match.approve", "match.reject"}
+    approve = next(row for row in rows[1:] if row[5] == "match.approve")
+    assert approve[1] == datetime(2026, 12, 1, 1, 5) and approve[4] == "批准匹配" and approve[6] == "匹配"
+    assert "新状态：已批准" in approve[8]
     assert client.get("/staff/audit", params={"from": "2026-12-02", "action": "match"}).context["page"].total == 0

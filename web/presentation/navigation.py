@@ -39,6 +39,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("排序模型", "/staff/ranking"),
         NavItem("指标看板", "/dashboard"),
         NavItem("通知公告", "/staff/announcements"),
+        NavItem("个人信息申请", "/staff/privacy"),
         NavItem("消息", "/inbox"),
     ),
     "official": (
@@ -54,6 +55,7 @@ _NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("字典管理", "/admin/dicts"),
         NavItem("操作日志", "/staff/audit"),
         NavItem("排序模型", "/staff/ranking"),
+        NavItem("个人信息申请", "/staff/privacy"),
     ),
 }
 

@@ -21,6 +21,7 @@ from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
 from web.presentation.times import formatters
 from web.presentation.user_agent import browser_label
+from web.security.idempotency import form_token
 from web.services.matches.strength import STRENGTH_BANDS
 from web.services.organisations.figures import BASIC_FIGURES, FLAG_CHOICES, RULE_FIGURES
 from web.services.postings.side import SIDES
@@ -57,6 +58,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         dict_label=dict_label,
         dict_options=dict_options,
         csrf_token=csrf_token,
+        form_token=form_token,
         path_for=path_for,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,

@@ -9,6 +9,7 @@ from web.routes.api import matches as api_matches
 from web.routes.api import me as api_me
 from web.routes.api import meta as api_meta
 from web.routes.api import notifications as api_notifications
+from web.routes.api import personal_data as api_personal_data
 from web.routes.api import register as api_register
 from web.routes.api import staff_work as api_staff_work
 from web.routes.api import users as api_users
@@ -29,6 +30,7 @@ from web.routes.pages import (
     inbox,
     liaison,
     listing,
+    personal_data,
     register,
     staff_audit,
     staff_pipeline,
@@ -49,6 +51,7 @@ def all_routers() -> list[APIRouter]:
         api_meta.router,
         build_postings_api(NEED),
         api_notifications.router,
+        api_personal_data.router,
         build_postings_api(OFFER),
         api_register.router,
         api_staff_work.router,
@@ -70,6 +73,7 @@ def all_routers() -> list[APIRouter]:
         liaison.router,
         listing.router,
         build_portal_router(OFFER),
+        personal_data.router,
         register.router,
         staff_audit.router,
         staff_pipeline.router,

@@ -3,11 +3,13 @@
 Demo data is what the seed loader writes: organisations and accounts flagged ``is_demo``
 and sample indicator figures (示例数据) that no person entered. Everything hanging off
 them (postings, matches, their events, contracts and notifications, sessions, login
-attempts, the demo accounts' audit rows, announcements they published and read marks)
-goes with them; rows of real users that merely point at a demo account (a real match a
-demo staff member approved, say) keep the row and lose the pointer. So does the history of
-字典管理: the dictionary a demo admin edited stays as it is, so the record of the edit stays
-too, without its author; and a real organisation merged into a demo one keeps its mark.
+attempts, announcements they published and read marks) goes with them; rows of real users
+that merely point at a demo account (a real match a demo staff member approved, say) keep
+the row and lose the pointer. So does the history of 字典管理: the dictionary a demo admin
+edited stays as it is, so the record of the edit stays too, without its author; and a real
+organisation merged into a demo one keeps its mark. The audit log is append-only: the
+demo's entries stay, as history, without the demo accounts' personal fields (usernames,
+addresses), and the removal itself is the next entry.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from models import (
     AnnouncementRead,
     Appeal,
     AppealStep,
-    AuditLog,
+    AuditPersonal,
     Contract,
     DictChange,
     GapNeed,
+    IdempotencyKey,
     IndicatorActual,
     LiaisonAssignment,
     ListingStep,
@@ -38,6 +41,7 @@ from models import (
     Organisation,
     Pool,
     PoolMember,
+    PrivacyRequest,
     Qualification,
     Rating,
     RelatedParty,
@@ -55,7 +59,7 @@ REMOVE_COMMAND = "zhengqi removedemo"
 
 # Columns of surviving rows that may name a demo account; they are set to NULL.
 USER_POINTERS = (Match.decided_by, MatchEvent.actor_id, Contract.created_by, Contract.voided_by, Need.created_by,
-                 Offer.created_by, IndicatorActual.entered_by, AuditLog.actor_id, Rating.created_by,
+                 Offer.created_by, IndicatorActual.entered_by, Rating.created_by, PrivacyRequest.handled_by,
                  DictChange.actor_id, RuleSet.created_by, Pool.created_by, PoolMember.added_by, PoolMember.left_by,
                  GapNeed.recorded_by, ListingStep.updated_by, LiaisonAssignment.assigned_by,
                  VisitSchedule.set_by, Visit.recorded_by, Appeal.created_by, AppealStep.actor_id)
@@ -159,8 +163,9 @@ def remove_demo_data(session: Session) -> Removed:
     session.execute(delete(RelatedParty).where(or_(col(RelatedParty.org_id).in_(orgs),
                                                    col(RelatedParty.related_org_id).in_(orgs))))
     removed.sample_figures = session.execute(delete(IndicatorActual).where(*_sample_figures())).rowcount
-    # The demo accounts' own activity is demo activity: their audit rows and announcements go too.
-    session.execute(delete(AuditLog).where(col(AuditLog.actor_id).in_(user_ids)))
+    # The audit entries stay (append-only); the demo accounts' personal fields in them go.
+    session.execute(delete(AuditPersonal).where(col(AuditPersonal.user_id).in_(user_ids)))
+    # Announcements the demo accounts published are demo content: they go, with their read marks.
     demo_notices = _ids(session, Announcement.id, col(Announcement.created_by).in_(user_ids))
     session.execute(delete(AnnouncementRead).where(or_(col(AnnouncementRead.user_id).in_(user_ids),
                                                        col(AnnouncementRead.announcement_id).in_(demo_notices))))
@@ -170,6 +175,8 @@ def remove_demo_data(session: Session) -> Removed:
     for column in ORG_POINTERS:
         session.execute(update(column.class_).where(column.in_(orgs)).values({column.key: None}))
     session.execute(delete(UserSession).where(col(UserSession.user_id).in_(user_ids)))
+    session.execute(delete(PrivacyRequest).where(col(PrivacyRequest.user_id).in_(user_ids)))
+    session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.user_id).in_(user_ids)))
     session.execute(delete(LoginAttempt).where(
         col(LoginAttempt.username).in_([name.lower() for _, name in users])))
     session.execute(delete(User).where(col(User.id).in_(user_ids)))

@@ -32,19 +32,41 @@ ACTION_LABELS: dict[str, str] = {
     "auth.login_disabled": "停用账号尝试登录", "auth.logout": "退出登录",
     "ranking.train": "训练排序模型", "ranking.rollback": "回滚排序模型",
     "demo.remove": "删除演示数据",
+    # back office (issue 12)
+    "user.update": "修改账号", "user.password_reset": "重置密码", "user.password_change": "修改密码",
+    "user.invite": "邀请同事", "session.end": "强制下线", "session.end_all": "强制退出全部登录",
+    "job.run": "手动运行任务", "job.enable": "启用任务", "job.disable": "停用任务",
+    "dict.create": "新增字典项", "dict.update": "修改字典项", "dict.retire": "停用字典项",
+    "dict.restore": "恢复字典项", "dict.delete": "删除字典项",
+    "announcement.publish": "发布公告", "announcement.withdraw": "撤回公告",
+    "organisation.merge": "合并机构", "organisation.deactivate": "停用机构", "organisation.reactivate": "恢复机构",
+    "organisation.figures": "修改认定数据",
+    # cultivation and liaison (issue 13)
+    "pool.create": "新建培育库", "pool.add": "企业入库", "pool.remove": "企业出库", "pool.import": "导入入库企业",
+    "ruleset.create": "新建认定条件", "ruleset.update": "修改认定条件", "rule.save": "保存认定条件项",
+    "rule.delete": "删除认定条件项", "gap.post_need": "代企业发布补短需求", "listing.step": "一企一策进展",
+    "liaison.assign": "指定包联人员", "liaison.end": "结束包联", "liaison.schedule": "设定走访周期",
+    "liaison.visit": "登记走访", "appeal.create": "登记诉求", "appeal.step": "诉求办理",
+    # audit and personal data (issue 15)
+    "audit.export": "导出审计日志", "privacy.request": "个人信息申请", "privacy.correct": "更正个人信息",
+    "privacy.erase": "删除个人信息", "privacy.reject": "驳回个人信息申请",
 }
 
 # The first part of an action names its area; the filter can pick a whole area.
 AREA_LABELS: dict[str, str] = {
     "match": "匹配", "contract": "合同", "need": "需求", "offer": "服务", "organisation": "机构",
     "related_party": "关联方", "qualification": "资质", "indicator": "指标", "user": "账号",
-    "auth": "登录", "ranking": "排序模型", "demo": "演示数据",
+    "auth": "登录", "ranking": "排序模型", "demo": "演示数据", "session": "会话", "job": "定时任务",
+    "dict": "字典", "announcement": "公告", "pool": "培育库", "ruleset": "认定条件", "rule": "认定条件项",
+    "gap": "补短", "listing": "一企一策", "liaison": "包联", "appeal": "诉求", "audit": "审计日志",
+    "privacy": "个人信息",
 }
 
 OBJECT_LABELS: dict[str, str] = {
     "match": "匹配", "contract": "合同", "user": "账号", "organisation": "机构", "need": "需求", "offer": "服务",
     "indicator": "指标", "indicator_actual": "指标数值", "qualification": "资质",
-    "ranking_model": "排序模型", "system": "系统",
+    "ranking_model": "排序模型", "system": "系统", "job": "定时任务", "dict": "字典项", "announcement": "公告",
+    "pool": "培育库", "ruleset": "认定条件", "appeal": "诉求", "visit": "走访", "privacy_request": "个人信息申请",
 }
 
 DETAIL_LABELS: dict[str, str] = {
@@ -59,7 +81,7 @@ DETAIL_LABELS: dict[str, str] = {
     "ip": "IP 地址", "wait_seconds": "需等待（秒）", "counters": "清除的计数",
     "result": "结果", "version": "模型版本", "activated": "是否启用",
     "accounts": "账号数", "organisations": "机构数", "postings": "需求与服务数", "matches": "匹配数",
-    "sample_figures": "示例指标值数",
+    "sample_figures": "示例指标值数", "conditions": "条件",
 }
 
 # Profile fields named in "fields" of organisation.update.

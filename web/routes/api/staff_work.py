@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
 from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId
-from web.services.audit import list_audit
+from web.services.audit import list_audit, verify_chain
 from web.services.matches import manual, pipeline, review, views
 from web.services.matches.views import StaffMatchView
 from web.services.matching import feedback
@@ -239,4 +239,14 @@ def audit(session: SessionDep, settings: SettingsDep, user: StaffDep,
     return {"total": p.total, "page": p.page, "per_page": p.per_page,
             "items": [{"id": r.entry.id, "at": r.entry.created_at.isoformat(), "actor": r.actor_name,
                        "action": r.entry.action, "object_type": r.entry.object_type,
-                       "object_id": r.entry.object_id, "detail": r.entry.detail} for r in p.items]}
+                       "object_id": r.entry.object_id, "detail": r.entry.detail,
+                       "row_hash": r.entry.row_hash} for r in p.items]}
+
+
+@router.get("/audit/verify", summary="审计日志完整性校验")
+def audit_verify(session: SessionDep, user: StaffDep) -> dict[str, Any]:
+    """Verify the audit log's hash chain: ok, or each entry found edited, inserted or deleted."""
+    r = verify_chain(session)
+    return {"ok": r.ok, "summary": r.summary(), "rows": r.rows, "last_id": r.last_id,
+            "last_hash": r.last_hash, "erased": r.erased, "problems": r.problems,
+            "more_problems": r.more_problems, "checked_at": r.checked_at.isoformat()}

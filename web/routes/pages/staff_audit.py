@@ -1,8 +1,9 @@
-"""Staff page: the audit log (操作日志), filtered, paginated and exported to Excel."""
+"""Staff page: the audit log (操作日志), filtered and paginated; its chain verified; exported for auditors."""
 
 from __future__ import annotations
 
 from datetime import date, tzinfo
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -33,20 +34,31 @@ def _filters(request: Request, tz: tzinfo) -> audit.AuditFilters:
         date_from=to_date(q.get("from")), date_to=to_date(q.get("to")))
 
 
-@router.get("/audit", name="staff_audit")
-def audit_page(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
-    """Every recorded change, newest first, filtered by action, actor, object and date range."""
-    f = _filters(request, settings.tz)
+def _page(request: Request, session: SessionDep, tz: tzinfo, chain: Any = None) -> Response:
+    f = _filters(request, tz)
     page = audit.list_audit(session, tz=f.tz, action=f.action, actor=f.actor, object_type=f.object_type,
                             object_id=f.object_id, date_from=f.date_from, date_to=f.date_to,
                             page=to_int(request.query_params.get("page"), lo=1) or 1)
     return render(request, "staff/audit.html", {
         "page": page, "actions": audit.known_actions(session), "action": f.action or "", "actor": f.actor or "",
         "object_type": f.object_type or "", "object_id": f.object_id or "", "objects": audit.OBJECT_LABELS,
-        "date_from": f.date_from, "date_to": f.date_to})
+        "date_from": f.date_from, "date_to": f.date_to, "chain": chain})
+
+
+@router.get("/audit", name="staff_audit")
+def audit_page(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+    """Every recorded change, newest first, filtered by action, actor, object and date range."""
+    return _page(request, session, settings.tz)
+
+
+@router.get("/audit/verify", name="staff_audit_verify")
+def audit_verify(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+    """The audit page with the whole hash chain verified: intact, or where it was changed."""
+    return _page(request, session, settings.tz, chain=audit.verify_chain(session))
 
 
 @router.get("/audit/export.xlsx", name="staff_audit_export")
 def audit_export(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
-    """The filtered audit entries as an Excel file."""
-    return xlsx_response(audit.audit_xlsx(session, filters=_filters(request, settings.tz)), "操作日志.xlsx")
+    """The filtered audit log as Excel for auditors (hashes and a verification sheet)."""
+    data = audit.export_xlsx(session, actor_id=user.id, filters=_filters(request, settings.tz))
+    return xlsx_response(data, "操作日志.xlsx", "zhengqi-audit-log.xlsx")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from models import Organisation
@@ -26,11 +27,15 @@ from web.services.postings.side import Side
 
 def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row: Any,
                    kind: str) -> None:
-    """Append the feed change, commit the write, then have it matched (background or now)."""
+    """Append the feed change, commit the write, then have it matched (background or now).
+
+    Matching is started once the transaction has really committed: a keyed API write
+    (web.security.idempotency) holds its commit back until its answer is stored, and
+    matching before that would wait on the write lock the request itself holds."""
     feed.record(session, side=side.name, posting_id=row.id, kind=kind)
-    session.commit()
     if holder is not None:
-        holder.written()
+        event.listen(session, "after_commit", lambda _: holder.written(), once=True)
+    session.commit()
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
