@@ -170,7 +170,7 @@ def test_purge_keeps_live_sessions_and_recent_login_log(session: Session, settin
                               updated_at=now - timedelta(hours=1)))
     session.commit()
     result = purge_sessions_and_attempts(session, _ctx(settings, now))
-    assert result == "清理已结束会话 2 个、过期登录记录 2 条、闲置登录限制计数 1 个"
+    assert result.startswith("清理已结束会话 2 个、过期登录记录 2 条、闲置登录限制计数 1 个、过期幂等键 0 个")
     assert session.exec(select(LoginThrottle.key)).all() == ["u:waiting"]
     assert set(session.exec(select(UserSession.id)).all()) == {"l" * 64, "j" * 64}
     assert session.exec(select(func.count()).select_from(LoginAttempt)).one() == 2

@@ -89,11 +89,11 @@ def test_admin_disables_enables_edits_and_last_admin_is_kept(client: TestClient,
     token = login(client, "guanliyuan")
     with _second_client(settings, engine) as c2:
         login(c2, "zhuanyuan3")
-        r = client.post(f"/admin/users/{staff.id}/active", data={"active": "0", "csrf_token": token},
-                        follow_redirects=False)
+        r = client.post(f"/admin/users/{staff.id}/active", data={"active": "0", "csrf_token": token,
+                                                                 "confirmed": "1"}, follow_redirects=False)
         assert r.status_code == 303
         assert c2.get("/staff/review", follow_redirects=False).headers["location"].startswith("/login")
-    assert "账号已停用" in client.get(r.headers["location"]).text
+    assert "已停用账号 zhuanyuan3" in client.get(r.headers["location"]).text
     r = client.post(f"/admin/users/{staff.id}", data={"display_name": "赵处长", "role": "official",
                                                       "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303

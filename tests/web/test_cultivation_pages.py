@@ -13,6 +13,7 @@ from models import GapNeed, Need, Organisation, PoolMember, Rule, RuleSet
 from tests.factories import make_offer, make_org, make_user
 from tests.web.conftest import login
 from web.services.cultivation import pools, rulesets
+from web.services.matching import background, feed
 
 
 def _count(session: Session, model: type) -> int:
@@ -54,12 +55,14 @@ def test_rule_set_pages_and_impossible_threshold(staff, session: Session) -> Non
 def test_pool_gap_page_and_posting_a_gap(staff, session: Session) -> None:  # type: ignore[no-untyped-def]
     client, token = staff
     agency = make_org(session, kind="intermediary", name="某知识产权代理公司")
-    make_offer(session, org=agency, title="发明专利申请代理", description="发明专利申请代理、专利布局与专利转让",
-               category="知识产权")
+    offer = make_offer(session, org=agency, title="发明专利申请代理", description="发明专利申请代理、专利布局与专利转让",
+                       category="知识产权")
+    feed.record(session, side="offer", posting_id=offer.id, kind="create")  # as posting it would, for the index
     org = make_org(session, name="甲科技有限公司", registered_on=date(2015, 1, 1), employees=100, sci_tech_staff=20,
                    invention_patents=0)
     pool = pools.pool_by_kind(session, "hitech")
     session.commit()
+    background.run_round(session.get_bind(), client.app.state.index)  # what the worker's thread does
     r = client.get(f"/staff/cultivation/pools/{pool.id}?q=甲科技")
     assert "甲科技有限公司" in r.text
     no_reason = client.post(f"/staff/cultivation/pools/{pool.id}/members",

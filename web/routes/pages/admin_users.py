@@ -22,8 +22,8 @@ from web.services.errors import DomainError, ValidationFailed
 Admin = Annotated[CurrentUser, Depends(require_roles("admin"))]
 router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin")), Depends(unread_badge)])
 _ACTIVE = {"1": True, "0": False}
-_FLASHES = {"created": "账号已开通。", "saved": "已保存。", "enabled": "账号已启用。",
-            "disabled": "账号已停用，其登录已全部退出。", "logged_out": "已强制该账号退出所有登录。",
+_FLASHES = {"created": "账号已开通。", "saved": "已保存。", "enabled": "已启用账号 {username}，该账号可以重新登录。",
+            "disabled": "已停用账号 {username}，该账号已退出登录且不能再登录。", "logged_out": "已强制该账号退出所有登录。",
             "unlocked": "已解除该账号的登录失败限制。"}
 
 
@@ -70,6 +70,7 @@ def _detail_page(request: Request, session: SessionDep, user_id: RowId, *, error
                  flash: str | None = None, flash_kind: str = "ok", one_time_password: str | None = None,
                  status_code: int = 200) -> Response:
     account, org = users.get_account(session, user_id=user_id)
+    flash = flash.format(username=account.username) if flash else flash
     live = sessions.list_live(session, user_id=user_id, per_page=100)
     return render(request, "admin/user_detail.html", {
         "account": account, "org": org, "live": live.items, "errors": errors or {},

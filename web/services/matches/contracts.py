@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent
 from models.match import MatchStatus
-from web.services import audit
+from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.pipeline import ContractInput, validate_contract
 from web.services.matches.views import staff_view
@@ -50,7 +50,9 @@ def correct_contract(session: Session, *, match_id: int, actor_id: int, data: Co
     """Correct a signed contract's figures (staff); the old and new values go to the audit log."""
     reason = _reason(reason, "更正")
     contract = active_contract(session, match_id=match_id)
-    checked = validate_contract(data, today=today)
+    # The contract's own type stays valid even if 字典管理 has retired it since.
+    types = [code for code, _ in dictionaries.options(session, "contract_type")] + [contract.contract_type]
+    checked = validate_contract(data, today=today, contract_types=types)
     before = {k: getattr(contract, k) for k in _FIELD_LABELS}
     after = {k: getattr(checked, k) for k in _FIELD_LABELS}
     changed = {k: [str(before[k] or ""), str(after[k] or "")] for k in _FIELD_LABELS if before[k] != after[k]}

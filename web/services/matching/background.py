@@ -166,8 +166,7 @@ class Follower:
 
     def start(self) -> None:
         self.holder.on_write = self._wake.set
-        if self.engine.dialect.name == "postgresql":
-            self._listener = _Listener(self.engine)
+        self._listen()
         self._thread = threading.Thread(target=self._run, name="zhengqi-follower", daemon=True)
         self._thread.start()
 
@@ -179,15 +178,31 @@ class Follower:
         if self._listener is not None:
             self._listener.close()
 
+    def _listen(self) -> None:
+        """LISTEN on PostgreSQL; while the database is away, poll and try again next round."""
+        if self.engine.dialect.name != "postgresql" or self._listener is not None:
+            return
+        try:
+            self._listener = _Listener(self.engine)
+        except Exception:  # noqa: BLE001  (the database is away: poll until it is back)
+            log.warning("background matching cannot LISTEN; polling until the database is back")
+
     def _wait(self) -> None:
         if self._listener is not None and not self._wake.is_set():
-            self._listener.wait(self.poll_seconds)  # returns on a NOTIFY or after the timeout
+            try:
+                self._listener.wait(self.poll_seconds)  # returns on a NOTIFY or after the timeout
+            except Exception:  # noqa: BLE001  (the connection was lost: poll, and listen again later)
+                log.warning("background matching lost its LISTEN connection")
+                self._listener.close()
+                self._listener = None
+                self._stop.wait(self.poll_seconds)
         else:
             self._wake.wait(self.poll_seconds)
         self._wake.clear()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._listen()
             try:
                 run_round(self.engine, self.holder)
             except Exception:  # noqa: BLE001  (the thread must outlive a failed round)
@@ -212,4 +227,7 @@ class _Listener:
             pass
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        except Exception:  # noqa: BLE001  (already broken: nothing to close)
+            log.debug("LISTEN connection was already closed")
