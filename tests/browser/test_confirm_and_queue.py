@@ -49,7 +49,9 @@ def test_without_javascript_a_page_asks(browser, live_server) -> None:  # type: 
     try:
         login_as(page, "demo-admin")
         page.goto("/admin/users?role=official")
-        page.get_by_role("button", name="停用").first.click()
+        page.get_by_role("link", name="管理", exact=True).first.click()  # the account's page holds its actions
+        page.wait_for_load_state()
+        page.get_by_role("button", name="停用账号").click()
         page.wait_for_load_state()
         assert "请确认：停用账号" in page.inner_text("h1")
         shot(page, "confirm-page-desk")
