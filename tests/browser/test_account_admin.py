@@ -74,6 +74,9 @@ def test_user_admin_search_reset_and_forced_change(browser, live_server, device:
         admin.wait_for_load_state()
         assert "在线会话（1）" in admin.content()
         admin.click("text=重置密码")
+        # Irreversible (the old password stops working): the platform's dialog asks first.
+        with admin.expect_navigation():
+            admin.locator("dialog#confirm-dialog").get_by_role("button", name="确认重置").click()
         admin.wait_for_load_state()
         otp = admin.locator("code.otp-code").inner_text()
         assert len(otp) == 12
