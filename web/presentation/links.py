@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from models import Notification
+from web.presentation.paths import route_path
 from web.services.notifications import MATCH_LIST, Target
 
 # (target kind, reader's role) -> (route name, path parameter or None for a page without one)
@@ -31,13 +32,13 @@ _MATCH_LISTS: dict[str, str] = {"enterprise": "enterprise_matches", "provider": 
 def target_path(request: Request, target: Target | None, role: str) -> str | None:
     """The path of the page that shows ``target`` to a reader with ``role`` (None if none does)."""
     if target is not None and target.kind == MATCH_LIST and role in _MATCH_LISTS:
-        path = str(request.app.url_path_for(_MATCH_LISTS[role]))
+        path = route_path(request, _MATCH_LISTS[role])
         query = urlencode({k: v for k, v in (("status", target.status), ("q", target.q)) if v})
         return f"{path}?{query}" if query else path
     if target is None or (target.kind, role) not in _PAGES:
         return None
     name, param = _PAGES[(target.kind, role)]
-    return str(request.app.url_path_for(name, **({param: str(target.id)} if param else {})))
+    return route_path(request, name, **({param: str(target.id)} if param else {}))
 
 
 def notification_path(request: Request, note: Notification, role: str) -> str | None:

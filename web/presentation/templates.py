@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from starlette.datastructures import URL
 
 from matcher.taxonomy import CATEGORIES, THEMES
 from models.match import MATCH_STATUS_LABELS
@@ -19,6 +20,7 @@ from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import nav_items
+from web.presentation.paths import route_path, route_url
 from web.presentation.times import formatters
 from web.presentation.user_agent import browser_label
 from web.security.idempotency import form_token
@@ -40,7 +42,13 @@ def csrf_token(request: Request) -> str:
 @pass_context
 def path_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """The path (no scheme or host) of the route ``name``: links stay relative, as typed ones were."""
-    return str(context["request"].app.url_path_for(name, **params))
+    return route_path(context["request"], name, **params)
+
+
+@pass_context
+def url_for(context: dict[str, Any], name: str, /, **params: Any) -> URL:
+    """Starlette's ``url_for`` (an absolute URL), through the route index."""
+    return route_url(context["request"], name, **params)
 
 
 def make_templates(tz: tzinfo) -> Jinja2Templates:
@@ -60,6 +68,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         csrf_token=csrf_token,
         form_token=form_token,
         path_for=path_for,
+        url_for=url_for,
         nav_items=nav_items,
         ROLE_LABELS=ROLE_LABELS,
         ORG_KIND_LABELS=ORG_KIND_LABELS,
