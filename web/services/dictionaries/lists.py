@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, func, select
@@ -32,10 +33,15 @@ def items(session: Session, kind: str) -> list[DictItem]:
     _check_kind(kind)
     rows = list(session.exec(select(DictItem).where(DictItem.kind == kind)
                              .order_by(col(DictItem.sort_order), col(DictItem.id))).all())
-    if rows:
-        return rows
-    return [DictItem(kind=kind, code=c, label=lbl, description=d, sort_order=i, builtin=True)
-            for i, (c, lbl, d) in enumerate(DEFAULTS[kind])]
+    return rows or list(_shipped(kind))
+
+
+@cache
+def _shipped(kind: str) -> tuple[DictItem, ...]:
+    """The shipped defaults as rows (never stored: _materialise stores its own), built once:
+    pages read them on every request until an admin first edits the list."""
+    return tuple(DictItem(kind=kind, code=c, label=lbl, description=d, sort_order=i, builtin=True)
+                 for i, (c, lbl, d) in enumerate(DEFAULTS[kind]))
 
 
 def options(session: Session, kind: str) -> list[tuple[str, str]]:
