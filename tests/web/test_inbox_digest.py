@@ -43,3 +43,24 @@ def test_a_user_chooses_the_daily_digest(client: TestClient, session: Session) -
     session.expire_all()
     assert {n.title: n.read_at is not None for n in session.exec(select(Notification)).all()} == {
         "两天前的消息": True, "刚刚的消息": False}
+
+
+def test_the_api_holds_back_what_the_digest_holds_back(client: TestClient, session: Session) -> None:
+    org = make_org(session)
+    user = make_user(session, org=org)
+    old = notifications.notify(session, org_id=org.id, kind="system", title="两天前的消息")
+    notifications.notify(session, org_id=org.id, kind="system", title="刚刚的消息")
+    assert old is not None
+    old.created_at = datetime.now(UTC) - timedelta(days=2)
+    session.add(old)
+    session.commit()
+    csrf = login(client, user.username)
+    assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 2}
+    notifications.set_notify_mode(session, user_id=user.id, mode="daily")
+    assert [n["title"] for n in client.get("/api/v1/notifications").json()["items"]] == ["两天前的消息"]
+    assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 1}
+    r = client.post("/api/v1/notifications/read-all", headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200
+    session.expire_all()
+    assert {n.title: n.read_at is not None for n in session.exec(select(Notification)).all()} == {
+        "两天前的消息": True, "刚刚的消息": False}
