@@ -138,7 +138,10 @@ def test_parallel_guesses_are_counted_atomically(engine: Engine, session: Sessio
         t.join()
     evaluated = [o for o in outcomes if not o.startswith("wait")]
     # PAIR.free attempts go through at once, one more is let through and sets the first delay.
-    assert len(outcomes) == 30 and len(evaluated) <= PAIR.free + 1
+    # A right password evaluated before the delay gives the pair a fresh start, so at most one
+    # more round gets through after it (which thread runs first is up to the scheduler).
+    bound = PAIR.free + 1 if "ok" not in evaluated else 2 * (PAIR.free + 1)
+    assert len(outcomes) == 30 and len(evaluated) <= bound and evaluated.count("ok") <= 1
     session.expire_all()
     assert len(session.exec(select(LoginAttempt)).all()) == len(evaluated)
 
