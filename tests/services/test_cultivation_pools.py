@@ -189,6 +189,27 @@ def test_gap_becomes_a_need_with_consent_and_is_matched(session: Session, engine
     assert [g.need_id for g in next(g for g in page.gaps if g.result.rule_id == rule.id).posted] == [need.id]
 
 
+def test_a_need_is_never_stored_without_its_consent_record(session: Session, engine: Engine,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    staff = make_user(session, role="staff")
+    pool = hitech_pool(session)
+    org = enterprise(session, invention_patents=0, utility_patents=1)
+    pools.add_members(session, pool_id=pool.id, org_ids=[org.id], actor_id=staff.id, reason="x")
+    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
+    rule = next(r for r in view.rules if r.metric == "invention_patents")
+
+    def dies(*args: Any, **kwargs: Any) -> None:  # the process dies while recording the consent
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(gaps, "GapNeed", dies)
+    holder = IndexHolder.from_session(session)
+    session.commit()
+    with Session(engine) as work, pytest.raises(RuntimeError):  # a real transaction, as in a request
+        gaps.post_gap_need(work, holder, pool_id=pool.id, org_id=org.id, rule_id=rule.id, actor_id=staff.id,
+                           values=_consent())
+    assert session.exec(select(func.count()).select_from(Need)).one() == 0
+
+
 # --- the pipeline ------------------------------------------------------------------------------------
 
 

@@ -175,14 +175,15 @@ def post_gap_need(session: Session, holder: IndexHolder, *, pool_id: int, org_id
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    need = lifecycle.create(session, holder, NEED, org_id=org_id, actor_id=actor_id, values=values)
-    link = GapNeed(org_id=org_id, need_id=need.id or 0, rule_id=rule_id, rule_label=rule.label[:100],
-                   recorded_by=actor_id, **consent)
-    session.add(link)
-    session.flush()
-    audit.record(session, actor_id=actor_id, action="gap.post_need", object_type="need", object_id=need.id,
-                 detail={"org_id": org.id, "rule": rule.label[:100], "consent_by": consent["consent_by"],
-                         "consent_channel": consent["consent_channel"],
-                         "consent_on": consent["consent_on"].isoformat()})
-    session.commit()
-    return need
+
+    def record_consent(need: Need) -> None:
+        session.add(GapNeed(org_id=org_id, need_id=need.id or 0, rule_id=rule_id, rule_label=rule.label[:100],
+                            recorded_by=actor_id, **consent))
+        audit.record(session, actor_id=actor_id, action="gap.post_need", object_type="need", object_id=need.id,
+                     detail={"org_id": org.id, "rule": rule.label[:100], "consent_by": consent["consent_by"],
+                             "consent_channel": consent["consent_channel"],
+                             "consent_on": consent["consent_on"].isoformat()})
+
+    # The need and its consent record are one transaction: never a need without the consent.
+    return lifecycle.create(session, holder, NEED, org_id=org_id, actor_id=actor_id, values=values,
+                            with_posting=record_consent)

@@ -9,6 +9,7 @@ other side and never matched until it is published."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,8 +40,12 @@ def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row
 
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
-           values: dict[str, Any], draft: bool = False) -> Any:
-    """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits."""
+           values: dict[str, Any], draft: bool = False,
+           with_posting: Callable[[Any], None] | None = None) -> Any:
+    """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits.
+
+    ``with_posting(row)`` writes what belongs with the new posting (it has its id by then)
+    in the same transaction: both are stored, or neither."""
     clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")})
     org = session.get(Organisation, org_id)
     if org is None:
@@ -53,6 +58,8 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     # A draft is private to its organisation, staff included: its audit row names no content.
     audit.record(session, actor_id=actor_id, action=f"{side.name}.{'draft' if draft else 'create'}",
                  object_type=side.name, object_id=row.id, detail={} if draft else {"title": clean["title"]})
+    if with_posting is not None:
+        with_posting(row)
     if draft:
         session.commit()
     else:
