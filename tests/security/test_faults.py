@@ -1,6 +1,6 @@
 """A worker killed with SIGKILL in the middle of a stream of API writes: every acknowledged write
 is there, none is there twice, none is half-written, checked against the clients' ledger
-(web/faults.py; the long run is `python -m web.faults`, see README)."""
+(web/faults/; the long run is `python -m web.faults`, see README)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from web.faults import run
+from web.faults.kill_run import run
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,1 @@
+"""Load benchmark over loopback: ``python -m web.bench_load`` (see ``__main__``)."""
