@@ -51,7 +51,7 @@ def run_job(session: SessionDep, engine: EngineDep, settings: SettingsDep, user:
 
 
 @router.post("/admin/jobs/{name}/enabled", name="admin_job_enabled", dependencies=[Depends(csrf_protect)])
-def set_enabled(session: SessionDep, user: Admin, name: JobName, form: FormDep) -> Response:
+def set_enabled(session: SessionDep, settings: SettingsDep, user: Admin, name: JobName, form: FormDep) -> Response:
     """Pause or resume a job's schedule."""
-    runner.set_enabled(session, actor_id=user.id, name=name, enabled=form.get("enabled") == "1")
+    runner.set_enabled(session, actor_id=user.id, name=name, enabled=form.get("enabled") == "1", tz=settings.tz)
     return redirect_with("/admin/jobs")

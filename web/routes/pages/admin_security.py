@@ -41,13 +41,13 @@ def _filters(username: str | None, ip: str | None, result: str | None, date_from
 
 
 @router.get("/admin/logins", name="admin_logins")
-def logins(request: Request, session: SessionDep, user: Admin, username: Text = None, ip: Text = None,
+def logins(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, username: Text = None, ip: Text = None,
            result: Annotated[str | None, Query(max_length=4)] = None, date_from: DateFilter = None,
            date_to: DateFilter = None, page: PageNumber = 1) -> Response:
     """Every login attempt, filtered, with flagged anomalies on top."""
     filters = _filters(username, ip, result, date_from, date_to)
     return render(request, "admin/logins.html", {
-        "page": login_log.list_attempts(session, filters=filters, page=page), "f": filters,
+        "page": login_log.list_attempts(session, filters=filters, tz=settings.tz, page=page), "f": filters,
         "anomalies": login_log.anomalies(session), "RESULTS": login_log.RESULTS})
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.organisation import ORG_KIND_LABELS
-from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
+from web.deps import SessionDep, SettingsDep, UserDep, csrf_protect, unread_badge
 from web.presentation.responses import render
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import Marker, PageNumber, RowId
@@ -34,13 +34,13 @@ def manage(request: Request, session: SessionDep, user: StaffDep, page: PageNumb
 
 
 @router.post("/staff/announcements", name="staff_announcement_publish", dependencies=[Depends(csrf_protect)])
-async def publish(request: Request, session: SessionDep, user: StaffDep) -> Response:
+async def publish(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """Publish an announcement to everyone or to the chosen kinds of organisation."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "audience"}
     audience = [v for v in form.getlist("audience") if isinstance(v, str)]
     try:
-        announcements.publish(session, actor_id=user.id, values=values, audience=audience)
+        announcements.publish(session, actor_id=user.id, values=values, audience=audience, tz=settings.tz)
     except ValidationFailed as exc:
         return _staff_page(request, session, values={**values, "audience": audience}, errors=exc.errors,
                            flash=exc.message, status_code=422)
