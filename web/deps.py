@@ -122,13 +122,14 @@ OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
 
 
 # Where an account holding a one-time password may still go: the form that replaces it.
-PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout"})
+PASSWORD_CHANGE_ROUTES = ("account_password_form", "logout")
 
 
 def current_user(request: Request, user: OptionalUserDep) -> CurrentUser:
     if user is None:
         raise NotAuthenticated()
-    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+    if user.must_change_password and request.url.path not in {
+            str(request.app.url_path_for(name)) for name in PASSWORD_CHANGE_ROUTES}:
         raise PasswordChangeRequired()
     return user
 

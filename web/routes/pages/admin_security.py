@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation.responses import render, xlsx_response
-from web.routes.pages.staff_common import redirect_with
+from web.routes.pages.staff_common import page_path, redirect_with
 from web.routes.params import DateFilter, Marker, PageNumber
 from web.services.accounts import login_log, sessions
 
@@ -32,7 +32,7 @@ def live_sessions(request: Request, session: SessionDep, user: Admin, q: Text = 
 def end_session(request: Request, session: SessionDep, user: Admin, session_id: str) -> Response:
     """Force one session to log out."""
     sessions.end_session(session, actor_id=user.id, session_id=session_id[:64])
-    return redirect_with("/admin/sessions", ended=1)
+    return redirect_with(page_path(request, "admin_sessions"), ended=1)
 
 
 def _filters(username: str | None, ip: str | None, result: str | None, date_from: date | None,

@@ -1,11 +1,11 @@
-"""Helpers shared by the staff pages (no router of its own)."""
+"""Helpers shared by the page routers, the staff pages first (no router of its own)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
 from web.deps import CurrentUser, require_roles
@@ -37,6 +37,11 @@ def safe_back(target: str | None, default: str) -> str:
     if target and target.startswith("/staff/") and "//" not in target and "\\" not in target:
         return target
     return default
+
+
+def page_path(request: Request, name: str, /, **path_params: Any) -> str:
+    """The path of the page route ``name``: a redirect follows the route if its path changes."""
+    return str(request.app.url_path_for(name, **path_params))
 
 
 def redirect_with(target: str, **params: Any) -> RedirectResponse:

@@ -12,7 +12,7 @@ from models import Organisation
 from web.deps import SessionDep, csrf_protect, unread_badge
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
-from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
+from web.routes.pages.staff_common import StaffDep, page_path, redirect_with, to_int
 from web.routes.params import RowId
 from web.services.errors import DomainError, NotFound, ValidationFailed
 from web.services.organisations import figures, merge, portraits, records, stewardship
@@ -150,7 +150,7 @@ def portrait_save(request: Request, session: SessionDep, user: StaffDep, org_id:
         stewardship.edit_identity(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
         return _edit_page(request, session, org_id, values=form, error=exc, which="identity", status_code=422)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="edited")
+    return redirect_with(page_path(request, "staff_portrait_edit", org_id=org_id), done="edited")
 
 
 @router.post("/portraits/{org_id}/related", name="staff_related_add", dependencies=[Depends(csrf_protect)])
@@ -160,7 +160,7 @@ def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: R
         stewardship.add_related_party(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
         return _edit_page(request, session, org_id, values=form, error=exc, which="related", status_code=422)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_added")
+    return redirect_with(page_path(request, "staff_portrait_edit", org_id=org_id), done="related_added")
 
 
 @router.post("/portraits/{org_id}/related/{related_id}/delete", name="staff_related_remove",
@@ -168,4 +168,4 @@ def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: R
 def related_remove(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, related_id: RowId) -> Response:
     """Remove a related party (audited)."""
     stewardship.remove_related_party(session, org_id=org_id, actor_id=user.id, related_id=related_id)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_removed")
+    return redirect_with(page_path(request, "staff_portrait_edit", org_id=org_id), done="related_removed")
