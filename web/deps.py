@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models import User
 from models.db import read_engine
+from web.presentation.paths import route_path
 from web.security.idempotency import SCOPE_KEY as REQUEST_SESSION
 from web.security.origin import from_own_site
 from web.services import notifications
@@ -122,13 +123,14 @@ OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
 
 
 # Where an account holding a one-time password may still go: the form that replaces it.
-PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout"})
+PASSWORD_CHANGE_ROUTES = ("account_password_form", "logout")
 
 
 def current_user(request: Request, user: OptionalUserDep) -> CurrentUser:
     if user is None:
         raise NotAuthenticated()
-    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+    if user.must_change_password and request.url.path not in {
+            route_path(request, name) for name in PASSWORD_CHANGE_ROUTES}:
         raise PasswordChangeRequired()
     return user
 

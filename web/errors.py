@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from web.presentation.paths import route_path
 from web.services.errors import DomainError, NotAuthenticated, PasswordChangeRequired
 
 log = logging.getLogger("zhengqi")
@@ -90,10 +91,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 body["errors"] = errors
             return JSONResponse(body, status_code=exc.status_code)
         if isinstance(exc, PasswordChangeRequired) and request.method == "GET":
-            return RedirectResponse("/account/password", status_code=303)
+            return RedirectResponse(route_path(request, "account_password_form"), status_code=303)
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
-            return RedirectResponse(f"/login?next={target}", status_code=303)
+            return RedirectResponse(f"{route_path(request, 'login_form')}?next={target}", status_code=303)
         return _page(request, exc.status_code, exc.message)
 
     @app.exception_handler(OperationalError)

@@ -20,7 +20,7 @@ def job_settings(settings: Settings) -> JobSettings:
     """What the jobs take from the platform's settings."""
     return JobSettings(policy=MatchPolicy(threshold=settings.match_threshold, top=settings.match_top_k),
                        stale_days=settings.stale_days, session_retention_days=settings.session_retention_days,
-                       login_log_retention_days=settings.login_log_retention_days)
+                       login_log_retention_days=settings.login_log_retention_days, tz=settings.tz)
 
 
 class Scheduler:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,8 @@ from models import AuditLog, LoginAttempt, User, UserSession
 from tests.factories import PASSWORD, make_org, make_user
 from web.services.accounts import auth, colleagues, login_log, profile, sessions, users
 from web.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 NEW_PASSWORD = "Qingdao-harbour-2026"
 
@@ -255,17 +257,32 @@ def test_login_log_filters_and_export(session: Session) -> None:
     _attempt(session, "zhangsan", "10.0.0.2", False, t0 + timedelta(days=1))
     _attempt(session, "lisi", "192.168.1.5", False, t0 + timedelta(days=2))
     f = login_log.LoginFilters
-    assert login_log.list_attempts(session, filters=f()).total == 3
-    assert login_log.list_attempts(session, filters=f(username="ZHANG")).total == 2
-    assert login_log.list_attempts(session, filters=f(ip="192.168.")).total == 1
-    assert login_log.list_attempts(session, filters=f(result="fail")).total == 2
-    assert login_log.list_attempts(session, filters=f(result="nonsense")).total == 3
-    assert login_log.list_attempts(session, filters=f(date_from=date(2026, 12, 1), date_to=date(2026, 12, 1))).total == 1
+    assert login_log.list_attempts(session, filters=f(), tz=SHANGHAI).total == 3
+    assert login_log.list_attempts(session, filters=f(username="ZHANG"), tz=SHANGHAI).total == 2
+    assert login_log.list_attempts(session, filters=f(ip="192.168."), tz=SHANGHAI).total == 1
+    assert login_log.list_attempts(session, filters=f(result="fail"), tz=SHANGHAI).total == 2
+    assert login_log.list_attempts(session, filters=f(result="nonsense"), tz=SHANGHAI).total == 3
+    assert login_log.list_attempts(session, filters=f(date_from=date(2026, 12, 1), date_to=date(2026, 12, 1)),
+                                   tz=SHANGHAI).total == 1
     data = login_log.attempts_xlsx(session, filters=f(username="zhangsan", result="ok"), tz=ZoneInfo("Asia/Shanghai"))
     rows = list(load_workbook(io.BytesIO(data)).active.values)
     assert rows[0] == ("时间", "账号", "IP地址", "浏览器", "结果")
     assert rows[1] == (datetime(2026, 12, 1, 0, 30), "zhangsan", "10.0.0.1", "Firefox", "成功")
     assert len(rows) == 2
+
+
+
+def test_login_log_dates_are_days_in_the_platform_zone(session: Session) -> None:
+    _attempt(session, "wangwu", "10.0.0.9", True, datetime(2026, 12, 2, 16, 30, tzinfo=UTC))  # 12-03 00:30 in Shanghai
+    _attempt(session, "wangwu", "10.0.0.9", True, datetime(2026, 12, 3, 15, 30, tzinfo=UTC))  # 12-03 23:30 in Shanghai
+
+    def on(day: date, tz: tzinfo = SHANGHAI) -> int:
+        return login_log.list_attempts(session, filters=login_log.LoginFilters(date_from=day, date_to=day), tz=tz).total
+
+    assert (on(date(2026, 12, 2)), on(date(2026, 12, 3)), on(date(2026, 12, 4))) == (0, 2, 0)
+    assert (on(date(2026, 12, 2), UTC), on(date(2026, 12, 3), UTC)) == (1, 1)  # the zone given, none fixed
+    data = login_log.attempts_xlsx(session, filters=login_log.LoginFilters(date_from=date(2026, 12, 3)), tz=SHANGHAI)
+    assert len(list(load_workbook(io.BytesIO(data)).active.values)) == 3
 
 
 def test_anomalies_flag_bursts_and_admin_new_address(session: Session) -> None:

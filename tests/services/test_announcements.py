@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, func, select
@@ -12,12 +13,14 @@ from tests.factories import make_org, make_user
 from web.services import announcements
 from web.services.errors import NotFound, ValidationFailed
 
-TODAY = datetime.now(announcements.BEIJING).date()
+BEIJING = ZoneInfo("Asia/Shanghai")
+TODAY = datetime.now(BEIJING).date()
 
 
 def _publish(session: Session, actor: int, audience: list[str], **values: str) -> Announcement:
     base = {"title": "科技型中小企业评价申报通知", "body": "请于月底前完成申报。", "category": "policy"}
-    return announcements.publish(session, actor_id=actor, values={**base, **values}, audience=audience, today=TODAY)
+    return announcements.publish(session, actor_id=actor, values={**base, **values}, audience=audience, tz=BEIJING,
+                                  today=TODAY)
 
 
 def test_audience_reaches_exactly_the_chosen_kinds(session: Session) -> None:
@@ -50,7 +53,7 @@ def test_dates_withdrawal_and_read_state(session: Session) -> None:
     ending = _publish(session, staff.id, [], expires_on=str(TODAY))
     now = datetime.now(UTC)
     # publish_on is midnight Beijing time of that day; expires_on is still shown on its own day
-    midnight = datetime.combine(TODAY, time.min, announcements.BEIJING)
+    midnight = datetime.combine(TODAY, time.min, BEIJING)
     assert later.publish_at.replace(tzinfo=UTC) == midnight + timedelta(days=3)
     assert ending.expires_at.replace(tzinfo=UTC) == midnight + timedelta(days=1)
     assert {v.item.id for v in announcements.visible(session, user_id=ent.id, now=now)} == {ending.id}
@@ -65,6 +68,17 @@ def test_dates_withdrawal_and_read_state(session: Session) -> None:
     assert not next(v for v in announcements.visible(session, user_id=other.id) if v.item.id == live.id).read
     announcements.withdraw(session, actor_id=staff.id, announcement_id=live.id)
     assert live.id not in {v.item.id for v in announcements.visible(session, user_id=ent.id)}
+
+
+def test_dates_are_days_in_the_platform_zone(session: Session) -> None:
+    staff = make_user(session, role="staff")
+    berlin = ZoneInfo("Europe/Berlin")
+    today = datetime.now(berlin).date()
+    row = announcements.publish(session, actor_id=staff.id, audience=[], tz=berlin, today=today, values={
+        "title": "时区测试", "body": "正文", "category": "notice",
+        "publish_on": str(today + timedelta(days=3)), "expires_on": str(today + timedelta(days=5))})
+    assert row.publish_at.replace(tzinfo=UTC) == datetime.combine(today + timedelta(days=3), time.min, berlin)
+    assert row.expires_at.replace(tzinfo=UTC) == datetime.combine(today + timedelta(days=6), time.min, berlin)
 
 
 @pytest.mark.parametrize(("values", "audience", "field", "message"), [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
@@ -84,7 +85,7 @@ def test_two_workers_run_each_due_job_once(engine: Engine, session: Session, set
 def test_held_lease_blocks_and_expired_lease_is_taken_over(engine: Engine, session: Session,
                                                            settings: JobSettings, counting_job: dict[str, int]) -> None:
     admin = make_user(session, role="admin")
-    runner.ensure_jobs(session)
+    runner.ensure_jobs(session, tz=settings.tz)
     row = session.get(Job, "zz_counting")
     row.lease_owner, row.lease_until = "crashed-or-busy", datetime.now(UTC) + timedelta(minutes=5)
     session.add(row)
@@ -123,21 +124,40 @@ def test_failing_job_is_recorded_and_releases_its_lease(engine: Engine, session:
 def test_disabled_job_does_not_run(engine: Engine, session: Session, settings: JobSettings,
                                    counting_job: dict[str, int]) -> None:
     admin = make_user(session, role="admin")
-    runner.set_enabled(session, actor_id=admin.id, name="zz_counting", enabled=False)
+    runner.set_enabled(session, actor_id=admin.id, name="zz_counting", enabled=False, tz=settings.tz)
     runner.run_due(engine, settings=settings, worker="w")
     with pytest.raises(Conflict, match="已停用"):
         runner.run_now(engine, name="zz_counting", actor_id=admin.id, settings=settings, worker="w")
     assert counting_job["n"] == 0
 
 
-def test_daily_schedule_is_in_beijing_time() -> None:
+def test_daily_schedule_is_in_beijing_time(settings: JobSettings) -> None:
     spec = JobSpec(name="x", label="x", run=lambda s, c: "", at_hour=2)
     # 17:00 UTC is 01:00 in Beijing: due at 02:00 Beijing the same night = 18:00 UTC.
-    assert spec.next_due(datetime(2026, 12, 2, 17, 0, tzinfo=UTC)) == datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
-    assert spec.next_due(datetime(2026, 12, 2, 18, 0, tzinfo=UTC)) == datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+    assert spec.next_due(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), settings.tz) == datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    assert spec.next_due(datetime(2026, 12, 2, 18, 0, tzinfo=UTC), settings.tz) == datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
     assert spec.schedule_label == "每天 02:00（北京时间）"
     with pytest.raises(ValueError):
         registry.register(JobSpec(name="bad_hour", label="x", run=lambda s, c: "", at_hour=24))
+
+
+
+def test_daily_jobs_keep_the_platform_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from web.services.jobs import liaison_jobs
+
+    tz = job_settings(Settings(database_url="sqlite://", seed_on_start=False, mode="test",
+                               time_zone="Europe/Berlin")).tz
+    spec = JobSpec(name="x", label="x", run=lambda s, c: "", at_hour=2)
+    # In December Berlin is UTC+1: 02:00 there is 01:00 UTC.
+    assert spec.next_due(datetime(2026, 12, 2, 0, 30, tzinfo=UTC), tz) == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    days: list[date] = []
+    monkeypatch.setattr(liaison_jobs, "send_overdue_reminders",
+                        lambda session, today: days.append(today) or SimpleNamespace(visits=0, appeals=0, sent=0))
+    now = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)  # 04-01 in Berlin and Shanghai, still 03-31 in UTC
+    for zone in (tz, UTC):
+        liaison_jobs.liaison_overdue_reminders(None, JobContext(now=now, settings=JobSettings(tz=zone),  # type: ignore[arg-type]
+                                                                trigger="manual"))
+    assert days == [date(2026, 4, 1), date(2026, 3, 31)]
 
 
 def test_login_log_retention_cannot_go_below_six_months() -> None:

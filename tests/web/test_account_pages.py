@@ -165,6 +165,22 @@ def test_login_log_page_and_export(client: TestClient, session: Session, monkeyp
     assert ua == "testclient"
 
 
+
+def test_login_log_page_reads_dates_as_days_in_the_platform_zone(client: TestClient, session: Session) -> None:
+    session.add(LoginAttempt(username="wangwu", ip="10.0.0.9", success=True,
+                             created_at=datetime(2026, 12, 2, 16, 30, tzinfo=UTC)))  # 2026-12-03 00:30 in Shanghai
+    session.commit()
+    login(client, make_user(session, role="admin").username)
+
+    def found(day: str) -> int:
+        r = client.get("/admin/logins", params={"username": "wangwu", "date_from": day, "date_to": day})
+        return r.context["page"].total
+
+    assert (found("2026-12-02"), found("2026-12-03")) == (0, 1)
+    x = client.get("/admin/logins.xlsx", params={"username": "wangwu", "date_from": "2026-12-03", "date_to": "2026-12-03"})
+    assert len(list(load_workbook(io.BytesIO(x.content)).active.values)) == 2
+
+
 def test_org_admin_invites_colleague_through_the_page(client: TestClient, session: Session) -> None:
     org = make_org(session)
     make_user(session, role="provider", org=org, username="jigou-admin", is_org_admin=True)

@@ -19,7 +19,7 @@ from models.user import ROLE_LABELS
 from web.presentation.dictionaries import dict_hint, dict_label, dict_options
 from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
-from web.presentation.navigation import nav_items
+from web.presentation.navigation import menu_links
 from web.presentation.paths import route_path, route_url
 from web.presentation.times import formatters
 from web.presentation.user_agent import browser_label
@@ -69,7 +69,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         form_token=form_token,
         path_for=path_for,
         url_for=url_for,
-        nav_items=nav_items,
+        menu_links=menu_links,
         ROLE_LABELS=ROLE_LABELS,
         ORG_KIND_LABELS=ORG_KIND_LABELS,
         MATCH_STATUS_LABELS=MATCH_STATUS_LABELS,

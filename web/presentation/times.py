@@ -5,7 +5,7 @@ a naive value is read as UTC."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -29,6 +29,11 @@ def as_local(value: datetime, tz: tzinfo) -> datetime:
     """A stored timestamp in the local zone (naive means UTC)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(tz)
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant at which ``day`` begins in ``tz``: a date people pick means their own day."""
+    return datetime.combine(day, time.min, tz).astimezone(UTC)
 
 
 def naive_local(value: datetime, tz: tzinfo) -> datetime:

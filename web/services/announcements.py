@@ -4,25 +4,20 @@ publish and an expiry date; people see the ones addressed to them, with read sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from models import Announcement, AnnouncementRead, Organisation, User
 from models.organisation import ORG_KIND_LABELS
+from web.presentation.times import day_start
 from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
 from web.services.paging import Page
 
 CATEGORIES: dict[str, str] = {"policy": "政策通知", "event": "活动预告", "notice": "平台公告"}
 TITLE_MAX, BODY_MAX = 100, 5000
-BEIJING = timezone(timedelta(hours=8))
-
-
-def _day_start(d: date) -> datetime:
-    """Midnight Beijing time of ``d``: a date people pick means their own day."""
-    return datetime.combine(d, time.min, BEIJING).astimezone(UTC)
 
 
 def _parse_day(errors: dict[str, str], raw: Any, field: str, label: str) -> date | None:
@@ -38,10 +33,11 @@ def _parse_day(errors: dict[str, str], raw: Any, field: str, label: str) -> date
         return None
 
 
-def publish(session: Session, *, actor_id: int, values: dict[str, Any], audience: list[str],
+def publish(session: Session, *, actor_id: int, values: dict[str, Any], audience: list[str], tz: tzinfo,
             today: date | None = None) -> Announcement:
-    """Publish an announcement (from its publish date, until its expiry date, Beijing days). Commits."""
-    today = today or datetime.now(BEIJING).date()
+    """Publish an announcement (from its publish date, until its expiry date: days in the platform's
+    zone ``tz``). Commits."""
+    today = today or datetime.now(tz).date()
     errors: dict[str, str] = {}
     title = str(values.get("title") or "").strip()
     body = str(values.get("body") or "").strip()
@@ -68,8 +64,8 @@ def publish(session: Session, *, actor_id: int, values: dict[str, Any], audience
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     row = Announcement(title=title, body=body, category=category, audience=sorted(set(audience)),
-                       publish_at=_day_start(start) if start > today else datetime.now(UTC),
-                       expires_at=_day_start(end + timedelta(days=1)) if end else None, created_by=actor_id)
+                       publish_at=day_start(start, tz) if start > today else datetime.now(UTC),
+                       expires_at=day_start(end + timedelta(days=1), tz) if end else None, created_by=actor_id)
     session.add(row)
     session.flush()
     audit.record(session, actor_id=actor_id, action="announcement.publish", object_type="announcement",

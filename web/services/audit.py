@@ -5,12 +5,13 @@ staff page, verified, and exported for auditors."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from models import AuditLog, AuditPersonal, User, audit_chain
+from web.presentation.times import day_start
 from web.services.audit_labels import (
     AREA_LABELS,
     OBJECT_LABELS,
@@ -91,10 +92,9 @@ def _filtered(stmt: Any, f: AuditFilters) -> Any:
     if f.object_id is not None:
         stmt = stmt.where(col(AuditLog.object_id) == f.object_id)
     if f.date_from:
-        stmt = stmt.where(col(AuditLog.created_at) >= datetime.combine(f.date_from, time.min, f.tz).astimezone(UTC))
+        stmt = stmt.where(col(AuditLog.created_at) >= day_start(f.date_from, f.tz))
     if f.date_to:
-        stmt = stmt.where(col(AuditLog.created_at)
-                          < datetime.combine(f.date_to + timedelta(days=1), time.min, f.tz).astimezone(UTC))
+        stmt = stmt.where(col(AuditLog.created_at) < day_start(f.date_to + timedelta(days=1), f.tz))
     return stmt
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from web.deps import SessionDep, UserDep, csrf_protect, require_roles, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
+from web.routes.pages.staff_common import redirect_with
 from web.routes.params import Marker, RowId
 from web.services.accounts import colleagues, profile
 from web.services.errors import ValidationFailed
@@ -48,7 +50,7 @@ def change_password(request: Request, session: SessionDep, user: UserDep, form: 
                                 keep_session_id=user.session_id)
     except ValidationFailed as exc:
         return _password_page(request, errors=exc.errors, status_code=422)
-    return RedirectResponse("/account?changed=1", status_code=303)
+    return redirect_with(route_path(request, "account"), changed=1)
 
 
 def _colleagues_page(request: Request, session: SessionDep, user: UserDep, *, values: dict | None = None,
@@ -85,4 +87,4 @@ def set_active(request: Request, session: SessionDep, user: UserDep, _: OrgMembe
                form: FormDep) -> Response:
     """Disable or enable a colleague's account."""
     colleagues.set_colleague_active(session, actor_id=user.id, user_id=user_id, active=form.get("active") == "1")
-    return RedirectResponse("/account/colleagues", status_code=303)
+    return redirect_with(route_path(request, "account_colleagues"))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
@@ -54,7 +55,7 @@ def _act(request: Request, session: SessionDep, kind: str, action, done: str, va
             raise
         return _page(request, session, kind, flash=exc.message, errors=getattr(exc, "errors", None) or {"_": ""},
                      values=values, status_code=exc.status_code)
-    return redirect_with(f"/admin/dicts/{kind}", done=done)
+    return redirect_with(route_path(request, "admin_dict", kind=kind), done=done)
 
 
 @router.post("/admin/dicts/{kind}", name="admin_dict_add", dependencies=[Depends(csrf_protect)])

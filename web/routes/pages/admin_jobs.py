@@ -16,6 +16,7 @@ from web.deps import (
     require_roles,
     unread_badge,
 )
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
@@ -40,18 +41,18 @@ def list_jobs(request: Request, session: SessionDep, user: Admin, ran: str | Non
 
 
 @router.post("/admin/jobs/{name}/run", name="admin_job_run", dependencies=[Depends(csrf_protect)])
-def run_job(session: SessionDep, engine: EngineDep, settings: SettingsDep, user: Admin,
+def run_job(request: Request, session: SessionDep, engine: EngineDep, settings: SettingsDep, user: Admin,
             name: JobName) -> Response:
     """Run one job now, in this request (refused while another worker runs it)."""
     # The job writes through its own sessions; this request's must not hold SQLite's write lock.
     session.close()
     outcome = runner.run_now(engine, name=name, actor_id=user.id, settings=job_settings(settings),
                              worker=f"manual:{user.username}")
-    return redirect_with("/admin/jobs", ran=name, ok=int(outcome.ok))
+    return redirect_with(route_path(request, "admin_jobs"), ran=name, ok=int(outcome.ok))
 
 
 @router.post("/admin/jobs/{name}/enabled", name="admin_job_enabled", dependencies=[Depends(csrf_protect)])
-def set_enabled(session: SessionDep, user: Admin, name: JobName, form: FormDep) -> Response:
+def set_enabled(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, name: JobName, form: FormDep) -> Response:
     """Pause or resume a job's schedule."""
-    runner.set_enabled(session, actor_id=user.id, name=name, enabled=form.get("enabled") == "1")
-    return redirect_with("/admin/jobs")
+    runner.set_enabled(session, actor_id=user.id, name=name, enabled=form.get("enabled") == "1", tz=settings.tz)
+    return redirect_with(route_path(request, "admin_jobs"))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import redirect_with
 from web.routes.params import DateFilter, Marker, PageNumber
@@ -32,7 +33,7 @@ def live_sessions(request: Request, session: SessionDep, user: Admin, q: Text = 
 def end_session(request: Request, session: SessionDep, user: Admin, session_id: str) -> Response:
     """Force one session to log out."""
     sessions.end_session(session, actor_id=user.id, session_id=session_id[:64])
-    return redirect_with("/admin/sessions", ended=1)
+    return redirect_with(route_path(request, "admin_sessions"), ended=1)
 
 
 def _filters(username: str | None, ip: str | None, result: str | None, date_from: date | None,
@@ -41,13 +42,13 @@ def _filters(username: str | None, ip: str | None, result: str | None, date_from
 
 
 @router.get("/admin/logins", name="admin_logins")
-def logins(request: Request, session: SessionDep, user: Admin, username: Text = None, ip: Text = None,
+def logins(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, username: Text = None, ip: Text = None,
            result: Annotated[str | None, Query(max_length=4)] = None, date_from: DateFilter = None,
            date_to: DateFilter = None, page: PageNumber = 1) -> Response:
     """Every login attempt, filtered, with flagged anomalies on top."""
     filters = _filters(username, ip, result, date_from, date_to)
     return render(request, "admin/logins.html", {
-        "page": login_log.list_attempts(session, filters=filters, page=page), "f": filters,
+        "page": login_log.list_attempts(session, filters=filters, tz=settings.tz, page=page), "f": filters,
         "anomalies": login_log.anomalies(session), "RESULTS": login_log.RESULTS})
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from models.user import ROLE_LABELS
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
@@ -63,7 +64,7 @@ def create_user(request: Request, session: SessionDep, user: Admin, form: FormDe
         values = {k: v for k, v in form.items() if k != "password"}
         return _list_page(request, session, values=values, errors=errors, role=None, q=None, active=None,
                           page=1, flash=exc.message, status_code=422)
-    return redirect_with("/admin/users", done="created")
+    return redirect_with(route_path(request, "admin_users"), done="created")
 
 
 def _detail_page(request: Request, session: SessionDep, user_id: RowId, *, errors: dict | None = None,
@@ -96,7 +97,7 @@ def update_user(request: Request, session: SessionDep, user: Admin, user_id: Row
     except ValidationFailed as exc:
         return _detail_page(request, session, user_id, errors=exc.errors, flash=exc.message,
                             flash_kind="error", status_code=422)
-    return redirect_with(f"/admin/users/{user_id}", done="saved")
+    return redirect_with(route_path(request, "admin_user_detail", user_id=user_id), done="saved")
 
 
 @router.post("/admin/users/{user_id}/active", name="admin_user_active", dependencies=[Depends(csrf_protect)])
@@ -108,7 +109,7 @@ def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowI
         target, _ = users.get_account(session, user_id=user_id)
         return ask(request, Question(
             title="停用账号", confirm_label="确认停用",
-            cancel_url=request.url_for("admin_user_detail", user_id=user_id).path,
+            cancel_url=route_path(request, "admin_user_detail", user_id=user_id),
             consequence="停用后该账号立即退出登录、不能再登录；需要时可由管理员重新启用。",
             details=(("用户名", target.username), ("姓名", target.display_name or "—"),
                      ("角色", ROLE_LABELS.get(target.role, target.role)))), confirm)
@@ -119,7 +120,7 @@ def set_active(request: Request, session: SessionDep, user: Admin, user_id: RowI
             raise
         return _detail_page(request, session, user_id, flash=exc.message, flash_kind="error",
                             status_code=exc.status_code)
-    return redirect_with(f"/admin/users/{user_id}", done="enabled" if active else "disabled")
+    return redirect_with(route_path(request, "admin_user_detail", user_id=user_id), done="enabled" if active else "disabled")
 
 
 @router.post("/admin/users/{user_id}/password-reset", name="admin_user_password_reset",
@@ -135,11 +136,11 @@ def reset_password(request: Request, session: SessionDep, user: Admin, user_id: 
 def force_logout(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
     """End every session of the account."""
     sessions.force_logout_user(session, actor_id=user.id, user_id=user_id)
-    return redirect_with(f"/admin/users/{user_id}", done="logged_out")
+    return redirect_with(route_path(request, "admin_user_detail", user_id=user_id), done="logged_out")
 
 
 @router.post("/admin/users/{user_id}/unlock", name="admin_user_unlock", dependencies=[Depends(csrf_protect)])
 def unlock(request: Request, session: SessionDep, user: Admin, user_id: RowId) -> Response:
     """Clear the delays that failed logins put on the account."""
     users.unlock_login(session, actor_id=user.id, user_id=user_id)
-    return redirect_with(f"/admin/users/{user_id}", done="unlocked")
+    return redirect_with(route_path(request, "admin_user_detail", user_id=user_id), done="unlocked")

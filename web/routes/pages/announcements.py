@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.organisation import ORG_KIND_LABELS
-from web.deps import SessionDep, UserDep, csrf_protect, unread_badge
+from web.deps import SessionDep, SettingsDep, UserDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import Marker, PageNumber, RowId
@@ -34,25 +35,25 @@ def manage(request: Request, session: SessionDep, user: StaffDep, page: PageNumb
 
 
 @router.post("/staff/announcements", name="staff_announcement_publish", dependencies=[Depends(csrf_protect)])
-async def publish(request: Request, session: SessionDep, user: StaffDep) -> Response:
+async def publish(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """Publish an announcement to everyone or to the chosen kinds of organisation."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "audience"}
     audience = [v for v in form.getlist("audience") if isinstance(v, str)]
     try:
-        announcements.publish(session, actor_id=user.id, values=values, audience=audience)
+        announcements.publish(session, actor_id=user.id, values=values, audience=audience, tz=settings.tz)
     except ValidationFailed as exc:
         return _staff_page(request, session, values={**values, "audience": audience}, errors=exc.errors,
                            flash=exc.message, status_code=422)
-    return redirect_with("/staff/announcements", published=1)
+    return redirect_with(route_path(request, "staff_announcements"), published=1)
 
 
 @router.post("/staff/announcements/{announcement_id}/withdraw", name="staff_announcement_withdraw",
              dependencies=[Depends(csrf_protect)])
-def withdraw(session: SessionDep, user: StaffDep, announcement_id: RowId) -> Response:
+def withdraw(request: Request, session: SessionDep, user: StaffDep, announcement_id: RowId) -> Response:
     """Take an announcement down."""
     announcements.withdraw(session, actor_id=user.id, announcement_id=announcement_id)
-    return redirect_with("/staff/announcements", withdrawn=1)
+    return redirect_with(route_path(request, "staff_announcements"), withdrawn=1)
 
 
 @router.get("/announcements", name="announcements")
@@ -62,7 +63,7 @@ def read_list(request: Request, session: SessionDep, user: UserDep) -> Response:
 
 
 @router.post("/announcements/{announcement_id}/read", name="announcement_read", dependencies=[Depends(csrf_protect)])
-def mark_read(session: SessionDep, user: UserDep, announcement_id: RowId) -> Response:
+def mark_read(request: Request, session: SessionDep, user: UserDep, announcement_id: RowId) -> Response:
     """Mark one announcement read."""
     announcements.mark_read(session, user_id=user.id, announcement_id=announcement_id)
-    return RedirectResponse(f"/announcements#a{announcement_id}", status_code=303)
+    return RedirectResponse(f"{route_path(request, 'announcements')}#a{announcement_id}", status_code=303)

@@ -15,7 +15,8 @@ from web.deps import (
     current_user_optional,
     set_session_cookie,
 )
-from web.presentation.navigation import HOME_FOR_ROLE
+from web.presentation.navigation import home_path
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.services.accounts import auth
 from web.services.errors import NotAuthenticated, TooManyAttempts
@@ -60,9 +61,9 @@ def login(
             status_code=exc.status_code,
         )
     if result.user.must_change_password:
-        target = "/account/password"
+        target = route_path(request, "account_password_form")
     else:
-        target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
+        target = _safe_next(next) or home_path(request, result.user.role)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, settings, result.token)
     return response
@@ -73,6 +74,6 @@ def logout(request: Request, session: SessionDep) -> Response:
     """End the session on the server and drop the cookie."""
     auth.logout(session, token=request.cookies.get(SESSION_COOKIE),
                 ip=request.client.host if request.client else "")
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(route_path(request, "home"), status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
 from web.deps import IndexDep, SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -45,7 +46,7 @@ def create_pool(request: Request, session: SessionDep, user: StaffDep, form: For
         pool = pools.create_pool(session, actor_id=user.id, values=form)
     except ValidationFailed as exc:
         return _pools_page(request, session, form=form, errors=exc.errors, flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/pools/{pool.id}", done="created")
+    return redirect_with(route_path(request, "cultivation_pool", pool_id=pool.id), done="created")
 
 
 def _pool_page(request: Request, session: SessionDep, pool_id: int, **extra: Any) -> Response:
@@ -103,7 +104,7 @@ def import_members(request: Request, session: SessionDep, settings: SettingsDep,
     except workbook.ImportRejected as exc:
         return _pool_page(request, session, pool_id, import_errors=exc.cell_errors, errors={"file": exc.message},
                           flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/pools/{pool_id}", done="imported", n=n)
+    return redirect_with(route_path(request, "cultivation_pool", pool_id=pool_id), done="imported", n=n)
 
 
 @router.get("/pools/{pool_id}/screen", name="cultivation_pool_screen")
@@ -127,7 +128,7 @@ async def add_members(request: Request, session: SessionDep, user: StaffDep, poo
                           reason=reason)
     except ValidationFailed as exc:
         return _pool_page(request, session, pool_id, errors=exc.errors, flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/pools/{pool_id}", done="added")
+    return redirect_with(route_path(request, "cultivation_pool", pool_id=pool_id), done="added")
 
 
 @router.post("/pools/{pool_id}/members/{org_id}/remove", name="cultivation_pool_remove", dependencies=CSRF)
@@ -139,7 +140,7 @@ def remove_member(request: Request, session: SessionDep, user: StaffDep, pool_id
                             reason=form.get("reason", ""))
     except ValidationFailed as exc:
         return _pool_page(request, session, pool_id, errors=exc.errors, flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/pools/{pool_id}", done="removed")
+    return redirect_with(route_path(request, "cultivation_pool", pool_id=pool_id), done="removed")
 
 
 @router.get("/pools/{pool_id}/enterprises/{org_id}", name="cultivation_gaps")
@@ -185,4 +186,4 @@ def post_gap_need(request: Request, session: SessionDep, index: IndexDep, user: 
     except ValidationFailed as exc:
         return _need_page(request, session, index, pool_id, org_id, rule_id, form=form, errors=exc.errors,
                           flash=exc.message)
-    return redirect_with(f"/staff/cultivation/pools/{pool_id}/enterprises/{org_id}", done="posted")
+    return redirect_with(route_path(request, "cultivation_gaps", pool_id=pool_id, org_id=org_id), done="posted")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import SessionDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with
@@ -47,7 +48,7 @@ def create_rule_set(request: Request, session: SessionDep, user: StaffDep, form:
     except ValidationFailed as exc:
         return _list_page(request, session, form=form, errors=exc.errors or {"name": exc.message},
                           flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/rules/{rs.id}", done="created")
+    return redirect_with(route_path(request, "cultivation_ruleset", rule_set_id=rs.id), done="created")
 
 
 def _detail_page(request: Request, session: SessionDep, rule_set_id: int, **extra: Any) -> Response:
@@ -72,7 +73,7 @@ def update_rule_set(request: Request, session: SessionDep, user: StaffDep, rule_
     except ValidationFailed as exc:
         return _detail_page(request, session, rule_set_id, set_form=form, set_errors=exc.errors,
                             flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/rules/{rule_set_id}", done="saved")
+    return redirect_with(route_path(request, "cultivation_ruleset", rule_set_id=rule_set_id), done="saved")
 
 
 @router.post("/{rule_set_id}/rules", name="cultivation_rule_add", dependencies=CSRF)
@@ -83,7 +84,7 @@ def add_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id:
     except ValidationFailed as exc:
         return _detail_page(request, session, rule_set_id, form=form, errors=exc.errors,
                             flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/cultivation/rules/{rule_set_id}", done="saved")
+    return redirect_with(route_path(request, "cultivation_ruleset", rule_set_id=rule_set_id), done="saved")
 
 
 @router.get("/{rule_set_id}/rules/{rule_id}", name="cultivation_rule")
@@ -108,11 +109,11 @@ def save_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id
         return render(request, "cultivation/rule_edit.html",
                       _context(view=view, rule=rule, form=form, errors=exc.errors, flash=exc.message,
                                flash_kind="error"), status_code=422)
-    return redirect_with(f"/staff/cultivation/rules/{rule_set_id}", done="saved")
+    return redirect_with(route_path(request, "cultivation_ruleset", rule_set_id=rule_set_id), done="saved")
 
 
 @router.post("/{rule_set_id}/rules/{rule_id}/delete", name="cultivation_rule_delete", dependencies=CSRF)
-def delete_rule(session: SessionDep, user: StaffDep, rule_set_id: RowId, rule_id: RowId) -> Response:
+def delete_rule(request: Request, session: SessionDep, user: StaffDep, rule_set_id: RowId, rule_id: RowId) -> Response:
     """Remove a rule from its set."""
     rulesets.delete_rule(session, rule_set_id=rule_set_id, rule_id=rule_id, actor_id=user.id)
-    return redirect_with(f"/staff/cultivation/rules/{rule_set_id}", done="deleted")
+    return redirect_with(route_path(request, "cultivation_ruleset", rule_set_id=rule_set_id), done="deleted")

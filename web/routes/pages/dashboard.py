@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
 from web.presentation import charts
 from web.presentation.confirm import ConfirmDep, Question, ask
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.params import Count, RowId, Year
 from web.services.cultivation import pipeline
@@ -152,7 +153,7 @@ def delete_actual(request: Request, session: SessionDep, user: Writer, actual_id
     figure = actuals.describe_actual(session, actual_id=actual_id)
     if not confirm.confirmed:
         return ask(request, Question(
-            title="删除指标数值", confirm_label="确认删除", cancel_url=request.url_for("dashboard_entry").path,
+            title="删除指标数值", confirm_label="确认删除", cancel_url=route_path(request, "dashboard_entry"),
             consequence="删除后看板不再显示该数值（删除记录保留在审计日志中）；此操作不能撤销。",
             details=(("指标", figure.indicator), ("年度", str(figure.year)), ("数值", figure.value),
                      ("来源", figure.source))), confirm)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from models.user import NOTIFY_MODES
 from web.deps import SessionDep, SettingsDep, UserDep, csrf_protect, unread_badge
 from web.presentation.links import notification_path
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.params import Marker, PageNumber, RowId
 from web.services import announcements, notifications
@@ -40,7 +41,7 @@ def set_mode(request: Request, session: SessionDep, user: UserDep,
              notify_mode: Annotated[str, Form(max_length=16)] = "") -> Response:
     """Choose immediate messages or one daily digest."""
     notifications.set_notify_mode(session, user_id=user.id, mode=notify_mode)
-    return RedirectResponse(request.url_for("inbox").path + "?saved=1", status_code=303)
+    return RedirectResponse(route_path(request, "inbox") + "?saved=1", status_code=303)
 
 
 @router.post("/inbox/read-all", name="inbox_read_all", dependencies=[Depends(csrf_protect)])
@@ -48,7 +49,7 @@ def read_all(request: Request, session: SessionDep, settings: SettingsDep, user:
     """Mark every notification shown read."""
     held = notifications.held_after(session, user_id=user.id, tz=settings.tz)
     notifications.mark_all_read(session, user_id=user.id, org_id=user.org_id, held=held)
-    return RedirectResponse(request.url_for("inbox").path, status_code=303)
+    return RedirectResponse(route_path(request, "inbox"), status_code=303)
 
 
 @router.post("/inbox/{notification_id}/read", name="inbox_read", dependencies=[Depends(csrf_protect)])
@@ -57,5 +58,5 @@ def read(request: Request, session: SessionDep, user: UserDep, notification_id: 
     note = notifications.mark_read(session, notification_id=notification_id, user_id=user.id,
                                    org_id=user.org_id)
     # Only a path this app builds from the notification's target: never an open redirect.
-    target = notification_path(request, note, user.role) or request.url_for("inbox").path
+    target = notification_path(request, note, user.role) or route_path(request, "inbox")
     return RedirectResponse(target, status_code=303)

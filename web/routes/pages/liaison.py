@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -71,7 +72,7 @@ def _post(request: Request, session: SessionDep, org_id: int, section: str, form
     except ValidationFailed as exc:
         return _org_page(request, session, org_id, errors=exc.errors, form=form, section=section,
                          flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/liaison/{org_id}", done=done)
+    return redirect_with(route_path(request, "liaison_enterprise", org_id=org_id), done=done)
 
 
 @router.post("/{org_id}/assignments", name="liaison_assign", dependencies=CSRF)
@@ -83,10 +84,10 @@ def assign(request: Request, session: SessionDep, user: StaffDep, org_id: RowId,
 
 
 @router.post("/{org_id}/assignments/{assignment_id}/end", name="liaison_unassign", dependencies=CSRF)
-def unassign(session: SessionDep, user: StaffDep, org_id: RowId, assignment_id: RowId) -> Response:
+def unassign(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, assignment_id: RowId) -> Response:
     """End an assignment."""
     assignments.end(session, org_id=org_id, assignment_id=assignment_id, actor_id=user.id)
-    return redirect_with(f"/staff/liaison/{org_id}", done="ended")
+    return redirect_with(route_path(request, "liaison_enterprise", org_id=org_id), done="ended")
 
 
 @router.post("/{org_id}/schedule", name="liaison_schedule", dependencies=CSRF)
@@ -134,4 +135,4 @@ def appeal_step(request: Request, session: SessionDep, user: StaffDep, appeal_id
     except ValidationFailed as exc:
         return _appeal_page(request, session, appeal_id, errors=exc.errors, form=form, flash=exc.message,
                             flash_kind="error")
-    return redirect_with(f"/staff/liaison/appeals/{appeal_id}", done="step")
+    return redirect_with(route_path(request, "liaison_appeal_detail", appeal_id=appeal_id), done="step")

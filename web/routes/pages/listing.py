@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import IndexDep, SessionDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with
@@ -49,7 +50,7 @@ def add_step(request: Request, session: SessionDep, index: IndexDep, user: Staff
     except ValidationFailed as exc:
         return _plan_page(request, session, index, org_id, errors=exc.errors, form=form, flash=exc.message,
                           flash_kind="error")
-    return redirect_with(f"/staff/listing/{org_id}", done=1)
+    return redirect_with(route_path(request, "listing_plan", org_id=org_id), done=1)
 
 
 @router.post("/{org_id}/steps/{step_id}", name="listing_step_save", dependencies=CSRF)
@@ -61,4 +62,4 @@ def save_step(request: Request, session: SessionDep, index: IndexDep, user: Staf
     except ValidationFailed as exc:
         return _plan_page(request, session, index, org_id, errors=exc.errors, form=form, editing=step_id,
                           flash=exc.message, flash_kind="error")
-    return redirect_with(f"/staff/listing/{org_id}", done=1)
+    return redirect_with(route_path(request, "listing_plan", org_id=org_id), done=1)

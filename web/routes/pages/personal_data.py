@@ -7,11 +7,13 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
+from web.routes.pages.staff_common import redirect_with
 from web.routes.params import Marker, RowId
 from web.services.accounts import personal_data
 from web.services.errors import DomainError, ValidationFailed
@@ -46,7 +48,7 @@ def correct_name(request: Request, session: SessionDep, user: UserDep,
     except ValidationFailed as exc:
         return _page(request, session, user, errors=exc.errors, flash=exc.message, status_code=422,
                      values={"display_name": display_name})
-    return RedirectResponse("/account/privacy?done=1&what=name", status_code=303)
+    return redirect_with(route_path(request, "account_privacy"), done=1, what="name")
 
 
 @router.post("/account/privacy/contacts", name="account_privacy_contacts",
@@ -59,7 +61,7 @@ def correct_contacts(request: Request, session: SessionDep, user: UserDep, form:
     except ValidationFailed as exc:
         return _page(request, session, user, errors=exc.errors, flash=exc.message, status_code=422,
                      values=values)
-    return RedirectResponse("/account/privacy?done=1&what=contacts", status_code=303)
+    return redirect_with(route_path(request, "account_privacy"), done=1, what="contacts")
 
 
 @router.get("/account/privacy/export.json", name="account_privacy_export")
@@ -81,7 +83,7 @@ def request_erasure(request: Request, session: SessionDep, user: UserDep,
     except DomainError as exc:
         return _page(request, session, user, errors={"reason": exc.message}, flash=exc.message,
                      status_code=exc.status_code, values={"reason": reason})
-    return RedirectResponse("/account/privacy?done=1&what=requested", status_code=303)
+    return redirect_with(route_path(request, "account_privacy"), done=1, what="requested")
 
 
 @router.get("/staff/privacy", name="staff_privacy")
@@ -92,10 +94,10 @@ def requests_page(request: Request, session: SessionDep, user: StaffDep, done: M
 
 
 @router.post("/staff/privacy/{request_id}/erase", name="staff_privacy_erase", dependencies=[Depends(csrf_protect)])
-def erase(session: SessionDep, user: StaffDep, request_id: RowId) -> Response:
+def erase(request: Request, session: SessionDep, user: StaffDep, request_id: RowId) -> Response:
     """Carry out a deletion request."""
     personal_data.erase(session, request_id=request_id, actor_id=user.id)
-    return RedirectResponse("/staff/privacy?done=1", status_code=303)
+    return redirect_with(route_path(request, "staff_privacy"), done=1)
 
 
 @router.post("/staff/privacy/{request_id}/reject", name="staff_privacy_reject", dependencies=[Depends(csrf_protect)])
@@ -108,4 +110,4 @@ def reject(request: Request, session: SessionDep, user: StaffDep, request_id: Ro
         return render(request, "staff/privacy.html", {
             "rows": personal_data.list_requests(session), "flash": exc.message, "flash_kind": "error",
             "error_for": request_id}, status_code=422)
-    return RedirectResponse("/staff/privacy?done=1", status_code=303)
+    return redirect_with(route_path(request, "staff_privacy"), done=1)

@@ -13,7 +13,7 @@ from web.deps import (
     current_user_optional,
     set_session_cookie,
 )
-from web.presentation.navigation import HOME_FOR_ROLE
+from web.presentation.navigation import home_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.services.accounts import auth
@@ -45,6 +45,6 @@ def register(request: Request, session: SessionDep, settings: SettingsDep, form:
                             ip=request.client.host if request.client else "", replaces=request.cookies.get(SESSION_COOKIE),
                             user_agent=request.headers.get("user-agent", ""),
                             session_hours=settings.session_hours)
-    response = RedirectResponse(HOME_FOR_ROLE.get(result.user.role, "/") + "?welcome=1", status_code=303)
+    response = RedirectResponse(home_path(request, result.user.role) + "?welcome=1", status_code=303)
     set_session_cookie(response, request, settings, result.token)
     return response

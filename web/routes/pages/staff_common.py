@@ -1,4 +1,4 @@
-"""Helpers shared by the staff pages (no router of its own)."""
+"""Helpers shared by the page routers, the staff pages first (no router of its own)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from models.match import PIPELINE_STAGES
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import RowId
@@ -85,7 +86,7 @@ def pipeline_move(
         form = {"to_status": to_status, "note": note, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
-    return redirect_with(f"/staff/pipeline/{match_id}", done="moved")
+    return redirect_with(route_path(request, "staff_pipeline_detail", match_id=match_id), done="moved")
 
 
 @router.post("/pipeline/{match_id}/contract/correct", name="staff_contract_correct",
@@ -105,7 +106,7 @@ def contract_correct(
         form = {"reason": reason, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no, "which": "correct"}
         return _detail(request, session, settings, match_id, error=exc, form=form, status_code=422)
-    return redirect_with(f"/staff/pipeline/{match_id}", done="corrected")
+    return redirect_with(route_path(request, "staff_pipeline_detail", match_id=match_id), done="corrected")
 
 
 @router.post("/pipeline/{match_id}/contract/void", name="staff_contract_void",
@@ -118,7 +119,7 @@ def contract_void(
     if reason.strip() and not confirm.confirmed:
         k = contracts.active_contract(session, match_id=match_id)
         return ask(request, Question(
-            title="作废技术合同", confirm_label="确认作废", cancel_url=f"/staff/pipeline/{match_id}",
+            title="作废技术合同", confirm_label="确认作废", cancel_url=route_path(request, "staff_pipeline_detail", match_id=match_id),
             consequence="作废后撮合关闭，该合同金额不再计入技术合同成交额，并通知供需双方；此操作不能撤销。",
             details=(("合同金额", f"{k.amount_wan} 万元"), ("签约日期", k.signed_on.isoformat()),
                      ("作废原因", reason.strip()))), confirm)
@@ -127,4 +128,4 @@ def contract_void(
     except ValidationFailed as exc:
         return _detail(request, session, settings, match_id, error=exc,
                        form={"void_reason": reason, "which": "void"}, status_code=422)
-    return redirect_with(f"/staff/pipeline/{match_id}", done="voided")
+    return redirect_with(route_path(request, "staff_pipeline_detail", match_id=match_id), done="voided")

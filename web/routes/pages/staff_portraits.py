@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from models import Organisation
 from web.deps import SessionDep, csrf_protect, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -65,7 +66,7 @@ def _act(request: Request, session: SessionDep, org_id: int, action: Callable[[]
             raise
         return _portrait(request, session, org_id, error=exc.message, status_code=exc.status_code)
     shown = outcome.target.id if isinstance(outcome, merge.MergeResult) else org_id
-    return redirect_with(request.url_for("staff_portrait", org_id=shown).path, done=done)
+    return redirect_with(route_path(request, "staff_portrait", org_id=shown), done=done)
 
 
 @router.post("/organisations/{org_id}/merge", name="staff_org_merge", dependencies=[Depends(csrf_protect)])
@@ -115,7 +116,7 @@ def save_figures(request: Request, session: SessionDep, user: StaffDep, org_id: 
     except ValidationFailed as exc:  # refused before anything was written
         return _figures_page(request, records.get_organisation(session, org_id), values=form,
                              errors=exc.errors, flash=exc.message)
-    return redirect_with(request.url_for("staff_portrait", org_id=org_id).path, done="figures")
+    return redirect_with(route_path(request, "staff_portrait", org_id=org_id), done="figures")
 
 
 _EDIT_DONE = {"edited": "机构信息已保存，修改已记入审计日志。", "related_added": "已登记关联方。",
@@ -150,7 +151,7 @@ def portrait_save(request: Request, session: SessionDep, user: StaffDep, org_id:
         stewardship.edit_identity(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
         return _edit_page(request, session, org_id, values=form, error=exc, which="identity", status_code=422)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="edited")
+    return redirect_with(route_path(request, "staff_portrait_edit", org_id=org_id), done="edited")
 
 
 @router.post("/portraits/{org_id}/related", name="staff_related_add", dependencies=[Depends(csrf_protect)])
@@ -160,7 +161,7 @@ def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: R
         stewardship.add_related_party(session, org_id=org_id, actor_id=user.id, values=form)
     except ValidationFailed as exc:
         return _edit_page(request, session, org_id, values=form, error=exc, which="related", status_code=422)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_added")
+    return redirect_with(route_path(request, "staff_portrait_edit", org_id=org_id), done="related_added")
 
 
 @router.post("/portraits/{org_id}/related/{related_id}/delete", name="staff_related_remove",
@@ -168,4 +169,4 @@ def related_add(request: Request, session: SessionDep, user: StaffDep, org_id: R
 def related_remove(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, related_id: RowId) -> Response:
     """Remove a related party (audited)."""
     stewardship.remove_related_party(session, org_id=org_id, actor_id=user.id, related_id=related_id)
-    return redirect_with(f"/staff/portraits/{org_id}/edit", done="related_removed")
+    return redirect_with(route_path(request, "staff_portrait_edit", org_id=org_id), done="related_removed")

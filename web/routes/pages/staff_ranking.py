@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
+from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.services.errors import DomainError
@@ -16,7 +17,6 @@ from web.services.matching import ranking_model
 router = APIRouter(prefix="/staff", tags=["pages"], dependencies=[Depends(unread_badge)])
 CSRF = [Depends(csrf_protect)]
 AdminDep = Annotated[CurrentUser, Depends(require_roles("admin"))]
-PAGE = "/staff/ranking"
 
 
 def _flash(request: Request, status: ranking_model.ModelStatus) -> tuple[str | None, str]:
@@ -50,22 +50,22 @@ def ranking_page(request: Request, session: SessionDep, settings: SettingsDep,
 
 
 @router.post("/ranking/train", name="staff_ranking_train", dependencies=CSRF)
-def train_now(session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+def train_now(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
     """Learn from the stored decisions now (seconds of CPU: a staff action, not a page view)."""
     outcome = ranking_model.train(session, settings, actor_id=user.id)
     session.commit()
     if outcome.too_few is not None:
-        return redirect_with(PAGE, done="too_few", missing=outcome.too_few.missing)
+        return redirect_with(route_path(request, "staff_ranking"), done="too_few", missing=outcome.too_few.missing)
     assert outcome.report is not None
-    return redirect_with(PAGE, done="trained", v=outcome.report.version)
+    return redirect_with(route_path(request, "staff_ranking"), done="trained", v=outcome.report.version)
 
 
 @router.post("/ranking/rollback", name="staff_ranking_rollback", dependencies=CSRF)
-def rollback(session: SessionDep, settings: SettingsDep, user: AdminDep) -> Response:
+def rollback(request: Request, session: SessionDep, settings: SettingsDep, user: AdminDep) -> Response:
     """Admins only: the model active before this one (or none) becomes active again."""
     try:
         now = ranking_model.rollback(session, settings, actor_id=user.id)
     except DomainError:
-        return redirect_with(PAGE, done="no_active")
+        return redirect_with(route_path(request, "staff_ranking"), done="no_active")
     session.commit()
-    return redirect_with(PAGE, done="rollback", v=now)
+    return redirect_with(route_path(request, "staff_ranking"), done="rollback", v=now)

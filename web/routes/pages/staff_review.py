@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from models.match import MatchStatus
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
+from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with, safe_back, to_float, to_int
 from web.routes.params import BodyId, FormRowId, RowId
@@ -97,8 +98,8 @@ def manual_create(
     m = manual.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
                                    note=note, approve=bool(approve))
     if m.status == "approved":
-        return redirect_with(f"/staff/pipeline/{m.id}", done="manual")
-    return redirect_with(f"/staff/review/{m.id}", done="manual")
+        return redirect_with(route_path(request, "staff_pipeline_detail", match_id=m.id), done="manual")
+    return redirect_with(route_path(request, "staff_review_detail", match_id=m.id), done="manual")
 
 
 @router.post("/review/bulk", name="staff_review_bulk", dependencies=CSRF)
@@ -113,10 +114,10 @@ def review_bulk(
         return ask(request, Question(
             title=f"批量批准 {len(set(match_ids))} 条匹配", confirm_label="确认全部批准",
             consequence="批准后，每条匹配的供需双方将互相看到对方的名称与联系方式，并收到通知；此操作不能撤销。",
-            cancel_url=safe_back(back, "/staff/review")), confirm)
+            cancel_url=safe_back(back, route_path(request, "staff_review"))), confirm)
     result = review.bulk_decide(session, match_ids=match_ids, actor_id=user.id, decision=decision,
                                 reason_code=reason_code or None, note=note)
-    return redirect_with(safe_back(back, "/staff/review"), done="bulk", d=decision, n=len(result.done),
+    return redirect_with(safe_back(back, route_path(request, "staff_review")), done="bulk", d=decision, n=len(result.done),
                          s=len(result.skipped))
 
 
@@ -131,7 +132,7 @@ def review_detail(request: Request, session: SessionDep, user: StaffDep, match_i
 
 
 def _decision_response(request: Request, back: str, match_id: int, done: str) -> Response:
-    return redirect_with(safe_back(back, f"/staff/review/{match_id}"), done=done)
+    return redirect_with(safe_back(back, route_path(request, "staff_review_detail", match_id=match_id)), done=done)
 
 
 @router.post("/review/{match_id}/approve", name="staff_review_approve", dependencies=CSRF)
@@ -143,7 +144,7 @@ def approve(request: Request, session: SessionDep, user: StaffDep, match_id: Row
         return ask(request, Question(
             title="批准匹配", confirm_label="确认批准",
             consequence="批准后，供需双方将互相看到对方的名称与联系方式，并收到通知；此操作不能撤销。",
-            cancel_url=safe_back(back, f"/staff/review/{match_id}"),
+            cancel_url=safe_back(back, route_path(request, "staff_review_detail", match_id=match_id)),
             details=(("需求", f"{v.need.title}（{v.enterprise.name}）"),
                      ("服务", f"{v.offer.title}（{v.provider.name}）"))), confirm)
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=note)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, func, select
 
 from models import LoginAttempt, User
+from web.presentation.times import day_start
 from web.services.excel import Sheet, workbook_bytes
 from web.services.paging import Page
 
@@ -24,7 +25,7 @@ class LoginFilters:
     date_to: date | None = None
 
 
-def _where(stmt, f: LoginFilters):  # type: ignore[no-untyped-def]
+def _where(stmt, f: LoginFilters, tz: tzinfo):  # type: ignore[no-untyped-def]
     if f.username and f.username.strip():
         stmt = stmt.where(col(LoginAttempt.username).like(f"%{f.username.strip().lower()[:50]}%"))
     if f.ip and f.ip.strip():
@@ -32,26 +33,26 @@ def _where(stmt, f: LoginFilters):  # type: ignore[no-untyped-def]
     if f.result in RESULTS:
         stmt = stmt.where(col(LoginAttempt.success).is_(f.result == "ok"))
     if f.date_from:
-        stmt = stmt.where(col(LoginAttempt.created_at) >= datetime.combine(f.date_from, time.min, UTC))
+        stmt = stmt.where(col(LoginAttempt.created_at) >= day_start(f.date_from, tz))
     if f.date_to:
-        stmt = stmt.where(col(LoginAttempt.created_at) < datetime.combine(f.date_to + timedelta(days=1),
-                                                                           time.min, UTC))
+        stmt = stmt.where(col(LoginAttempt.created_at) < day_start(f.date_to + timedelta(days=1), tz))
     return stmt
 
 
-def list_attempts(session: Session, *, filters: LoginFilters, page: int = 1, per_page: int = 50) -> Page:
-    """Login attempts, newest first."""
+def list_attempts(session: Session, *, filters: LoginFilters, tz: tzinfo, page: int = 1,
+                  per_page: int = 50) -> Page:
+    """Login attempts, newest first; the dates are days in the platform's zone ``tz``."""
     page = max(1, page)
-    total = session.exec(_where(select(func.count()).select_from(LoginAttempt), filters)).one()
-    rows = session.exec(_where(select(LoginAttempt), filters)
+    total = session.exec(_where(select(func.count()).select_from(LoginAttempt), filters, tz)).one()
+    rows = session.exec(_where(select(LoginAttempt), filters, tz)
                         .order_by(col(LoginAttempt.created_at).desc(), col(LoginAttempt.id).desc())
                         .offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(rows), total, page, per_page)
 
 
 def attempts_xlsx(session: Session, *, filters: LoginFilters, tz: tzinfo) -> bytes:
-    """The filtered attempts as an Excel workbook (times in the platform's zone ``tz``)."""
-    rows = session.exec(_where(select(LoginAttempt), filters)
+    """The filtered attempts as an Excel workbook (dates and times in the platform's zone ``tz``)."""
+    rows = session.exec(_where(select(LoginAttempt), filters, tz)
                         .order_by(col(LoginAttempt.created_at).desc()).limit(EXPORT_LIMIT)).all()
     return workbook_bytes([Sheet("登录日志", ["时间", "账号", "IP地址", "浏览器", "结果"], (
         (a.created_at, a.username, a.ip, a.user_agent, "成功" if a.success else "失败")

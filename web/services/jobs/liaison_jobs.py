@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from web.services.jobs.registry import BEIJING, JobContext, JobSpec, register
+from web.services.jobs.registry import JobContext, JobSpec, register
 from web.services.liaison.workspace import send_overdue_reminders
 
 
 def liaison_overdue_reminders(session: Session, ctx: JobContext) -> str:
-    """Remind leads of overdue visits and 诉求, counted on today's date in Beijing. Commits."""
-    r = send_overdue_reminders(session, today=ctx.now.astimezone(BEIJING).date())
+    """Remind leads of overdue visits and 诉求, counted on today's date in the platform's zone. Commits."""
+    r = send_overdue_reminders(session, today=ctx.now.astimezone(ctx.settings.tz).date())
     return f"走访逾期 {r.visits} 家，诉求逾期 {r.appeals} 件，本次新提醒 {r.sent} 条"
 
 

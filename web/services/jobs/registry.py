@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlmodel import Session
 
+from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
 from web.services.matching.index import MatchPolicy
-
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,7 @@ class JobSettings:
     stale_days: int = 14  # a pipeline match with no move for this long is reminded
     session_retention_days: int = 7  # ended sessions are deleted after this
     login_log_retention_days: int = 180  # 登录日志 is kept at least this long
+    tz: tzinfo = field(default_factory=lambda: local_zone(DEFAULT_TIME_ZONE))  # daily jobs run at hours here
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class JobSpec:
     """A periodic job. ``run`` does the work in the given session, commits, and returns a
     one-line Chinese summary; raising marks the run failed (its session is rolled back).
 
-    ``every`` is the interval; with ``at_hour`` the job instead runs daily at that hour,
-    Beijing time (``every`` is then ignored)."""
+    ``every`` is the interval; with ``at_hour`` the job instead runs daily at that hour in the
+    platform's zone (``every`` is then ignored)."""
 
     name: str
     label: str
@@ -49,11 +49,11 @@ class JobSpec:
     description: str = ""
     lease: timedelta = field(default=timedelta(minutes=30))  # a crashed worker's lease expires
 
-    def next_due(self, after: datetime) -> datetime:
-        """When the job is next due, counting from ``after``."""
+    def next_due(self, after: datetime, tz: tzinfo) -> datetime:
+        """When the job is next due, counting from ``after`` (``at_hour`` is an hour in ``tz``)."""
         if self.at_hour is None:
             return after + self.every
-        local = after.astimezone(BEIJING)
+        local = after.astimezone(tz)
         due = local.replace(hour=self.at_hour, minute=0, second=0, microsecond=0)
         if due <= local:
             due += timedelta(days=1)

@@ -9,7 +9,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
@@ -29,14 +29,14 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def ensure_jobs(session: Session, *, now: datetime | None = None) -> None:
-    """Give every registered job its row (first due per its schedule). Commits."""
+def ensure_jobs(session: Session, *, tz: tzinfo, now: datetime | None = None) -> None:
+    """Give every registered job its row (first due per its schedule, daily hours in ``tz``). Commits."""
     now = now or datetime.now(UTC)
     known = set(session.exec(select(Job.name)).all())
     added = False
     for spec in all_jobs():
         if spec.name not in known:
-            session.add(Job(name=spec.name, next_due_at=spec.next_due(now) if spec.at_hour is not None else now))
+            session.add(Job(name=spec.name, next_due_at=spec.next_due(now, tz) if spec.at_hour is not None else now))
             added = True
     if added:
         try:
@@ -83,7 +83,7 @@ def _run_leased(engine: Engine, spec: JobSpec, *, worker: str, settings: JobSett
     with Session(engine) as session:
         session.exec(update(Job).where(col(Job.name) == spec.name, col(Job.lease_owner) == worker)  # type: ignore[call-overload]
                      .values(lease_owner=None, lease_until=None,
-                             next_due_at=spec.next_due(finished), last_finished_at=finished,
+                             next_due_at=spec.next_due(finished, settings.tz), last_finished_at=finished,
                              last_duration_ms=duration, last_ok=ok, last_result=str(result)[:RESULT_MAX])
                      .execution_options(synchronize_session=False))
         session.add(JobRun(job=spec.name, trigger=trigger, worker=worker[:100], started_at=started,
@@ -96,7 +96,7 @@ def run_due(engine: Engine, *, settings: JobSettings, worker: str, now: datetime
     """Run every job that is due and whose lease this worker wins; returns what ran here."""
     now = now or datetime.now(UTC)
     with Session(engine) as session:
-        ensure_jobs(session, now=now)
+        ensure_jobs(session, tz=settings.tz, now=now)
     outcomes = []
     for spec in all_jobs():
         if _acquire(engine, spec, worker=worker, now=now, force=False):
@@ -112,7 +112,7 @@ def run_now(engine: Engine, *, name: str, actor_id: int, settings: JobSettings, 
         raise NotFound("未找到该定时任务")
     now = datetime.now(UTC)
     with Session(engine) as session:
-        ensure_jobs(session, now=now)
+        ensure_jobs(session, tz=settings.tz, now=now)
         row = session.get(Job, name)
         if row is not None and not row.enabled:
             raise Conflict("该任务已停用，请先启用")
@@ -124,11 +124,11 @@ def run_now(engine: Engine, *, name: str, actor_id: int, settings: JobSettings, 
     return _run_leased(engine, spec, worker=worker, settings=settings, trigger="manual", started=now)
 
 
-def set_enabled(session: Session, *, actor_id: int, name: str, enabled: bool) -> Job:
-    """Pause or resume a job's schedule. Commits."""
+def set_enabled(session: Session, *, actor_id: int, name: str, enabled: bool, tz: tzinfo) -> Job:
+    """Pause or resume a job's schedule (a job without its row yet gets one, due per ``tz``). Commits."""
     if get_job(name) is None:
         raise NotFound("未找到该定时任务")
-    ensure_jobs(session)
+    ensure_jobs(session, tz=tz)
     row = session.get(Job, name)
     assert row is not None
     row.enabled = enabled
