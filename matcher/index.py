@@ -154,7 +154,16 @@ class MatchIndex(BaseEstimator):
         )
         # An empty corpus vocabulary is legitimate (all postings empty); sklearn
         # refuses it, so seed with a placeholder document it can learn.
-        raw = vec.fit_transform(docs if any(docs) else [("\x00",)] + docs)
+        corpus = docs if any(docs) else [("\x00",)] + docs
+        try:
+            raw = vec.fit_transform(corpus)
+        except ValueError as exc:
+            if "no terms remain" not in str(exc):
+                raise
+            # Every feature is in more than max_df postings (hundreds of near-identical
+            # postings): prune nothing rather than refuse to fit.
+            vec.set_params(max_df=1.0)
+            raw = vec.fit_transform(corpus)
         if not any(docs):
             raw = raw[1:]
         self.vectorizer_ = vec

@@ -232,3 +232,13 @@ def test_pickled_index_leaves_caches_behind(index):
     assert state.offers_._alive_xt is None and state.offers_._id_ranks is None
     assert index.offers_._id_ranks is not None  # the live index keeps its caches
     assert state.match_need(NEEDS[0]) == index.match_need(NEEDS[0])
+
+
+def test_hundreds_of_identical_postings_still_fit_and_match() -> None:
+    # Every term is then in more postings than max_df allows; pruning all of them used to
+    # make the refit fail ("After pruning, no terms remain") and keep a stale index.
+    needs = [Posting(f"n{i}", "零部件表面缺陷视觉检测", "需要AI视觉检测方案替代人工目检") for i in range(250)]
+    offers = [Posting(f"o{i}", "机器视觉质检解决方案", "提供深度学习表面缺陷检测") for i in range(250)]
+    index = MatchIndex().fit(needs, offers)
+    top = index.match_need(needs[0], top=3)
+    assert len(top) == 3 and top[0].score > 0
