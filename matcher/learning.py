@@ -35,7 +35,8 @@ from typing import Protocol, TextIO
 
 import numpy as np
 
-from matcher.rerank import Decision, FeedbackRanker, candidate_pools, pinned
+from matcher.decisions import Decision, pinned
+from matcher.rerank import FeedbackRanker, candidate_pools
 from matcher.types import Match
 
 __all__ = ["DecisionRecord", "KINDS", "MIN_DECISIONS", "MIN_PER_LABEL", "NotEnoughDecisions",
