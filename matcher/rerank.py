@@ -86,7 +86,10 @@ class FeedbackRanker:
         Inverse regularisation strength of the pairwise logistic regression; None
         chooses it by cross-validation over the decided needs among
         :data:`C_GRID`, or keeps the engine's order unless one beats it there by
-        more than :data:`SE_RULE` standard errors.
+        more than ``se_rule`` standard errors.
+    se_rule : float, default=1.5
+        How many standard errors of the per-need differences the cross-validated
+        gain over the engine must exceed (:data:`SE_RULE`).
 
     Attributes
     ----------
@@ -116,8 +119,9 @@ class FeedbackRanker:
     ['o1']
     """
 
-    def __init__(self, *, C: float | None = None) -> None:
+    def __init__(self, *, C: float | None = None, se_rule: float = SE_RULE) -> None:
         self.C = C
+        self.se_rule = se_rule
 
     # ------------------------------------------------------------------ fitting
     def fit(self, index, decisions: Sequence[Decision],
@@ -136,7 +140,7 @@ class FeedbackRanker:
             self.cv_ = cv = self._cross_validate(index, decisions, rows)
             best = max(C_GRID, key=lambda c: (cv[c], -c))
             gain = cv[best] - cv["engine"]
-            C = best if gain > 1e-12 and gain > SE_RULE * cv["se"][best] else None
+            C = best if gain > 1e-12 and gain > self.se_rule * cv["se"][best] else None
         self.counts_ = count_priors(index, decisions)
         self.weights_ = np.zeros(len(FEATURES))
         self.C_ = None

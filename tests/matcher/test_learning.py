@@ -162,13 +162,13 @@ def test_the_learned_order_is_used_only_when_it_wins_by_the_standard_error_rule(
     # asks for SE_RULE of them (README, "Learning from decisions").
     from matcher.rerank import SE_RULE
 
-    assert SE_RULE == 1.5
+    assert SE_RULE == FeedbackRanker().se_rule == 1.5
     for ds in (decisions_from_records(records(index)),
                decisions_from_records(records(index))[::2]):
         model = FeedbackRanker().fit(index, ds)
         cv = model.cv_
         best = max(C_GRID, key=lambda c: (cv[c], -c))
-        wins = cv[best] - cv["engine"] > max(SE_RULE * cv["se"][best], 1e-12)
+        wins = cv[best] - cv["engine"] > max(model.se_rule * cv["se"][best], 1e-12)
         assert model.engine_only_ == (not wins)
         assert model.engine_only_ or model.C_ == best
 
