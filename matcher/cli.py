@@ -78,6 +78,8 @@ def evaluate_cmd(
         "--labelled-dir", help="a labelled set's folder (needs, offers, split.json)")] = None,
     feedback: Annotated[bool, typer.Option(
         "--feedback/--no-feedback", help="also learn from decisions on half of the needs (tune; CSL: half of dev), measured on the other half")] = True,
+    feedback_dev: Annotated[int, typer.Option(
+        "--feedback-dev", min=0, help="instead: the feedback gain on N development splits of the learning half only (for choosing; no held-out needs)")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
 ) -> None:
     """Tune and held-out figures side by side: the engine beside three baselines."""
@@ -99,6 +101,14 @@ def evaluate_cmd(
                 typer.echo(f"set={name}: skipped ({exc})", err=True)
                 continue
             _fail(str(exc))
+        if feedback_dev:
+            from matcher import feedback_dev as dev
+
+            res = dev.development_gains(gs, feedback_dev)
+            results.append(res)
+            if not as_json:
+                typer.echo(dev.format_development(res))
+            continue
         res = heldout.evaluate_set(gs, heldout.default_systems())
         if feedback:
             res["feedback"] = heldout.feedback_gain(gs)

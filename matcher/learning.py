@@ -35,7 +35,8 @@ from typing import Protocol, TextIO
 
 import numpy as np
 
-from matcher.rerank import Decision, FeedbackRanker, candidate_pools, pinned
+from matcher.decisions import Decision, pinned
+from matcher.rerank import FeedbackRanker, candidate_pools
 from matcher.types import Match
 
 __all__ = ["DecisionRecord", "KINDS", "MIN_DECISIONS", "MIN_PER_LABEL", "NotEnoughDecisions",
@@ -302,7 +303,7 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
                        notes: TextIO | None = None) -> dict[str, list[Match]]:
     """Rank every need with what the decisions teach. The learned ranking is used
     only if it beats the plain engine on decisions of needs it was not fitted on
-    by more than a standard error (cross-validated by need inside the decisions,
+    by more than 1.5 standard errors (cross-validated by need inside the decisions,
     see :class:`FeedbackRanker`);
     otherwise the engine's ranking is kept. Decided pairs are pinned or dropped
     either way. ``notes`` (a text stream) is told what was done."""
@@ -322,12 +323,12 @@ def rank_with_feedback(index, decisions: Sequence[Decision], *, top: int = 10,
     if model.engine_only_:
         say(f"学到的排序在未参与拟合的需求的决定上没有明显优于引擎（交叉验证 nDCG@10，"
             f"{cv.get('needs', 0)} 个需求：引擎 {cv.get('engine', 0.0):.3f}，"
-            f"{tried or '无可比较的需求'}；须高出一个标准误），保留引擎排序；"
+            f"{tried or '无可比较的需求'}；须高出 {model.se_rule:g} 个标准误），保留引擎排序；"
             "仅把已批准的置顶、已拒绝的去掉")
         return pinned(pools, decisions, top)
     say(f"学到的排序在未参与拟合的需求的决定上优于引擎（交叉验证 nDCG@10，{cv['needs']} 个需求："
         f"引擎 {cv['engine']:.3f}，{tried}；采用 C={model.C_:g}，"
-        f"高出 {cv[model.C_] - cv['engine']:.3f}，标准误 {cv['se'][model.C_]:.3f}）")
+        f"高出 {cv[model.C_] - cv['engine']:.4f}，标准误 {cv['se'][model.C_]:.4f}）")
     return model.rank(index, top=top, decisions=decisions, pools=pools)
 
 

@@ -157,6 +157,22 @@ def test_cross_validation_chooses_a_strength_when_the_decisions_teach_something(
     assert again.cv_ == model.cv_ and (again.weights_ == model.weights_).all()
 
 
+def test_the_learned_order_is_used_only_when_it_wins_by_the_standard_error_rule(index):
+    # One standard error let the best of four strengths through on luck; the rule
+    # asks for SE_RULE of them (README, "Learning from decisions").
+    from matcher.rerank import SE_RULE
+
+    assert SE_RULE == FeedbackRanker().se_rule == 1.5
+    for ds in (decisions_from_records(records(index)),
+               decisions_from_records(records(index))[::2]):
+        model = FeedbackRanker().fit(index, ds)
+        cv = model.cv_
+        best = max(C_GRID, key=lambda c: (cv[c], -c))
+        wins = cv[best] - cv["engine"] > max(model.se_rule * cv["se"][best], 1e-12)
+        assert model.engine_only_ == (not wins)
+        assert model.engine_only_ or model.C_ == best
+
+
 def test_the_engine_score_never_counts_against_an_offer(index):
     # Staff here approve the offer the engine ranks last: the model must learn that
     # from the other features, not by turning the engine's score around.
