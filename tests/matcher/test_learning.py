@@ -6,14 +6,13 @@ from matcher import MatchIndex, Posting
 from matcher.learning import (
     MIN_DECISIONS,
     DecisionRecord,
-    DirectoryModelStore,
-    LearnReport,
     NotEnoughDecisions,
     decision_auc,
     decisions_from_records,
     learn,
     split_by_need,
 )
+from matcher.model_store import DirectoryModelStore, LearnReport
 from matcher.rerank import C_GRID, Decision, FeedbackRanker, candidate_pools
 
 TOPICS = ["专利质押融资", "电磁兼容检测", "3D打印打样", "高新技术企业认定", "精益生产咨询",

@@ -4,7 +4,7 @@ The stored decisions — staff approvals and rejections (with reason code), manu
 matches, interest expressed by either side, signed contracts — become
 :class:`matcher.learning.DecisionRecord` rows in the order they happened;
 :func:`matcher.learning.learn` fits a model, judges it on held-out needs and keeps it
-as a new version in a :class:`matcher.learning.DirectoryModelStore` under
+as a new version in a :class:`matcher.model_store.DirectoryModelStore` under
 ``Settings.model_dir``. Only a model that beats the active one (or, with none, the plain
 engine) on decisions it did not train on becomes active.
 """
@@ -22,12 +22,11 @@ from matcher.learning import (
     MIN_DECISIONS,
     MIN_PER_LABEL,
     DecisionRecord,
-    DirectoryModelStore,
-    LearnReport,
     NotEnoughDecisions,
     decisions_from_records,
     learn,
 )
+from matcher.model_store import DirectoryModelStore, LearnReport
 from models import Match, MatchEvent, Need, Offer, Organisation
 from web.services import audit
 from web.services.errors import DomainError
