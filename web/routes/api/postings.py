@@ -38,7 +38,7 @@ def build_postings_api(side: Side) -> APIRouter:
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
         recs = views.recommendations(session, side, posting_id=row.id, org_id=org_id)
-        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=row.id)
+        matching = row.status == side.statuses.open and feed.pending(session, side=side.name, posting_id=row.id)
         return PostingWithMatches(**posting_out(row, side.money_field).model_dump(),
                                   recommendations=[match_out(v) for v in recs], matching=matching)
 

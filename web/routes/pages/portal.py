@@ -100,7 +100,7 @@ def build_portal_router(side: Side) -> APIRouter:
         """One posting with its recommendations and their reasons."""
         row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
         recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
-        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=posting_id)
+        matching = row.status == side.statuses.open and feed.pending(session, side=side.name, posting_id=posting_id)
         flash = None
         if posted and matching:
             flash = f"{side.label}已发布。平台正在为您匹配，推荐几秒内显示在下方并推送给对方。"
@@ -113,7 +113,7 @@ def build_portal_router(side: Side) -> APIRouter:
         elif reopened:
             flash = f"{side.label}已重新开放，平台已重新匹配，共{len(recs)}条推荐。"
         elif updated:
-            flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
+            flash = f"{side.label}已更新。" if row.status == side.statuses.draft else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
                                                         "flash": flash, "matching": matching,
                                                         "today": date.today()})

@@ -327,7 +327,7 @@ def portal_summary(session: Session, side: Side, *, org_id: int | None) -> Porta
         raise NotFound("未找到该机构")
     model = side.model
     open_count = session.exec(select(func.count()).select_from(model).where(
-        model.org_id == org_id, model.status == "open")).one()
+        model.org_id == org_id, model.status == side.statuses.open)).one()
     counts_q = org_matches_select(side, org_id).with_only_columns(Match.status, func.count()).group_by(Match.status)
     counts = {status: n for status, n in session.exec(counts_q).all()}
     recent = list(session.exec(select(model).where(model.org_id == org_id)
