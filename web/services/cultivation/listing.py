@@ -15,6 +15,7 @@ from models.cultivation import PoolKind, StepStatus
 from web.services import audit, dictionaries
 from web.services.cultivation import gaps, pools
 from web.services.errors import NotFound, ValidationFailed
+from web.services.form_text import required_text
 from web.services.matching.index import IndexHolder
 
 STEP_STATUS = {StepStatus.todo: "未开始", StepStatus.doing: "进行中", StepStatus.done: "已完成"}
@@ -86,16 +87,8 @@ def progress(session: Session) -> list[tuple[Organisation, int, int, int]]:
 
 def _clean(values: dict[str, Any], *, categories: Container[str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = str(values.get("name") or "").strip()
-    if not name:
-        errors["name"] = "请填写步骤名称"
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"步骤名称不能超过{NAME_MAX}字"
-    owner = str(values.get("owner") or "").strip()
-    if not owner:
-        errors["owner"] = "请填写责任人"
-    elif len(owner) > OWNER_MAX:
-        errors["owner"] = f"责任人不能超过{OWNER_MAX}字"
+    name = required_text(errors, values, "name", "步骤名称", NAME_MAX)
+    owner = required_text(errors, values, "owner", "责任人", OWNER_MAX)
     due_on = None
     try:
         due_on = date.fromisoformat(str(values.get("due_on") or "").strip())

@@ -17,6 +17,7 @@ from models import Appeal, AppealStep, Organisation, User
 from models.liaison import AppealStatus
 from web.services import audit, notifications
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
+from web.services.form_text import required_text
 from web.services.liaison.assignments import enterprise
 from web.services.notifications import Target
 
@@ -52,11 +53,7 @@ def _check(values: dict[str, Any], today: date) -> dict[str, Any]:
     category = str(values.get("category") or "").strip()
     if category not in CATEGORIES:
         errors["category"] = "请选择诉求类别"
-    description = str(values.get("description") or "").strip()
-    if not description:
-        errors["description"] = "请填写诉求内容"
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"诉求内容不能超过{DESCRIPTION_MAX}字"
+    description = required_text(errors, values, "description", "诉求内容", DESCRIPTION_MAX)
     department = str(values.get("department") or "").strip()
     if not department:
         errors["department"] = "请选择责任部门：诉求须有部门负责办理"
