@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from models.user import ROLE_LABELS
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.deps import CurrentUser, FormDep, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
 from web.routes.params import PageNumber, RowId
 from web.security import throttle

@@ -9,9 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles, unread_badge
+from web.deps import (
+    CurrentUser,
+    FormDep,
+    SessionDep,
+    UserDep,
+    csrf_protect,
+    require_roles,
+    unread_badge,
+)
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.params import Marker, RowId
 from web.services.accounts import personal_data
 from web.services.errors import DomainError, ValidationFailed

@@ -13,7 +13,12 @@ from models.posting import NeedStatus, OfferStatus
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
 from web.services.matches.ratings import RatingSummary, summary_for
-from web.services.matches.views import StaffMatchView, involving, load_staff_views, staff_select
+from web.services.matches.staff_views import (
+    StaffMatchView,
+    involving,
+    load_staff_views,
+    staff_select,
+)
 from web.services.paging import Page
 
 # Innovation-capability score (创新能力评分), 0–100, shown on the page with this formula.
