@@ -97,7 +97,7 @@ def manual_create(
     """Create a manual match (approved at once unless staff leave it in the queue)."""
     m = manual.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
                                    note=note, approve=bool(approve))
-    if m.status == "approved":
+    if m.status == MatchStatus.approved:
         return redirect_with(f"/staff/pipeline/{m.id}", done="manual")
     return redirect_with(f"/staff/review/{m.id}", done="manual")
 
