@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
 from web.routes.api.schemas import MatchOut, PageOut, match_out, page_out
-from web.routes.params import PageNumber, PerPage, RowId
+from web.routes.params import PageNumber, PerPage, RowId, SearchText, StatusFilter
 from web.services.matches import portal_views
 from web.services.matches.interest import express_interest
 from web.services.postings.side import SIDE_OF_ROLE
@@ -19,8 +19,8 @@ Party = Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))]
 
 @router.get("", response_model=PageOut[MatchOut], summary="我的匹配")
 def list_matches(session: SessionDep, user: Party,
-                 status: Annotated[str | None, Query(max_length=16)] = None,
-                 q: Annotated[str | None, Query(max_length=50)] = None,
+                 status: StatusFilter = None,
+                 q: SearchText = None,
                  page: PageNumber = 1,
                  per_page: PerPage = 20) -> dict[str, Any]:
     """The organisation's matches (withdrawn ones only when asked for), newest first."""

@@ -17,7 +17,7 @@ from web.routes.api.schemas import (
     page_out,
     posting_out,
 )
-from web.routes.params import DateFilter, PageNumber, PerPage, RowId
+from web.routes.params import DateFilter, PageNumber, PerPage, RowId, StatusFilter
 from web.services.matches import portal_views
 from web.services.matching import feed
 from web.services.matching.index import IndexHolder
@@ -44,7 +44,7 @@ def build_postings_api(side: Side) -> APIRouter:
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
     def list_(session: SessionDep, user: reader,
-              status: Annotated[str | None, Query(max_length=16)] = None,
+              status: StatusFilter = None,
               category: Annotated[str | None, Query(max_length=32)] = None,
               q: Annotated[str | None, Query(max_length=50, description="标题或描述中的关键词")] = None,
               date_from: DateFilter = None, date_to: DateFilter = None,

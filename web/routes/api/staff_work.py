@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
-from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId
+from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId, SearchText
 from web.services.audit import list_audit, verify_chain
 from web.services.matches import manual, pipeline, review
 from web.services.matches.staff_views import StaffMatchView, staff_view
@@ -68,7 +68,7 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
           max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
           min_age_days: Days = None,
           max_age_days: Days = None,
-          org: Annotated[str | None, Query(max_length=50)] = None,
+          org: SearchText = None,
           page: PageNumber = 1, per_page: PerPage = 20) -> QueueOut:
     """Proposed matches at or above the threshold, best first."""
     filters = review.QueueFilters(
@@ -231,8 +231,8 @@ def portrait(session: SessionDep, user: StaffDep, org_id: RowId) -> dict[str, An
 
 @router.get("/audit", summary="审计日志")
 def audit(session: SessionDep, settings: SettingsDep, user: StaffDep,
-          action: Annotated[str | None, Query(max_length=50)] = None,
-          actor: Annotated[str | None, Query(max_length=50)] = None, date_from: DateFilter = None,
+          action: SearchText = None,
+          actor: SearchText = None, date_from: DateFilter = None,
           date_to: DateFilter = None, page: PageNumber = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
     p = list_audit(session, tz=settings.tz, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)

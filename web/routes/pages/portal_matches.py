@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import CurrentUser, FormDep, SessionDep, csrf_protect
 from web.presentation.responses import render
-from web.routes.params import Marker, PageNumber, RowId
+from web.routes.params import Marker, PageNumber, RowId, SearchText, StatusFilter
 from web.services.errors import ValidationFailed
 from web.services.matches import portal_views, ratings, story
 from web.services.matches.interest import express_interest, withdraw_interest
@@ -22,8 +22,8 @@ def add_match_pages(router: APIRouter, side: Side, member: Any) -> None:
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(
         request: Request, session: SessionDep, user: member,
-        status: Annotated[str | None, Query(max_length=16)] = None,
-        q: Annotated[str | None, Query(max_length=50)] = None,
+        status: StatusFilter = None,
+        q: SearchText = None,
         page: PageNumber = 1,
     ) -> Response:
         """The organisation's matches with their status."""

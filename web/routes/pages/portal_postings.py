@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from web.deps import CurrentUser, FormDep, IndexDep, SessionDep, csrf_protect
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
-from web.routes.params import Marker, PageNumber, RowId
+from web.routes.params import Marker, PageNumber, RowId, SearchText, StatusFilter
 from web.services.errors import ValidationFailed
 from web.services.matches import portal_views
 from web.services.matching import feed
@@ -32,9 +32,9 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
     @router.get(f"{base}/{items}", name=f"{role}_postings")
     def list_postings(
         request: Request, session: SessionDep, user: member,
-        status: Annotated[str | None, Query(max_length=16)] = None,
+        status: StatusFilter = None,
         category: Annotated[str | None, Query(max_length=32)] = None,
-        q: Annotated[str | None, Query(max_length=50)] = None,
+        q: SearchText = None,
         date_from: Annotated[str | None, Query(max_length=10)] = None,
         date_to: Annotated[str | None, Query(max_length=10)] = None,
         page: PageNumber = 1,
