@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Enum, Numeric, TypeDecorator
 from sqlmodel import Field
 
 
@@ -52,6 +53,14 @@ def money_field(*, nullable: bool = True, ge: int = 0) -> Any:
 
 def json_field(default_factory: Any = list) -> Any:
     return Field(default_factory=default_factory, sa_type=JSON, nullable=False)
+
+
+def enum_field(enum: type[StrEnum], constraint: str, **kwargs: Any) -> Any:
+    """A status column: the enum's values as VARCHAR(16), checked by the database (the CHECK
+    constraint is named ``constraint``); rows read back as enum members."""
+    return Field(sa_type=Enum(enum, native_enum=False, length=16, create_constraint=True,
+                              name=constraint, values_callable=lambda e: [m.value for m in e],
+                              validate_strings=True), **kwargs)
 
 
 MONEY_MAX = Decimal("999999999.99")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, json_field, timestamp_field
+from models.base import created_at_field, enum_field, json_field, timestamp_field
 
 
 class RuleSet(SQLModel, table=True):
@@ -100,6 +101,12 @@ class GapNeed(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class StepStatus(StrEnum):
+    todo = "todo"  # 未开始
+    doing = "doing"  # 进行中
+    done = "done"  # 已完成
+
+
 class ListingStep(SQLModel, table=True):
     """One step of an enterprise's listing plan (一企一策): 股改, 辅导备案, 申报 …"""
 
@@ -110,7 +117,7 @@ class ListingStep(SQLModel, table=True):
     category: str = Field(default="上市辅导", max_length=32)  # what the matcher looks for beside it
     owner: str = Field(max_length=50)  # 责任人
     due_on: date
-    status: str = Field(default="todo", max_length=16)  # todo | doing | done
+    status: StepStatus = enum_field(StepStatus, "ck_listingstep_status", default=StepStatus.todo)
     note: str = Field(default="", max_length=500)
     updated_by: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime | None = timestamp_field()

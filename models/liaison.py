@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, timestamp_field
+from models.base import created_at_field, enum_field, timestamp_field
+
+
+class AppealStatus(StrEnum):
+    open = "open"  # 已受理
+    processing = "processing"  # 办理中
+    closed = "closed"  # 已办结
 
 
 class LiaisonAssignment(SQLModel, table=True):
@@ -51,7 +58,7 @@ class Appeal(SQLModel, table=True):
     description: str = Field(max_length=2000)
     department: str = Field(max_length=50)  # 责任部门
     deadline: date
-    status: str = Field(default="open", max_length=16, index=True)  # open | processing | closed
+    status: AppealStatus = enum_field(AppealStatus, "ck_appeal_status", default=AppealStatus.open, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
     closed_at: datetime | None = timestamp_field()
@@ -63,8 +70,9 @@ class AppealStep(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: int = Field(foreign_key="appeal.id", index=True, ondelete="CASCADE")
     actor_id: int | None = Field(default=None, foreign_key="user.id")
-    from_status: str | None = Field(default=None, max_length=16)
-    to_status: str = Field(max_length=16)
+    from_status: AppealStatus | None = enum_field(AppealStatus, "ck_appealstep_from_status", default=None,
+                                                  nullable=True)
+    to_status: AppealStatus = enum_field(AppealStatus, "ck_appealstep_to_status")
     note: str = Field(max_length=500)
     shared: bool = False  # shown to the enterprise; otherwise a staff note
     created_at: datetime = created_at_field()

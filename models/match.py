@@ -7,10 +7,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, Numeric, UniqueConstraint
+from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, json_field, timestamp_field
+from models.base import created_at_field, enum_field, json_field, timestamp_field
 
 
 class MatchStatus(StrEnum):
@@ -55,11 +55,8 @@ ENGINE_OWNED = frozenset({S.proposed, S.withdrawn})
 
 
 def status_column(constraint: str, **kwargs: Any) -> Any:
-    """A match status column: the enum's values as VARCHAR(16), checked by the database
-    (the CHECK constraint is named ``constraint``)."""
-    return Field(sa_type=Enum(MatchStatus, native_enum=False, length=16, create_constraint=True,
-                              name=constraint, values_callable=lambda e: [m.value for m in e],
-                              validate_strings=True), **kwargs)
+    """A match status column (the CHECK constraint is named ``constraint``)."""
+    return enum_field(MatchStatus, constraint, **kwargs)
 
 
 class Match(SQLModel, table=True):

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, money_field, timestamp_field
+from models.base import created_at_field, enum_field, money_field, timestamp_field
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 4000
@@ -27,8 +27,9 @@ class OfferStatus(StrEnum):
     withdrawn = "withdrawn"  # 已撤回
 
 
+# Drafts and open postings share their values on both sides.
 POSTING_STATUS_LABELS: dict[str, str] = {
-    "draft": "草稿", "open": "发布中", "closed": "已关闭", "withdrawn": "已撤回",
+    NeedStatus.draft: "草稿", NeedStatus.open: "发布中", NeedStatus.closed: "已关闭", OfferStatus.withdrawn: "已撤回",
 }
 
 
@@ -42,7 +43,6 @@ class _PostingColumns(SQLModel):
     category: str = Field(max_length=32, index=True)
     industry: str | None = Field(default=None, max_length=32)
     deadline: date | None = None
-    status: str = Field(default="open", max_length=16, index=True)
     # Segmented once at write time; the matcher never re-segments these.
     tokens: str = Field(default="", max_length=20000)
     # matcher.tokenizer_version() of the segmentation that made ``tokens``: when the
@@ -57,8 +57,10 @@ class _PostingColumns(SQLModel):
 
 
 class Need(_PostingColumns, table=True):
+    status: NeedStatus = enum_field(NeedStatus, "ck_need_status", default=NeedStatus.open, index=True)
     budget_wan: Decimal | None = money_field()  # 预算（万元）
 
 
 class Offer(_PostingColumns, table=True):
+    status: OfferStatus = enum_field(OfferStatus, "ck_offer_status", default=OfferStatus.open, index=True)
     price_wan: Decimal | None = money_field()  # 报价/起价（万元）

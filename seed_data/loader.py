@@ -252,7 +252,7 @@ def _posting_row(item: Any, kinds: dict[str, str], *, need: bool) -> PostingRow:
     if category not in CATEGORIES:
         raise _RowError(f"服务类别无效：{category}（应为 {'、'.join(CATEGORIES)}）")
     statuses = NeedStatus if need else OfferStatus
-    status = _text(obj, "status") or "open"
+    status = _text(obj, "status") or statuses.open
     if status not in statuses.__members__:
         raise _RowError(f"状态 status 无效：{status}（应为 {', '.join(statuses.__members__)}）")
     values = dict(title=_text(obj, "title", required=True), description=_text(obj, "description"),

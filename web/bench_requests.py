@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from models import Offer, Organisation, User
 from models.credit_code import make_credit_code
 from models.db import make_engine
+from models.posting import OfferStatus
 from web.app import create_app, prepare_database
 from web.services.accounts.auth import hash_password
 from web.settings import Settings
@@ -112,7 +113,7 @@ def add_bulk_offers(engine, n: int, org_ids: list[int]) -> None:  # type: ignore
         _, other, _ = pool[rng.randrange(len(pool))]
         mix = rng.sample(toks, k=max(1, len(toks) * 2 // 3)) + rng.sample(other, k=max(1, len(other) // 3))
         rows.append({"org_id": org_ids[i % len(org_ids)], "title": f"{title} {i}", "category": cat,
-                     "description": "批量生成的基准测试服务", "tokens": " ".join(mix), "status": "open"})
+                     "description": "批量生成的基准测试服务", "tokens": " ".join(mix), "status": OfferStatus.open})
     with engine.begin() as conn:
         for k in range(0, n, 5000):
             conn.execute(insert(Offer), rows[k:k + 5000])

@@ -56,6 +56,15 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+async def form_data(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings (files are ignored)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_data)]
+
+
 def get_index(request: Request) -> IndexHolder:
     """This worker's match index, carrying the platform's match settings (threshold, top-k)."""
     return request.app.state.index

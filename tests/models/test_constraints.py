@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -106,6 +106,17 @@ def test_one_contract_per_match(session: Session) -> None:
 ], ids=["need-org", "match-need", "qualification-org"])
 def test_foreign_keys_are_enforced(session: Session, row) -> None:  # type: ignore[no-untyped-def]
     _fails(session, row())
+
+
+@pytest.mark.parametrize("table, status", [("need", "withdrawn"), ("offer", "closed"), ("need", "gone")])
+def test_database_refuses_a_posting_status_the_side_does_not_have(session: Session, table: str,
+                                                                   status: str) -> None:
+    org = make_org(session)
+    (make_need if table == "need" else make_offer)(session, org=org)
+    # Plain SQL, past the enum type: the CHECK constraint itself refuses the value.
+    with pytest.raises(IntegrityError):
+        session.execute(text(f"UPDATE {table} SET status = :s"), {"s": status})
+    session.rollback()
 
 
 def test_deleting_an_organisation_cascades_to_qualifications(session: Session) -> None:

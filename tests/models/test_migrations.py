@@ -101,3 +101,27 @@ def test_audit_entries_written_before_the_chain_are_sealed_into_it(empty_engine:
         assert personal == {1: (None, {"username": "nobody", "ip": "10.0.0.1"}), 4: (9, {"username": "alice"})}
     with pytest.raises(Exception, match="append-only"), empty_engine.begin() as conn:
         conn.execute(text("UPDATE auditlog SET detail = '{}' WHERE id = 2"))
+
+
+def test_postings_written_before_the_status_checks_keep_their_statuses(empty_engine: Engine) -> None:
+    """The platform only ever wrote these statuses: the CHECK constraints take every row."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import Session, select
+
+    from models import Need, Offer
+    from models.posting import NeedStatus, OfferStatus
+    from tests.factories import make_need, make_offer, make_org
+
+    upgrade(empty_engine, "cfeb460d1bfa")
+    with Session(empty_engine) as session:
+        org = make_org(session)
+        for need_status in NeedStatus:
+            make_need(session, org=org, status=need_status)
+        for offer_status in OfferStatus:
+            make_offer(session, org=org, status=offer_status)
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        assert sorted(n.status for n in session.exec(select(Need))) == sorted(NeedStatus)
+        assert sorted(o.status for o in session.exec(select(Offer))) == sorted(OfferStatus)
+    with pytest.raises(IntegrityError), empty_engine.begin() as conn:
+        conn.execute(text("UPDATE offer SET status = 'closed'"))

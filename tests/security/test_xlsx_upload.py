@@ -16,11 +16,11 @@ from models import AuditLog, IndicatorActual
 from tests.factories import make_user
 from tests.web.conftest import login
 from web.security.xlsx import MAX_UNPACKED_BYTES
+from web.services.excel_import import ImportRejected
 from web.services.indicators.plan import ensure_plan_indicators
 from web.services.indicators.workbook import (
     ACTUALS_SHEET,
     IMPORT_HEADERS,
-    ImportRejected,
     import_actuals,
 )
 

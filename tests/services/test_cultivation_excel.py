@@ -14,7 +14,7 @@ from models import AuditLog, PoolMember
 from models.credit_code import make_credit_code
 from tests.factories import make_offer, make_org, make_user
 from web.services.cultivation import pools, workbook
-from web.services.indicators.workbook import ImportRejected
+from web.services.excel_import import ImportRejected
 from web.services.liaison import appeals, exports, visits
 from web.services.matching.index import IndexHolder
 

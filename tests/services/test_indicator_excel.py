@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 
 from models import AuditLog, IndicatorActual
 from tests.factories import make_actual, make_user
+from web.services.excel_import import ImportRejected
 from web.services.indicators.plan import ensure_plan_indicators
 from web.services.indicators.workbook import (
     ACTUALS_SHEET,
     IMPORT_HEADERS,
-    ImportRejected,
     export_dashboard,
     import_actuals,
     import_template,

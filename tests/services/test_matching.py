@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from models import Match, Need, Notification
 from tests.factories import make_need, make_offer, make_org, make_user
-from web.services.matches import views
+from web.services.matches import portal_views
 from web.services.matching import proposals
 from web.services.matching.index import IndexHolder
 from web.services.notifications import Target
@@ -38,7 +38,7 @@ def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session
     with Session(engine) as s:
         need = lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values={
             "title": "视觉检测", "description": "零部件表面缺陷检测", "category": "技术攻关"})
-        recs = views.recommendations(s, NEED, posting_id=need.id, org_id=ent.id)
+        recs = portal_views.recommendations(s, NEED, posting_id=need.id, org_id=ent.id)
     assert len(recs) == 1 and not recs[0].other.revealed
 
 

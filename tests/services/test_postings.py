@@ -147,3 +147,14 @@ def test_list_filters_pages_and_hides_drafts_from_staff(session: Session) -> Non
     assert draft.id not in ids(None) and len(ids(None)) == 3
     page = listing.list_postings(session, NEED, org_id=org.id, filters=listing.PostingFilter(), page=2, per_page=2)
     assert page.total == 3 and page.pages == 2 and [r.id for r in page.items] == [a.id]
+
+
+def test_a_status_the_side_does_not_have_lists_nothing(session: Session) -> None:
+    org = make_org(session)
+    make_need(session, org=org)
+    make_offer(session, org=make_org(session, kind="university"))
+    for side, status in ((NEED, "withdrawn"), (OFFER, "closed"), (NEED, "bogus")):
+        page = listing.list_postings(session, side, org_id=None, filters=listing.PostingFilter(status=status))
+        assert page.total == 0 and page.items == []
+    assert listing.list_postings(session, OFFER, org_id=None,
+                                 filters=listing.PostingFilter(status="open")).total == 1

@@ -16,7 +16,7 @@ from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.matches import review
 from web.services.matches.manual import create_manual_match
 from web.services.matches.review import QueueFilters
-from web.services.matches.views import staff_view
+from web.services.matches.staff_views import staff_view
 
 
 def _count(session: Session, model: type) -> int:

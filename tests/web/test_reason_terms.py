@@ -8,7 +8,7 @@ from sqlmodel import Session
 from matcher.text import tokenize
 from tests.factories import make_need, make_offer, make_org, make_proposal
 from web.presentation.terms import shown_terms
-from web.services.matches import views
+from web.services.matches import portal_views
 from web.services.postings.side import NEED, OFFER
 
 
@@ -37,7 +37,7 @@ def test_a_provider_is_not_told_its_own_credit(session: Session) -> None:
     m = make_proposal(session, need=make_need(session, org=ent), offer=make_offer(session, org=prov),
                       reasons={"terms": [["视觉", 0.4]],
                                "signals": [["credit_good", "服务机构信用良好", 0.05], ["category", "类别相同", 0.1]]})
-    as_provider = views.portal_view(session, OFFER, match_id=m.id, org_id=prov.id)
-    as_enterprise = views.portal_view(session, NEED, match_id=m.id, org_id=ent.id)
+    as_provider = portal_views.portal_view(session, OFFER, match_id=m.id, org_id=prov.id)
+    as_enterprise = portal_views.portal_view(session, NEED, match_id=m.id, org_id=ent.id)
     assert [s[1] for s in as_provider.signals] == ["类别相同"]
     assert "服务机构信用良好" in [s[1] for s in as_enterprise.signals]

@@ -151,6 +151,7 @@ def check(url: str, ledger: list[Entry], tag: str) -> list[str]:
     from models import AuditLog, IdempotencyKey, Need
     from models.audit_chain import verify
     from models.db import make_engine
+    from models.posting import NeedStatus
 
     problems: list[str] = []
     engine = make_engine(url)
@@ -173,7 +174,7 @@ def check(url: str, ledger: list[Entry], tag: str) -> list[str]:
             if e.need_id is not None and row.id != e.need_id:
                 problems.append(f"{e.key}: acknowledged as need {e.need_id}, stored as {row.id}")
             if (row.description, row.category, row.budget_wan) != (e.description, e.category, Decimal(e.amount)) \
-                    or not row.tokens or row.status != "open":
+                    or not row.tokens or row.status != NeedStatus.open:
                 problems.append(f"{e.key}: need {row.id} is not what was sent (half-written?)")
             if row.id not in audited:
                 problems.append(f"{e.key}: need {row.id} has no audit entry")

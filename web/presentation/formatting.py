@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from markupsafe import Markup, escape
 
 from models.match import MATCH_STATUS_LABELS, MatchStatus
-from models.posting import POSTING_STATUS_LABELS
+from models.posting import POSTING_STATUS_LABELS, NeedStatus
 
 
 def highlight(text: str | None, terms: Iterable[str], mark_class: str = "") -> Markup:
@@ -40,7 +40,7 @@ S = MatchStatus
 STATUS_BADGE: dict[str, str] = {
     S.proposed: "warn", S.approved: "info", S.contacted: "info", S.negotiating: "info",
     S.contracted: "ok", S.rejected: "bad", S.closed: "", S.withdrawn: "",
-    "draft": "warn", "open": "ok",
+    NeedStatus.draft: "warn", NeedStatus.open: "ok",  # posting statuses (offers share these values)
 }
 # Labels of match and posting statuses (the two agree where they share a value).
 STATUS_LABELS: dict[str, str] = {**POSTING_STATUS_LABELS, **MATCH_STATUS_LABELS}

@@ -35,3 +35,5 @@ BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 ColumnInt = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]
 BodyYear = Annotated[int, Field(ge=1900, le=2100)]
 Marker = Annotated[int, Query(ge=0, le=MAX_ID)]  # ?saved=1 and the like after a redirect
+StatusFilter = Annotated[str | None, Query(max_length=16)]  # ?status= (or ?role=) of a list
+SearchText = Annotated[str | None, Query(max_length=50)]  # ?q= and the other free-text filters

@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.security.request_body import BodyTooLarge, read_body, replaying
+
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_TEXT = "提交的内容含有不允许的控制字符（如 NUL、方向控制符），请删除后重试"
 Render = Callable[[Request, int, str], Response]
@@ -59,22 +61,18 @@ class BodyGuard:
         if FORBIDDEN.search(scope.get("path", "")) or FORBIDDEN.search(unquote(query.replace("+", " "))):
             await self._refuse(scope, 400, BAD_TEXT, send)
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                limit = self.max_bytes // (1024 * 1024)
-                await self._refuse(scope, 413, f"上传内容过大（上限 {limit} MB）", send)
-                return
-        if self._bad_text(scope, bytes(body)):
+        try:
+            body = await read_body(receive, max_bytes=self.max_bytes)
+        except BodyTooLarge:
+            limit = self.max_bytes // (1024 * 1024)
+            await self._refuse(scope, 413, f"上传内容过大（上限 {limit} MB）", send)
+            return
+        if body is None:  # the client went away
+            return
+        if self._bad_text(scope, body):
             await self._refuse(scope, 422, BAD_TEXT, send)
             return
-        await self.app(scope, _replay(bytes(body), receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     def _bad_text(scope: Scope, body: bytes) -> bool:
@@ -97,16 +95,3 @@ class BodyGuard:
 
         response = self.render(Request(scope, nothing), status, message)
         await response(scope, nothing, send)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

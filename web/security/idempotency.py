@@ -33,6 +33,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from models import IdempotencyKey
+from web.security.request_body import read_body, replaying
 from web.services.accounts import auth
 
 HEADER = "idempotency-key"
@@ -132,8 +133,10 @@ class Idempotency:
         token = Request(scope).cookies.get(self.session_cookie)
         if (api and raw_key is None) or (not api and not form) or not token:
             return await self.app(scope, receive, send)
-        body = await _read_body(receive)
-        replay = _replaying(body, receive)
+        body = await read_body(receive)
+        if body is None:  # the client went away (the body guard outside has read it whole already)
+            return None
+        replay = replaying(body, receive)
         if not api:
             raw_key = next((v for k, v in parse_qsl(body.decode("utf-8", "replace")) if k == FORM_FIELD), None)
             if raw_key is None:
@@ -238,31 +241,6 @@ def _discard(session: Session) -> None:
         session.rollback()
     finally:
         session.close()
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _send_stored(send: Send, found: _Found | Stored) -> None:

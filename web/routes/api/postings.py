@@ -17,8 +17,8 @@ from web.routes.api.schemas import (
     page_out,
     posting_out,
 )
-from web.routes.params import DateFilter, PageNumber, PerPage, RowId
-from web.services.matches import views
+from web.routes.params import DateFilter, PageNumber, PerPage, RowId, StatusFilter
+from web.services.matches import portal_views
 from web.services.matching import feed
 from web.services.matching.index import IndexHolder
 from web.services.postings import lifecycle, listing
@@ -37,14 +37,14 @@ def build_postings_api(side: Side) -> APIRouter:
         return data
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
-        recs = views.recommendations(session, side, posting_id=row.id, org_id=org_id)
-        matching = row.status == "open" and feed.pending(session, side=side.name, posting_id=row.id)
+        recs = portal_views.recommendations(session, side, posting_id=row.id, org_id=org_id)
+        matching = row.status == side.statuses.open and feed.pending(session, side=side.name, posting_id=row.id)
         return PostingWithMatches(**posting_out(row, side.money_field).model_dump(),
                                   recommendations=[match_out(v) for v in recs], matching=matching)
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
     def list_(session: SessionDep, user: reader,
-              status: Annotated[str | None, Query(max_length=16)] = None,
+              status: StatusFilter = None,
               category: Annotated[str | None, Query(max_length=32)] = None,
               q: Annotated[str | None, Query(max_length=50, description="标题或描述中的关键词")] = None,
               date_from: DateFilter = None, date_to: DateFilter = None,
@@ -109,7 +109,7 @@ def build_postings_api(side: Side) -> APIRouter:
     @router.get("/{posting_id}/recommendations", response_model=list[MatchOut], summary="推荐及理由")
     def recommendations(session: SessionDep, user: owner, posting_id: RowId) -> list[MatchOut]:
         """The posting's recommendations, best first, the other side anonymous until approval."""
-        recs = views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
+        recs = portal_views.recommendations(session, side, posting_id=posting_id, org_id=user.org_id)
         return [match_out(v) for v in recs]
 
     return router

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from web.services.matches.views import PortalMatchView
+from web.services.matches.portal_views import PortalMatchView
 from web.services.organisations.privacy import Counterpart
 from web.services.paging import Page
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
-from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId
+from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId, SearchText
 from web.services.audit import list_audit, verify_chain
-from web.services.matches import manual, pipeline, review, views
-from web.services.matches.views import StaffMatchView
+from web.services.matches import manual, pipeline, review
+from web.services.matches.staff_views import StaffMatchView, staff_view
 from web.services.matching import feedback
 from web.services.organisations import portraits
 
@@ -68,7 +68,7 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
           max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
           min_age_days: Days = None,
           max_age_days: Days = None,
-          org: Annotated[str | None, Query(max_length=50)] = None,
+          org: SearchText = None,
           page: PageNumber = 1, per_page: PerPage = 20) -> QueueOut:
     """Proposed matches at or above the threshold, best first."""
     filters = review.QueueFilters(
@@ -81,7 +81,7 @@ def queue(session: SessionDep, settings: SettingsDep, user: StaffDep,
 @router.get("/matches/{match_id}", response_model=MatchOut, summary="匹配详情")
 def match_detail(session: SessionDep, user: StaffDep, match_id: RowId) -> MatchOut:
     """One match with its postings' titles, shared terms and flags."""
-    return _out(views.staff_view(session, match_id))
+    return _out(staff_view(session, match_id))
 
 
 class Decision(BaseModel):
@@ -96,14 +96,14 @@ class Rejection(Decision):
 def approve(session: SessionDep, user: StaffDep, match_id: RowId, body: Decision | None = None) -> MatchOut:
     """Approve a proposal: both sides are notified and see each other's contacts."""
     review.approve_match(session, match_id=match_id, actor_id=user.id, note=body.note if body else "")
-    return _out(views.staff_view(session, match_id))
+    return _out(staff_view(session, match_id))
 
 
 @router.post("/matches/{match_id}/reject", response_model=MatchOut, summary="驳回匹配")
 def reject(session: SessionDep, user: StaffDep, match_id: RowId, body: Rejection) -> MatchOut:
     """Reject a proposal with a reason code (不相关 irrelevant, 服务能力不符 capability, …)."""
     review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=body.reason_code, note=body.note)
-    return _out(views.staff_view(session, match_id))
+    return _out(staff_view(session, match_id))
 
 
 class Bulk(BaseModel):
@@ -138,7 +138,7 @@ def create_manual(session: SessionDep, user: StaffDep, body: ManualMatch) -> Mat
     """Pair any need with any offer by hand."""
     m = manual.create_manual_match(session, need_id=body.need_id, offer_id=body.offer_id, actor_id=user.id,
                                    note=body.note, approve=body.approve)
-    return _out(views.staff_view(session, m.id or 0))
+    return _out(staff_view(session, m.id or 0))
 
 
 class ContractIn(BaseModel):
@@ -231,8 +231,8 @@ def portrait(session: SessionDep, user: StaffDep, org_id: RowId) -> dict[str, An
 
 @router.get("/audit", summary="审计日志")
 def audit(session: SessionDep, settings: SettingsDep, user: StaffDep,
-          action: Annotated[str | None, Query(max_length=50)] = None,
-          actor: Annotated[str | None, Query(max_length=50)] = None, date_from: DateFilter = None,
+          action: SearchText = None,
+          actor: SearchText = None, date_from: DateFilter = None,
           date_to: DateFilter = None, page: PageNumber = 1) -> dict[str, Any]:
     """Audit entries, newest first, filtered."""
     p = list_audit(session, tz=settings.tz, action=action, actor=actor, date_from=date_from, date_to=date_to, page=page)

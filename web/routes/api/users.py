@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles
 from web.routes.api.schemas import PageOut, page_out
-from web.routes.params import PageNumber, PerPage, RowId
+from web.routes.params import PageNumber, PerPage, RowId, SearchText, StatusFilter
 from web.services.accounts import users
 
 router = APIRouter(prefix="/api/v1/users", tags=["账号管理"])
@@ -47,8 +47,8 @@ def _out(user: Any, org_name: str | None = None) -> UserOut:
 
 @router.get("", response_model=PageOut[UserOut], summary="账号列表")
 def list_users(session: SessionDep, user: Admin,
-               role: Annotated[str | None, Query(max_length=16)] = None,
-               q: Annotated[str | None, Query(max_length=50)] = None,
+               role: StatusFilter = None,
+               q: SearchText = None,
                page: PageNumber = 1,
                per_page: PerPage = 20) -> dict[str, Any]:
     """All accounts, filtered by role and keyword, paginated."""

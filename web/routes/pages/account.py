@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import SessionDep, UserDep, csrf_protect, require_roles, unread_badge
+from web.deps import FormDep, SessionDep, UserDep, csrf_protect, require_roles, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
 from web.routes.params import Marker, RowId
 from web.services.accounts import colleagues, profile

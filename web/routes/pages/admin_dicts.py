@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.deps import CurrentUser, FormDep, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
 from web.services.dictionaries import lists
 from web.services.errors import DomainError

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from web.deps import (
     CurrentUser,
     EngineDep,
+    FormDep,
     SessionDep,
     SettingsDep,
     csrf_protect,
@@ -18,7 +19,6 @@ from web.deps import (
 )
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
 from web.routes.params import Marker
 from web.scheduler import job_settings

@@ -9,13 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from models.user import ROLE_LABELS
-from web.deps import CurrentUser, SessionDep, csrf_protect, require_roles, unread_badge
+from web.deps import CurrentUser, FormDep, SessionDep, csrf_protect, require_roles, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
-from web.routes.params import PageNumber, RowId
+from web.routes.params import PageNumber, RowId, SearchText, StatusFilter
 from web.security import throttle
 from web.services.accounts import profile, sessions, users
 from web.services.errors import DomainError, ValidationFailed
@@ -42,8 +41,8 @@ def _list_page(request: Request, session: SessionDep, *, values: dict, errors: d
 
 @router.get("/admin/users", name="admin_users")
 def list_users(request: Request, session: SessionDep, user: Admin,
-               role: Annotated[str | None, Query(max_length=16)] = None,
-               q: Annotated[str | None, Query(max_length=50)] = None,
+               role: StatusFilter = None,
+               q: SearchText = None,
                active: Annotated[str | None, Query(max_length=1)] = None,
                page: PageNumber = 1,
                done: Annotated[str | None, Query(max_length=20)] = None) -> Response:

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
-from web.deps import IndexDep, SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.deps import FormDep, IndexDep, SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.routes.params import Marker, RowId
 from web.services.cultivation import gaps, pools, rulesets, workbook
 from web.services.cultivation.rules import COUNTING_RULE
 from web.services.errors import NotFound, ValidationFailed
+from web.services.excel_import import ImportRejected
 from web.services.organisations import portraits
 
 router = APIRouter(prefix="/staff/cultivation", tags=["pages"], dependencies=[Depends(unread_badge)])
@@ -97,11 +97,11 @@ def import_members(request: Request, session: SessionDep, settings: SettingsDep,
     """Import members from .xlsx: all rows or none, every bad cell named."""
     try:
         if file is None or not file.filename:
-            raise workbook.ImportRejected("请选择要导入的 .xlsx 文件")
+            raise ImportRejected("请选择要导入的 .xlsx 文件")
         data = file.file.read(settings.max_upload_bytes + 1)
         n = workbook.import_members(session, pool_id=pool_id, actor_id=user.id, data=data, filename=file.filename,
                                     max_bytes=settings.max_upload_bytes)
-    except workbook.ImportRejected as exc:
+    except ImportRejected as exc:
         return _pool_page(request, session, pool_id, import_errors=exc.cell_errors, errors={"file": exc.message},
                           flash=exc.message, flash_kind="error")
     return redirect_with(route_path(request, "cultivation_pool", pool_id=pool_id), done="imported", n=n)

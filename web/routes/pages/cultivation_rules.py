@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import SessionDep, csrf_protect, unread_badge
+from web.deps import FormDep, SessionDep, csrf_protect, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import RowId
 from web.services.cultivation import metrics, rulesets

@@ -16,6 +16,7 @@ from web.presentation.responses import render, xlsx_response
 from web.routes.params import Count, RowId, Year
 from web.services.cultivation import pipeline
 from web.services.errors import NotFound, ValidationFailed
+from web.services.excel_import import ImportRejected
 from web.services.indicators import actuals, counted, progress, workbook
 from web.services.indicators.plan import PLAN_YEARS
 from web.services.reports import operations
@@ -171,11 +172,11 @@ def import_xlsx(
     """Import official figures from .xlsx: all rows or none."""
     try:
         if file is None or not file.filename:
-            raise workbook.ImportRejected("请选择要导入的 .xlsx 文件")
+            raise ImportRejected("请选择要导入的 .xlsx 文件")
         data = file.file.read(settings.max_upload_bytes + 1)
         count = workbook.import_actuals(session, actor_id=user.id, data=data, filename=file.filename,
                                                max_bytes=settings.max_upload_bytes)
-    except workbook.ImportRejected as exc:
+    except ImportRejected as exc:
         return _entry_page(request, session, import_errors=exc.cell_errors, flash=exc.message,
                            flash_kind="error", status_code=422)
     return RedirectResponse(request.url_for("dashboard_entry").include_query_params(done="imported", n=count),

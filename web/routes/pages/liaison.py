@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.deps import FormDep, SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.routes.params import Marker, RowId
 from web.services.errors import ValidationFailed

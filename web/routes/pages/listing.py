@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.deps import IndexDep, SessionDep, csrf_protect, unread_badge
+from web.deps import FormDep, IndexDep, SessionDep, csrf_protect, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with
 from web.routes.params import Marker, RowId
 from web.services.cultivation import listing

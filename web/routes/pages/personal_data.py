@@ -9,10 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
-from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles, unread_badge
+from web.deps import (
+    CurrentUser,
+    FormDep,
+    SessionDep,
+    UserDep,
+    csrf_protect,
+    require_roles,
+    unread_badge,
+)
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import redirect_with
 from web.routes.params import Marker, RowId
 from web.services.accounts import personal_data

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.deps import (
     SESSION_COOKIE,
+    FormDep,
     SessionDep,
     SettingsDep,
     csrf_protect,
@@ -15,7 +16,6 @@ from web.deps import (
 )
 from web.presentation.navigation import home_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.services.accounts import auth
 from web.services.errors import ValidationFailed
 from web.services.organisations import records

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from models.match import PIPELINE_STAGES
+from models.match import PIPELINE_STAGES, MatchStatus
 from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.paths import route_path
@@ -78,7 +78,7 @@ def pipeline_move(
 ) -> Response:
     """Move a match to its next stage; 已签约 records the contract in the same transaction."""
     contract = (pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no)
-                if to_status == "contracted" else None)
+                if to_status == MatchStatus.contracted else None)
     try:
         pipeline.move_match(session, match_id=match_id, to_status=to_status, actor_id=user.id,
                             note=note, contract=contract)

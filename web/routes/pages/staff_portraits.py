@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from models import Organisation
-from web.deps import SessionDep, csrf_protect, unread_badge
+from web.deps import FormDep, SessionDep, csrf_protect, unread_badge
 from web.presentation.paths import route_path
 from web.presentation.responses import render
-from web.routes.pages.portal import FormDep
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
 from web.routes.params import RowId
 from web.services.errors import DomainError, NotFound, ValidationFailed

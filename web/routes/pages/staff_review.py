@@ -17,7 +17,8 @@ from web.routes.params import BodyId, FormRowId, RowId
 from web.services import dictionaries
 from web.services.errors import ValidationFailed
 from web.services.liaison import workspace
-from web.services.matches import exports, manual, review, views
+from web.services.matches import exports, manual, review
+from web.services.matches.staff_views import staff_view
 from web.services.matching import feedback
 from web.services.postings.side import NEED, OFFER
 
@@ -97,7 +98,7 @@ def manual_create(
     """Create a manual match (approved at once unless staff leave it in the queue)."""
     m = manual.create_manual_match(session, need_id=need_id, offer_id=offer_id, actor_id=user.id,
                                    note=note, approve=bool(approve))
-    if m.status == "approved":
+    if m.status == MatchStatus.approved:
         return redirect_with(route_path(request, "staff_pipeline_detail", match_id=m.id), done="manual")
     return redirect_with(route_path(request, "staff_review_detail", match_id=m.id), done="manual")
 
@@ -124,7 +125,7 @@ def review_bulk(
 @router.get("/review/{match_id}", name="staff_review_detail")
 def review_detail(request: Request, session: SessionDep, user: StaffDep, match_id: RowId) -> Response:
     """One proposal: both postings side by side, shared terms highlighted, the decision forms."""
-    view = views.staff_view(session, match_id)
+    view = staff_view(session, match_id)
     return render(request, "staff/review_detail.html", {
         "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")),
         "flash": _DONE.get(request.query_params.get("done") or ""),
@@ -139,7 +140,7 @@ def _decision_response(request: Request, back: str, match_id: int, done: str) ->
 def approve(request: Request, session: SessionDep, user: StaffDep, match_id: RowId, confirm: ConfirmDep,
             note: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form()] = "") -> Response:
     """Approve one proposal (after a confirmation: it opens both sides' contact details)."""
-    v = views.staff_view(session, match_id)
+    v = staff_view(session, match_id)
     if not confirm.confirmed and v.match.status == MatchStatus.proposed:  # decided already: the service says so
         return ask(request, Question(
             title="批准匹配", confirm_label="确认批准",
@@ -159,7 +160,7 @@ def reject(request: Request, session: SessionDep, user: StaffDep, match_id: RowI
     try:
         review.reject_match(session, match_id=match_id, actor_id=user.id, reason_code=reason_code, note=note)
     except ValidationFailed as exc:
-        view = views.staff_view(session, match_id)
+        view = staff_view(session, match_id)
         return render(request, "staff/review_detail.html", {
             "v": view, "reasons": dict(dictionaries.options(session, "reject_reason")),
             "flash": exc.message, "flash_kind": "error", "form": {"reason_code": reason_code, "note": note},

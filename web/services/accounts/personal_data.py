@@ -180,7 +180,7 @@ def request_erasure(session: Session, *, user_id: int, reason: str = "") -> Priv
     return req
 
 
-def list_requests(session: Session, *, status: str | None = None
+def list_requests(session: Session, *, status: RequestStatus | None = None
                   ) -> list[tuple[PrivacyRequest, User, Organisation | None]]:
     """Requests with their person and organisation, pending first, newest first."""
     stmt = (select(PrivacyRequest, User, Organisation)

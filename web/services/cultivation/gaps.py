@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from matcher import Posting, tokenize
 from models import GapNeed, Need, Offer, Organisation, Pool, Rule
+from models.posting import OfferStatus
 from web.services import audit, dictionaries
 from web.services.cultivation import pools, rulesets
 from web.services.cultivation.rules import Evaluation, RuleResult, evaluate
@@ -79,7 +80,7 @@ def offers_for(session: Session, holder: IndexHolder, posting: Posting | None,
         return []
     rows = {o.id: (o, org) for o, org in session.exec(
         select(Offer, Organisation).join(Organisation, col(Organisation.id) == Offer.org_id)
-        .where(col(Offer.id).in_(ids), Offer.status == "open")).all()}
+        .where(col(Offer.id).in_(ids), Offer.status == OfferStatus.open)).all()}
     return [OfferHit(rows[i][0], rows[i][1], float(m.score), [t for t, _ in m.terms][:5])
             for i, m in zip(ids, found, strict=True) if i in rows]
 

@@ -11,13 +11,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import ListingStep, Organisation
-from models.cultivation import PoolKind
+from models.cultivation import PoolKind, StepStatus
 from web.services import audit, dictionaries
 from web.services.cultivation import gaps, pools
 from web.services.errors import NotFound, ValidationFailed
+from web.services.form_text import required_text
 from web.services.matching.index import IndexHolder
 
-STEP_STATUS = {"todo": "未开始", "doing": "进行中", "done": "已完成"}
+STEP_STATUS = {StepStatus.todo: "未开始", StepStatus.doing: "进行中", StepStatus.done: "已完成"}
 # The usual road to a listing, with the words each step is matched by (the step's name and
 # note are matched too, so a step staff name themselves still finds its services).
 STANDARD_STEPS: dict[str, str] = {
@@ -36,7 +37,7 @@ class PlannedStep:
     offers: list[gaps.OfferHit]
 
     def overdue(self, today: date) -> bool:
-        return self.step.status != "done" and self.step.due_on < today
+        return self.step.status != StepStatus.done and self.step.due_on < today
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Plan:
 
     @property
     def done(self) -> int:
-        return sum(1 for s in self.steps if s.step.status == "done")
+        return sum(1 for s in self.steps if s.step.status == StepStatus.done)
 
 
 def _listed(session: Session, org_id: int) -> Organisation:
@@ -79,23 +80,15 @@ def progress(session: Session) -> list[tuple[Organisation, int, int, int]]:
     out = []
     for row in pools.members(session, pool_id=pool.id or 0):
         steps = session.exec(select(ListingStep).where(ListingStep.org_id == row.org.id)).all()
-        out.append((row.org, len(steps), sum(s.status == "done" for s in steps),
-                    sum(s.status != "done" and s.due_on < today for s in steps)))
+        out.append((row.org, len(steps), sum(s.status == StepStatus.done for s in steps),
+                    sum(s.status != StepStatus.done and s.due_on < today for s in steps)))
     return out
 
 
 def _clean(values: dict[str, Any], *, categories: Container[str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = str(values.get("name") or "").strip()
-    if not name:
-        errors["name"] = "请填写步骤名称"
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"步骤名称不能超过{NAME_MAX}字"
-    owner = str(values.get("owner") or "").strip()
-    if not owner:
-        errors["owner"] = "请填写责任人"
-    elif len(owner) > OWNER_MAX:
-        errors["owner"] = f"责任人不能超过{OWNER_MAX}字"
+    name = required_text(errors, values, "name", "步骤名称", NAME_MAX)
+    owner = required_text(errors, values, "owner", "责任人", OWNER_MAX)
     due_on = None
     try:
         due_on = date.fromisoformat(str(values.get("due_on") or "").strip())
@@ -103,7 +96,7 @@ def _clean(values: dict[str, Any], *, categories: Container[str]) -> dict[str, A
         errors["due_on"] = "请填写完成期限（YYYY-MM-DD）"
     if due_on is not None and due_on.year < 2000:
         errors["due_on"] = "完成期限不能早于2000年"
-    status = str(values.get("status") or "todo").strip()
+    status = str(values.get("status") or StepStatus.todo).strip()
     if status not in STEP_STATUS:
         errors["status"] = "请选择状态"
     category = str(values.get("category") or "上市辅导").strip()

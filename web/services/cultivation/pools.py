@@ -15,6 +15,7 @@ from web.services import audit
 from web.services.cultivation import rulesets
 from web.services.cultivation.rules import Evaluation, evaluate
 from web.services.errors import Conflict, NotFound, ValidationFailed
+from web.services.form_text import required_text
 
 BUILTIN_POOLS: tuple[tuple[str, str, str, str], ...] = (
     ("高企培育库", PoolKind.hitech, rulesets.HITECH, "高新技术企业培育库：按认定条件“缺什么补什么”。"),
@@ -83,12 +84,8 @@ def pool_by_kind(session: Session, kind: str) -> Pool:
 def create_pool(session: Session, *, actor_id: int, values: dict[str, Any]) -> Pool:
     """Define a new pool. Commits."""
     errors: dict[str, str] = {}
-    name = str(values.get("name") or "").strip()
-    if not name:
-        errors["name"] = "请填写库名称"
-    elif len(name) > 50:
-        errors["name"] = "库名称不能超过50字"
-    elif session.exec(select(Pool.id).where(Pool.name == name)).first():
+    name = required_text(errors, values, "name", "库名称", 50)
+    if "name" not in errors and session.exec(select(Pool.id).where(Pool.name == name)).first():
         errors["name"] = "已有同名的库"
     qualification = str(values.get("qualification") or "").strip()
     if qualification not in rulesets.RULE_QUALIFICATIONS:

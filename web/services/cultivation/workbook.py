@@ -3,26 +3,22 @@ row and column named (the same rules and messages as the indicator import)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, tzinfo
 
-from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from models import Organisation, PoolMember
 from models.credit_code import InvalidCreditCode, normalise_credit_code
-from web.security.xlsx import WorkbookRefused, inspect_xlsx
-from web.services import audit
+from web.services import audit, excel_import
 from web.services.cultivation import gaps, pools
 from web.services.cultivation.rules import COUNTING_RULE
 from web.services.excel import Sheet, workbook_bytes
-from web.services.indicators.workbook import CellError, ImportRejected
+from web.services.excel_import import CellError, ImportRejected, cell_text
 from web.services.matching.index import IndexHolder
 
 MEMBERS_SHEET = "入库企业"
 IMPORT_HEADERS = ("统一社会信用代码", "企业名称", "入库理由")
 _FIELDS = {"统一社会信用代码": "code", "企业名称": "name", "入库理由": "reason"}
-MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_COLUMNS = 20
 def export_members(session: Session, *, pool_id: int, tz: tzinfo) -> bytes:
     """The pool's members now, and every stay with who added and removed it and why."""
@@ -70,50 +66,19 @@ def import_template() -> bytes:
     ])
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
-        text = text[1:]  # undo the export's formula guard
-    return text
-
-
-def _read_rows(data: bytes, max_bytes: int) -> list[tuple]:  # type: ignore[type-arg]
-    try:
-        inspect_xlsx(data, max_bytes=max_bytes, max_rows=MAX_IMPORT_ROWS)
-    except WorkbookRefused as exc:
-        raise ImportRejected(str(exc)) from None
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            ws = wb[MEMBERS_SHEET] if MEMBERS_SHEET in wb.sheetnames else wb.worksheets[0]
-            return list(ws.iter_rows(values_only=True, max_row=MAX_IMPORT_ROWS + 1, max_col=MAX_IMPORT_COLUMNS))
-        finally:
-            wb.close()
-    except Exception:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
-        raise ImportRejected("无法读取该 Excel 文件，文件可能已损坏；请用导入模板重新填写") from None
-
-
 def import_members(session: Session, *, pool_id: int, actor_id: int, data: bytes, filename: str,
                    max_bytes: int) -> int:
     """Put the file's enterprises into the pool: every row, or none; returns how many."""
     pool = pools.get_pool(session, pool_id)
     if not filename.lower().endswith(".xlsx"):
         raise ImportRejected("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板；.xls、.csv 等格式不支持）")
-    rows = _read_rows(data, max_bytes)
+    rows = excel_import.read_rows(data, max_bytes=max_bytes, sheet=MEMBERS_SHEET,
+                                  max_columns=MAX_IMPORT_COLUMNS)
     if not rows:
         raise ImportRejected("文件中没有数据：请在“入库企业”工作表中按模板填写")
-    columns: dict[str, int] = {}
-    for i, name in enumerate(rows[0]):
-        field = _FIELDS.get(_text(name))
-        if field and field not in columns:
-            columns[field] = i
-    missing = [h for h, f in _FIELDS.items() if f in ("code", "reason") and f not in columns]
-    if missing:
-        raise ImportRejected("表头与导入模板不一致，请下载模板后重新填写", [CellError(1, h, "缺少该列") for h in missing])
+    columns = excel_import.header_columns(rows[0], _FIELDS)
+    excel_import.reject_missing_columns(
+        [h for h, f in _FIELDS.items() if f in ("code", "reason") and f not in columns])
     inside = set(session.exec(select(PoolMember.org_id).where(PoolMember.pool_id == pool_id,
                                                               PoolMember.left_at == None)).all())  # noqa: E711
     errors: list[CellError] = []
@@ -122,9 +87,9 @@ def import_members(session: Session, *, pool_id: int, actor_id: int, data: bytes
     for row_no, row in enumerate(rows[1:], start=2):
         def cell(field: str, row: tuple = row) -> str:  # type: ignore[type-arg]
             i = columns.get(field)
-            return _text(row[i]) if i is not None and i < len(row) else ""
+            return cell_text(row[i]) if i is not None and i < len(row) else ""
 
-        if all(_text(v) == "" for v in row):
+        if all(cell_text(v) == "" for v in row):
             continue
         bad = len(errors)
         org = None
@@ -155,10 +120,7 @@ def import_members(session: Session, *, pool_id: int, actor_id: int, data: bytes
             seen.setdefault(org.id or 0, row_no)
         if len(errors) == bad and org is not None:
             pending.append((org.id or 0, reason))
-    if errors:
-        raise ImportRejected(f"文件有 {len(errors)} 处错误，未导入任何数据；请改正后重新上传", errors)
-    if not pending:
-        raise ImportRejected("文件中没有可导入的数据行")
+    excel_import.reject_bad_rows(errors, accepted=len(pending))
     for org_id, reason in pending:
         session.add(PoolMember(pool_id=pool_id, org_id=org_id, reason=reason, added_by=actor_id))
     audit.record(session, actor_id=actor_id, action="pool.import", object_type="pool", object_id=pool_id,

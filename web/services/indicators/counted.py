@@ -17,7 +17,7 @@ from models.match import MatchStatus
 from models.organisation import QualificationKind
 from web.services.errors import NotFound
 from web.services.indicators.plan import PLAN_YEARS, plain_decimal
-from web.services.matches.views import ENTERPRISE, PROVIDER
+from web.services.matches.staff_views import ENTERPRISE, PROVIDER
 from web.services.organisations.privacy import CREDIT_CODE_ROLES
 
 # Indicators the platform can count itself, and from what.

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from models import Indicator, IndicatorActual
 from models.indicator import NOTE_MAX, SOURCE_MAX
-from web.security.xlsx import WorkbookRefused, inspect_xlsx
-from web.services import audit
-from web.services.errors import ValidationFailed
-from web.services.excel import Sheet, unquote_cell, workbook_bytes
+from web.services import audit, excel_import
+from web.services.excel import Sheet, workbook_bytes
+from web.services.excel_import import CellError, ImportRejected, cell_text
 from web.services.indicators.actuals import actual_exists, parse_number, parse_value
 from web.services.indicators.counted import PLATFORM_COUNTED
 from web.services.indicators.plan import PLAN_YEARS, ensure_plan_indicators
@@ -22,7 +18,6 @@ from web.services.indicators.progress import STATUS_RULE, dashboard
 
 ACTUALS_SHEET = "实际值"
 IMPORT_HEADERS = ("指标编号", "指标名称", "年度", "数值", "来源", "来源日期", "备注", "示例数据")
-MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_COLUMNS = 50  # the template has 8; columns past these are never read
 _FIELDS = {"指标编号": "number", "指标名称": "name", "年度": "year", "数值": "value", "来源": "source",
            "来源日期": "source_date", "备注": "note", "示例数据": "is_sample"}
@@ -77,52 +72,6 @@ def import_template(session: Session) -> bytes:
     ])
 
 
-@dataclass(frozen=True)
-class CellError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"第{self.row}行「{self.column}」：{self.message}"
-
-
-class ImportRejected(ValidationFailed):
-    """The file was not imported; ``cell_errors`` names every bad row and column."""
-
-    def __init__(self, message: str, cell_errors: list[CellError] | None = None) -> None:
-        self.cell_errors = cell_errors or []
-        errors = {f"第{e.row}行·{e.column}" if e.row else e.column: e.message for e in self.cell_errors}
-        super().__init__(message, errors=errors or {"file": message})
-
-
-def _read_rows(data: bytes, max_bytes: int) -> list[tuple]:  # type: ignore[type-arg]
-    """The import sheet's rows as values, after the upload passed every safety check."""
-    try:
-        inspect_xlsx(data, max_bytes=max_bytes, max_rows=MAX_IMPORT_ROWS)
-    except WorkbookRefused as exc:
-        raise ImportRejected(str(exc)) from None
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            ws = wb[ACTUALS_SHEET] if ACTUALS_SHEET in wb.sheetnames else wb.worksheets[0]
-            return list(ws.iter_rows(values_only=True, max_row=MAX_IMPORT_ROWS + 1,
-                                     max_col=MAX_IMPORT_COLUMNS))
-        finally:
-            wb.close()
-    except Exception:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
-        raise ImportRejected("无法读取该 Excel 文件，文件可能已损坏；请用导入模板重新填写") from None
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return unquote_cell(text)
-
-
 def _parse_date(raw: object) -> date | None:
     if raw is None or raw == "":
         return None
@@ -130,14 +79,14 @@ def _parse_date(raw: object) -> date | None:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    text = _text(raw).replace("/", "-").replace(".", "-")
+    text = cell_text(raw).replace("/", "-").replace(".", "-")
     try:
         return date.fromisoformat(text)
     except ValueError:
         try:
             return datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
-            raise ValueError(f"日期“{_text(raw)[:20]}”格式不正确，应为 YYYY-MM-DD") from None
+            raise ValueError(f"日期“{cell_text(raw)[:20]}”格式不正确，应为 YYYY-MM-DD") from None
 
 
 def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: str, max_bytes: int) -> int:
@@ -151,21 +100,16 @@ def import_actuals(session: Session, *, actor_id: int, data: bytes, filename: st
 
 def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: str, max_bytes: int) -> int:
     ensure_plan_indicators(session)
-    rows = iter(_read_rows(data, max_bytes))
+    rows = iter(excel_import.read_rows(data, max_bytes=max_bytes, sheet=ACTUALS_SHEET,
+                                       max_columns=MAX_IMPORT_COLUMNS))
     header = next(rows, None)
     if header is None:
         raise ImportRejected("文件中没有数据：请在“实际值”工作表中按模板填写")
-    columns: dict[str, int] = {}
-    for i, name in enumerate(header):
-        field = _FIELDS.get(_text(name))
-        if field and field not in columns:
-            columns[field] = i
+    columns = excel_import.header_columns(header, _FIELDS)
     missing = [h for h, f in _FIELDS.items() if f in {"year", "value", "source"} and f not in columns]
     if "number" not in columns and "name" not in columns:
         missing.insert(0, "指标编号")
-    if missing:
-        raise ImportRejected("表头与导入模板不一致，请下载模板后重新填写",
-                             [CellError(1, h, "缺少该列") for h in missing])
+    excel_import.reject_missing_columns(missing)
     inds = session.exec(select(Indicator)).all()
     by_number = {i.number: i for i in inds}
     by_name = {i.name: i for i in inds}
@@ -179,11 +123,11 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
             i = columns.get(field)
             return row[i] if i is not None and i < len(row) else None
 
-        if all(_text(v) == "" for v in row):
+        if all(cell_text(v) == "" for v in row):
             continue  # blank lines between blocks are harmless
         bad = len(errors)
         ind = None
-        number, name = _text(cell("number")), _text(cell("name"))
+        number, name = cell_text(cell("number")), cell_text(cell("name"))
         if number:
             try:
                 ind = by_number.get(int(number))
@@ -199,7 +143,7 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
                 errors.append(CellError(row_no, "指标名称", f"未知指标“{name[:30]}”"))
         else:
             errors.append(CellError(row_no, "指标编号", "未填写指标"))
-        year_raw = _text(cell("year"))
+        year_raw = cell_text(cell("year"))
         year = None
         try:
             year = int(year_raw)
@@ -214,7 +158,7 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
             value = parse_value(cell("value"), unit=ind.unit) if ind is not None else parse_number(cell("value"))
         except ValueError as exc:
             errors.append(CellError(row_no, "数值", f"数值{exc}"))
-        source = _text(cell("source"))
+        source = cell_text(cell("source"))
         if not source:
             errors.append(CellError(row_no, "来源", "未填写数据来源"))
         elif len(source) > SOURCE_MAX:
@@ -224,10 +168,10 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
             source_date = _parse_date(cell("source_date"))
         except ValueError as exc:
             errors.append(CellError(row_no, "来源日期", str(exc)))
-        note = _text(cell("note"))
+        note = cell_text(cell("note"))
         if len(note) > NOTE_MAX:
             errors.append(CellError(row_no, "备注", f"备注不能超过{NOTE_MAX}字"))
-        sample_text = _text(cell("is_sample")).lower()
+        sample_text = cell_text(cell("is_sample")).lower()
         if sample_text not in _YES | _NO:
             errors.append(CellError(row_no, "示例数据", "应填写“是”或“否”"))
         if ind is not None and year is not None and source:
@@ -241,10 +185,7 @@ def _import_actuals(session: Session, *, actor_id: int, data: bytes, filename: s
             pending.append(IndicatorActual(
                 indicator_id=ind.id or 0, year=year, value=value, source=source, source_date=source_date,
                 note=note, is_sample=sample_text in _YES, entered_by=actor_id))
-    if errors:
-        raise ImportRejected(f"文件有 {len(errors)} 处错误，未导入任何数据；请改正后重新上传", errors)
-    if not pending:
-        raise ImportRejected("文件中没有可导入的数据行")
+    excel_import.reject_bad_rows(errors, accepted=len(pending))
     session.add_all(pending)
     session.flush()
     audit.record(session, actor_id=actor_id, action="indicator.actual.import", object_type="indicator_actual",

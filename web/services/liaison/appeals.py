@@ -14,8 +14,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Appeal, AppealStep, Organisation, User
+from models.liaison import AppealStatus
 from web.services import audit, notifications
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
+from web.services.form_text import required_text
 from web.services.liaison.assignments import enterprise
 from web.services.notifications import Target
 
@@ -23,9 +25,11 @@ CATEGORIES = ("政策咨询", "资金申报", "融资需求", "人才引进", "�
 DEPARTMENTS = ("区科技局", "区发展改革委", "区工业和信息化局", "区商务局", "区人力资源和社会保障局",
                "区市场监管局", "区住房和建设委员会", "区规划和自然资源分局", "区生态环境局", "区金融工作局",
                "区税务局", "所在街道", "其他部门")
-STATUS_LABELS = {"open": "已受理", "processing": "办理中", "closed": "已办结"}
+A = AppealStatus
+STATUS_LABELS = {A.open: "已受理", A.processing: "办理中", A.closed: "已办结"}
 # Steps a 诉求 may take; a note on the same status is a progress record.
-MOVES = {"open": {"open", "processing", "closed"}, "processing": {"processing", "closed"}, "closed": set()}
+MOVES: dict[AppealStatus, set[AppealStatus]] = {
+    A.open: {A.open, A.processing, A.closed}, A.processing: {A.processing, A.closed}, A.closed: set()}
 DESCRIPTION_MAX, NOTE_MAX = 2000, 500
 
 
@@ -35,7 +39,7 @@ class AppealRow:
     org: Organisation
 
     def overdue(self, today: date) -> bool:
-        return self.appeal.status != "closed" and self.appeal.deadline < today
+        return self.appeal.status != A.closed and self.appeal.deadline < today
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,7 @@ def _check(values: dict[str, Any], today: date) -> dict[str, Any]:
     category = str(values.get("category") or "").strip()
     if category not in CATEGORIES:
         errors["category"] = "请选择诉求类别"
-    description = str(values.get("description") or "").strip()
-    if not description:
-        errors["description"] = "请填写诉求内容"
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"诉求内容不能超过{DESCRIPTION_MAX}字"
+    description = required_text(errors, values, "description", "诉求内容", DESCRIPTION_MAX)
     department = str(values.get("department") or "").strip()
     if not department:
         errors["department"] = "请选择责任部门：诉求须有部门负责办理"
@@ -80,7 +80,7 @@ def raise_appeal(session: Session, *, org_id: int, actor_id: int, values: dict[s
     appeal = Appeal(org_id=org_id, created_by=actor_id, **clean)
     session.add(appeal)
     session.flush()
-    session.add(AppealStep(appeal_id=appeal.id or 0, actor_id=actor_id, to_status="open", shared=True,
+    session.add(AppealStep(appeal_id=appeal.id or 0, actor_id=actor_id, to_status=A.open, shared=True,
                            note=f"已受理，由{clean['department']}负责，办结时限 {clean['deadline']}"))
     notifications.notify(session, org_id=org_id, kind="system", title=f"您的诉求已受理（{clean['category']}）",
                          body=f"责任部门：{clean['department']}；办结时限：{clean['deadline']}",
@@ -107,19 +107,19 @@ def add_step(session: Session, *, appeal_id: int, actor_id: int, values: dict[st
         raise ValidationFailed("请选择办理状态", field="to_status")
     if to not in MOVES[appeal.status]:
         raise InvalidTransition("该诉求已办结，不能再变更；如有新情况请另行登记诉求"
-                                if appeal.status == "closed" else "办理状态不能回退")
+                                if appeal.status == A.closed else "办理状态不能回退")
     note = str(values.get("note") or "").strip()
     if not note:
-        raise ValidationFailed("请填写办结情况" if to == "closed" else "请填写办理情况", field="note")
+        raise ValidationFailed("请填写办结情况" if to == A.closed else "请填写办理情况", field="note")
     if len(note) > NOTE_MAX:
         raise ValidationFailed(f"办理情况不能超过{NOTE_MAX}字", field="note")
-    shared = to == "closed" or str(values.get("shared", "")).lower() in ("1", "on", "true", "yes")
+    shared = to == A.closed or str(values.get("shared", "")).lower() in ("1", "on", "true", "yes")
     step = AppealStep(appeal_id=appeal_id, actor_id=actor_id, from_status=appeal.status, to_status=to,
                       note=note, shared=shared)
     session.add(step)
     if to != appeal.status:
         appeal.status = to
-        appeal.closed_at = datetime.now(UTC) if to == "closed" else None
+        appeal.closed_at = datetime.now(UTC) if to == A.closed else None
         session.add(appeal)
         notifications.notify(session, org_id=appeal.org_id, kind="system",
                              title=f"您的诉求{STATUS_LABELS[to]}（{appeal.category}）",
@@ -146,7 +146,7 @@ def list_appeals(session: Session, *, org_id: int | None = None, open_only: bool
     if org_id is not None:
         stmt = stmt.where(Appeal.org_id == org_id)
     if open_only:
-        stmt = stmt.where(Appeal.status != "closed")
+        stmt = stmt.where(Appeal.status != A.closed)
     rows = session.exec(stmt.order_by(col(Appeal.created_at).desc(), col(Appeal.id).desc())).all()
     return [AppealRow(a, o) for a, o in rows]
 

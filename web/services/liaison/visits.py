@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from models import Visit, VisitSchedule
 from web.services import audit
 from web.services.errors import ValidationFailed
+from web.services.form_text import required_text
 from web.services.liaison.assignments import enterprise
 
 INTERVALS = {30: "每月", 91: "每季度", 182: "每半年", 365: "每年"}
@@ -66,16 +67,8 @@ def record_visit(session: Session, *, org_id: int, actor_id: int, values: dict[s
         errors["visited_on"] = "走访日期不能晚于今天：请记录已经进行的走访"
     elif visited_on is not None and visited_on < EARLIEST:
         errors["visited_on"] = "走访日期不能早于2000年"
-    visitors = str(values.get("visitors") or "").strip()
-    if not visitors:
-        errors["visitors"] = "请填写走访人员"
-    elif len(visitors) > VISITORS_MAX:
-        errors["visitors"] = f"走访人员不能超过{VISITORS_MAX}字"
-    summary = str(values.get("summary") or "").strip()
-    if not summary:
-        errors["summary"] = "请填写走访内容"
-    elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = f"走访内容不能超过{SUMMARY_MAX}字"
+    visitors = required_text(errors, values, "visitors", "走访人员", VISITORS_MAX)
+    summary = required_text(errors, values, "summary", "走访内容", SUMMARY_MAX)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     visit = Visit(org_id=org_id, visited_on=visited_on or today, visitors=visitors, summary=summary,

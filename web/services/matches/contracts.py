@@ -12,7 +12,7 @@ from models.match import MatchStatus
 from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.pipeline import ContractInput, validate_contract
-from web.services.matches.views import staff_view
+from web.services.matches.staff_views import staff_view
 from web.services.notifications import Target, notify
 
 REASON_MAX = 500

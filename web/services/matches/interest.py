@@ -10,7 +10,7 @@ from models import Match
 from models.match import INTEREST_OPEN
 from web.services import audit, notifications
 from web.services.errors import InvalidTransition
-from web.services.matches.views import own_match
+from web.services.matches.portal_views import own_match
 from web.services.notifications import Target
 from web.services.postings.side import Side
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, or_, select
 
 from models import Match, MatchEvent, Need, Offer, Organisation
 from models.match import MATCH_STATUS_LABELS, MatchStatus
+from models.posting import NeedStatus, OfferStatus
 from web.services import audit
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.matches.review import clean_note, decide
@@ -30,7 +31,7 @@ def create_manual_match(session: Session, *, need_id: int, offer_id: int, actor_
         raise NotFound("未找到该需求", field="need_id")
     if offer is None:
         raise NotFound("未找到该服务", field="offer_id")
-    if need.status == "draft" or offer.status == "draft":
+    if need.status == NeedStatus.draft or offer.status == OfferStatus.draft:
         raise ValidationFailed("草稿状态的需求或服务不能撮合", field="need_id")
     existing = session.exec(select(Match).where(Match.need_id == need_id, Match.offer_id == offer_id)).first()
     if existing is not None:
@@ -63,7 +64,7 @@ def search_postings(session: Session, side: Side, *, q: str | None,
     """Needs or offers (not drafts) whose title or organisation matches ``q``, newest first."""
     model = side.model
     stmt = (select(model, Organisation).join(Organisation, col(Organisation.id) == model.org_id)
-            .where(model.status != "draft"))
+            .where(model.status != side.statuses.draft))
     if q and q.strip():
         text = q.strip()
         like = f"%{text}%"

@@ -21,7 +21,7 @@ from models.match import (
 )
 from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from web.services.matches.views import (
+from web.services.matches.staff_views import (
     StaffMatchView,
     either_name_like,
     involving,

@@ -12,7 +12,7 @@ from models import Match, Organisation, Rating
 from models.match import MatchStatus
 from web.services import audit
 from web.services.errors import InvalidTransition, ValidationFailed
-from web.services.matches.views import own_match
+from web.services.matches.portal_views import own_match
 from web.services.postings.side import Side
 
 SCORES = (1, 2, 3, 4, 5)

@@ -14,7 +14,7 @@ from models import Match, MatchEvent, Need
 from models.match import MATCH_STATUS_LABELS, MatchStatus
 from web.services import audit, dictionaries
 from web.services.errors import Conflict, NotFound, ValidationFailed
-from web.services.matches.views import (
+from web.services.matches.staff_views import (
     StaffMatchView,
     either_name_like,
     load_staff_views,

@@ -67,7 +67,7 @@ def match_pending(engine: Engine, holder: IndexHolder) -> int:
                 side = _side(change)
                 # Locked, so a close committing meanwhile waits for us (or we see it).
                 row = session.get(side.model, change.posting_id, with_for_update=feed.is_postgres(session))
-                if row is None or row.status != "open":
+                if row is None or row.status != side.statuses.open:
                     continue
                 created = store_proposals(
                     session, side, posting_id=change.posting_id, found=matches[: policy.top],
@@ -95,7 +95,7 @@ def _revived_note(change: feed.Change) -> str:
 def _open_posting(session: Session, change: feed.Change):  # type: ignore[no-untyped-def]
     side = _side(change)
     row = session.get(side.model, change.posting_id)
-    if row is None or row.status != "open":
+    if row is None or row.status != side.statuses.open:
         return None
     org = session.get(Organisation, row.org_id)
     assert org is not None

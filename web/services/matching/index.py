@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from matcher import Match as EngineMatch
 from matcher import MatchIndex, Posting, tokenize, tokenizer_version
 from models import Need, Offer, Organisation
+from models.posting import NeedStatus, OfferStatus
 from web.services.matching import feed
 from web.services.postings.side import NEED, OFFER, Side
 
@@ -69,7 +70,7 @@ def engine_posting(side: Side, row: Need | Offer, org: Organisation) -> Posting:
     carries its provider's credit standing."""
     credit = org.credit_standing if side is OFFER else None
     return _posting(side.key(row.id or 0), row.tokens, row.category, org.region, credit=credit,
-                    is_open=row.status == "open")
+                    is_open=row.status == side.statuses.open)
 
 
 @dataclass
@@ -207,23 +208,23 @@ def _offer_columns():  # type: ignore[no-untyped-def]
             .join(Organisation, col(Organisation.id) == Offer.org_id))
 
 
-def _need_row(i: int, t: str, c: str, s: str, r: str | None) -> Posting:
-    return _posting(need_key(i), t, c, r, is_open=s == "open")
+def _need_row(i: int, t: str, c: str, s: NeedStatus, r: str | None) -> Posting:
+    return _posting(need_key(i), t, c, r, is_open=s == NeedStatus.open)
 
 
-def _offer_row(i: int, t: str, c: str, s: str, r: str | None, cr: str | None) -> Posting:
-    return _posting(offer_key(i), t, c, r, credit=cr, is_open=s == "open")
+def _offer_row(i: int, t: str, c: str, s: OfferStatus, r: str | None, cr: str | None) -> Posting:
+    return _posting(offer_key(i), t, c, r, credit=cr, is_open=s == OfferStatus.open)
 
 
 def _load_needs(session: Session, *, after: int) -> tuple[list[Posting], int]:
-    stmt = _need_columns().where(col(Need.id) > after, Need.status == "open").order_by(col(Need.id))
+    stmt = _need_columns().where(col(Need.id) > after, Need.status == NeedStatus.open).order_by(col(Need.id))
     rows = session.exec(stmt).all()
     mark = max((r[0] for r in rows), default=after)
     return [_need_row(*r) for r in rows], mark
 
 
 def _load_offers(session: Session, *, after: int) -> tuple[list[Posting], int]:
-    stmt = _offer_columns().where(col(Offer.id) > after, Offer.status == "open").order_by(col(Offer.id))
+    stmt = _offer_columns().where(col(Offer.id) > after, Offer.status == OfferStatus.open).order_by(col(Offer.id))
     rows = session.exec(stmt).all()
     mark = max((r[0] for r in rows), default=after)
     return [_offer_row(*r) for r in rows], mark

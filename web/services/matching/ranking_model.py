@@ -28,6 +28,7 @@ from matcher.learning import (
 )
 from matcher.model_store import DirectoryModelStore, LearnReport
 from models import Match, MatchEvent, Need, Offer, Organisation
+from models.posting import NeedStatus, OfferStatus
 from web.services import audit
 from web.services.errors import DomainError
 from web.services.matching.index import need_key, offer_key
@@ -95,14 +96,14 @@ def training_index(session: Session, records: list[DecisionRecord]) -> MatchInde
              for i, t, c, r in session.exec(
                  select(Need.id, Need.tokens, Need.category, Organisation.region)
                  .join(Organisation, col(Organisation.id) == Need.org_id)
-                 .where(or_(Need.status == "open", col(Need.id).in_(decided_needs or {0})))
+                 .where(or_(Need.status == NeedStatus.open, col(Need.id).in_(decided_needs or {0})))
                  .order_by(col(Need.id))).all() if t]
     offers = [Posting(offer_key(i), category=c, region=r, credit=cr, tokens=tuple(t.split()))
               for i, t, c, r, cr in session.exec(
                   select(Offer.id, Offer.tokens, Offer.category, Organisation.region,
                          Organisation.credit_standing)
                   .join(Organisation, col(Organisation.id) == Offer.org_id)
-                  .where(or_(Offer.status == "open", col(Offer.id).in_(decided_offers or {0})))
+                  .where(or_(Offer.status == OfferStatus.open, col(Offer.id).in_(decided_offers or {0})))
                   .order_by(col(Offer.id))).all() if t]
     return MatchIndex().fit(needs, offers)
 

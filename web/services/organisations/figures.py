@@ -130,6 +130,13 @@ def update_figures(session: Session, *, org_id: int, actor_id: int, values: dict
         raise NotFound("未找到该企业")
     errors: dict[str, str] = {}
     changes = parse_figures(errors, values, BASIC_FIGURES + RULE_FIGURES)
+    return save_changes(session, org, changes, errors, actor_id=actor_id, action="organisation.figures")
+
+
+def save_changes(session: Session, org: Organisation, changes: dict[str, Any], errors: dict[str, str], *,
+                 actor_id: int, action: str) -> Organisation:
+    """Check the parsed figures against each other, then store them with an audit entry naming
+    the fields; any error (``errors`` from parsing included) stores nothing. Commits."""
     check_together(errors, changes)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
@@ -137,7 +144,7 @@ def update_figures(session: Session, *, org_id: int, actor_id: int, values: dict
         setattr(org, key, value)
     org.updated_at = datetime.now(UTC)
     session.add(org)
-    audit.record(session, actor_id=actor_id, action="organisation.figures", object_type="organisation",
+    audit.record(session, actor_id=actor_id, action=action, object_type="organisation",
                  object_id=org.id, detail={"fields": sorted(changes)})
     session.commit()
     session.refresh(org)

@@ -137,7 +137,7 @@ def deactivate(session: Session, *, actor_id: int, org_id: int, note: str) -> in
     closed = 0
     for side in SIDES.values():
         for row in session.exec(select(side.model).where(side.model.org_id == org_id,
-                                                         side.model.status == "open")).all():
+                                                         side.model.status == side.statuses.open)).all():
             row.status, row.updated_at = side.closed_status, now
             session.add(row)
             proposals.withdraw_proposals(session, None, side, posting_id=row.id, actor_id=actor_id,

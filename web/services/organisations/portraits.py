@@ -9,10 +9,16 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, or_, select
 
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
+from models.posting import NeedStatus, OfferStatus
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
 from web.services.matches.ratings import RatingSummary, summary_for
-from web.services.matches.views import StaffMatchView, involving, load_staff_views, staff_select
+from web.services.matches.staff_views import (
+    StaffMatchView,
+    involving,
+    load_staff_views,
+    staff_select,
+)
 from web.services.paging import Page
 
 # Innovation-capability score (创新能力评分), 0–100, shown on the page with this formula.
@@ -163,9 +169,9 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
                                   .where(RelatedParty.related_org_id == org_id)).all():
         related.append(RelatedRow(other, rp.relation, "incoming", rp.id))
     # Drafts stay private to their organisation until published, staff included.
-    needs = list(session.exec(select(Need).where(Need.org_id == org_id, Need.status != "draft")
+    needs = list(session.exec(select(Need).where(Need.org_id == org_id, Need.status != NeedStatus.draft)
                               .order_by(col(Need.created_at).desc(), col(Need.id).desc())).all())
-    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id, Offer.status != "draft")
+    offers = list(session.exec(select(Offer).where(Offer.org_id == org_id, Offer.status != OfferStatus.draft)
                                .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).all())
     matches = load_staff_views(session, staff_select().where(involving(org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,9 +20,9 @@ from web.services.accounts import auth
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.organisations.figures import (
     RULE_FIGURES,
-    check_together,
     parse_figures,
     parse_money,
+    save_changes,
 )
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
@@ -194,18 +194,7 @@ def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict
     if org.kind == "enterprise":
         # Only the figures sent: a client that does not know them (the JSON API) keeps them.
         changes.update(parse_figures(errors, values, tuple(f for f in RULE_FIGURES if f[0] in values)))
-    check_together(errors, changes)
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    for key, value in changes.items():
-        setattr(org, key, value)
-    org.updated_at = datetime.now(UTC)
-    session.add(org)
-    audit.record(session, actor_id=actor_id, action="organisation.update", object_type="organisation",
-                 object_id=org.id, detail={"fields": sorted(changes)})
-    session.commit()
-    session.refresh(org)
-    return org
+    return save_changes(session, org, changes, errors, actor_id=actor_id, action="organisation.update")
 
 
 def list_qualifications(session: Session, *, org_id: int) -> list[Qualification]:

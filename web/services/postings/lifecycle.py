@@ -50,7 +50,7 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
-    row = side.model(org_id=org_id, created_by=actor_id, status="draft" if draft else "open",
+    row = side.model(org_id=org_id, created_by=actor_id, status=side.statuses.draft if draft else side.statuses.open,
                      updated_at=datetime.now(UTC), **clean)
     stamp_tokens(row)
     session.add(row)
@@ -71,7 +71,7 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
          actor_id: int, values: dict[str, Any]) -> Any:
     """Change an open posting (proposals refreshed) or a draft (stays private). Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
-    if row.status not in ("open", "draft"):
+    if row.status not in (side.statuses.open, side.statuses.draft):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
     # A category retired since the posting was written stays valid on it, not on new ones.
     categories = {code for code, _ in dictionaries.options(session, "category")} | {row.category}
@@ -83,8 +83,8 @@ def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, 
     session.add(row)
     session.flush()
     audit.record(session, actor_id=actor_id, action=f"{side.name}.update", object_type=side.name,
-                 object_id=row.id, detail={} if row.status == "draft" else {"title": clean["title"]})
-    if row.status == "open":
+                 object_id=row.id, detail={} if row.status == side.statuses.draft else {"title": clean["title"]})
+    if row.status == side.statuses.open:
         _commit_change(session, holder, side, row, "edit")
     else:
         session.commit()
@@ -97,7 +97,7 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status == side.closed_status:
         raise InvalidTransition(f"该{side.label}已经关闭")
-    if row.status == "draft":
+    if row.status == side.statuses.draft:
         raise InvalidTransition(f"该{side.label}是草稿，尚未发布，无需关闭")
     row.status = side.closed_status
     row.updated_at = datetime.now(UTC)
@@ -114,7 +114,7 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *,
                 actor_id: int, action: str) -> Any:
     if row.deadline is not None and row.deadline < date.today():
         raise InvalidTransition(f"该{side.label}的截止日期已过，请先修改截止日期")
-    row.status = "open"
+    row.status = side.statuses.open
     row.updated_at = datetime.now(UTC)
     session.add(row)
     session.flush()
@@ -128,7 +128,7 @@ def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: in
             actor_id: int) -> Any:
     """Publish a draft: it is matched and pushed, as a new posting is. Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
-    if row.status != "draft":
+    if row.status != side.statuses.draft:
         raise InvalidTransition(f"该{side.label}不是草稿，无需发布")
     return _open_again(session, holder, side, row, actor_id=actor_id, action="publish")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import false
 from sqlmodel import Session, col, or_, select
 
 from web.services.errors import NotFound
@@ -27,7 +28,7 @@ def readable(session: Session, side: Side, *, posting_id: int, role: str, org_id
         return get_own(session, side, posting_id=posting_id, org_id=org_id)
     row = session.get(side.model, posting_id)
     # A draft is its organisation's alone, staff included, until it is published.
-    if row is None or row.status == "draft":
+    if row is None or row.status == side.statuses.draft:
         raise NotFound(f"未找到该{side.label}")
     return row
 
@@ -53,9 +54,11 @@ def list_postings(session: Session, side: Side, *, org_id: int | None, filters: 
     if org_id is not None:
         conds.append(model.org_id == org_id)
     else:  # staff see every organisation's postings, but never their drafts
-        conds.append(model.status != "draft")
+        conds.append(model.status != side.statuses.draft)
     if filters.status:
-        conds.append(model.status == filters.status)
+        # A status this side does not have matches nothing (the column refuses to compare it).
+        statuses = {s.value: s for s in side.statuses}
+        conds.append(model.status == statuses[filters.status] if filters.status in statuses else false())
     if filters.category:
         conds.append(model.category == filters.category)
     if filters.q:

@@ -9,6 +9,7 @@ from typing import Any
 
 from models import Need, Offer
 from models.match import Match
+from models.posting import NeedStatus, OfferStatus
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,10 @@ class Side:
     owner_label: str  # 企业 | 服务机构
     money_field: str
     money_label: str
-    closed_status: str  # closed | withdrawn
+    closed_status: NeedStatus | OfferStatus  # closed | withdrawn
     close_verb: str  # 关闭 | 撤回
-    statuses: tuple[str, ...]  # the posting statuses of this side, in lifecycle order
+    # The posting statuses of this side, in lifecycle order; draft and open on both sides.
+    statuses: type[NeedStatus] | type[OfferStatus]
     key_prefix: str  # the engine's id prefix: n12, o40
     match_key: str  # the Match column that holds this side's posting: need_id | offer_id
     interest_field: str  # the Match flag this side sets when interested
@@ -60,15 +62,15 @@ class Side:
 
 
 NEED = Side(name="need", plural="needs", model=Need, label="需求", badge="info", role="enterprise", owner_label="企业",
-            money_field="budget_wan", money_label="预算", closed_status="closed", close_verb="关闭",
-            statuses=("draft", "open", "closed"), key_prefix="n", match_key="need_id",
+            money_field="budget_wan", money_label="预算", closed_status=NeedStatus.closed, close_verb="关闭",
+            statuses=NeedStatus, key_prefix="n", match_key="need_id",
             interest_field="enterprise_interested", example_title="如：工业机器人视觉检测技术攻关",
             keeps_qualifications=True, recommended_as="企业需求", recommendations_heading="推荐的服务机构",
             form_hint="描述越具体（技术难点、应用场景、期望成果），推荐越准确。发布后平台立即为您匹配服务机构，"
                       "并把需求推送给对方（对方在审核通过前看不到贵单位名称）。")
 OFFER = Side(name="offer", plural="offers", model=Offer, label="服务", badge="ok", role="provider", owner_label="服务机构",
-             money_field="price_wan", money_label="参考价格", closed_status="withdrawn", close_verb="撤回",
-             statuses=("draft", "open", "withdrawn"), key_prefix="o", match_key="offer_id",
+             money_field="price_wan", money_label="参考价格", closed_status=OfferStatus.withdrawn, close_verb="撤回",
+             statuses=OfferStatus, key_prefix="o", match_key="offer_id",
              interest_field="provider_interested", example_title="如：AI视觉缺陷检测解决方案",
              keeps_qualifications=False, recommended_as="推荐服务", recommendations_heading="推荐的企业需求",
              form_hint="写明服务内容、技术领域、成功案例，推荐越准确。发布后平台立即匹配企业需求并推送给对方。")

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import APPROVED_OR_LATER, MatchStatus
+from models.posting import NeedStatus, OfferStatus
 from web.presentation.figures import percent_of
 
 
@@ -84,9 +85,9 @@ def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
         return moment.astimezone(tz).strftime("%Y-%m")
 
     needs = Counter(month(t) for t in session.exec(
-        select(Need.created_at).where(Need.status != "draft")).all())
+        select(Need.created_at).where(Need.status != NeedStatus.draft)).all())
     offers = Counter(month(t) for t in session.exec(
-        select(Offer.created_at).where(Offer.status != "draft")).all())
+        select(Offer.created_at).where(Offer.status != OfferStatus.draft)).all())
     seen = set(needs) | set(offers)
     if not seen:
         return []
@@ -98,7 +99,7 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     """All operating figures of the platform, from its own records (months in ``tz``)."""
     # Plain columns, not ORM rows: this reads every need and match on each page view.
     all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
-    needs = {n.id: n for n in all_needs if n.status != "draft"}
+    needs = {n.id: n for n in all_needs if n.status != NeedStatus.draft}
     matches = session.exec(select(Match.id, Match.need_id, Match.status, Match.source, Match.decided_at)).all()
     first_approval: dict[int, datetime] = {}  # match id -> first time it was approved
     for match_id, moment in session.exec(

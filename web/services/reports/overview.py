@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 
 from models import Match, Need, Offer, Organisation
 from models.match import MatchStatus
+from models.posting import NeedStatus, OfferStatus
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ def landing_stats(session: Session) -> list[Stat]:
                                .where(Organisation.kind == "enterprise"))),
         Stat("服务机构", count(select(func.count()).select_from(Organisation)
                                .where(Organisation.kind != "enterprise"))),
-        Stat("发布中的需求", count(select(func.count()).select_from(Need).where(Need.status == "open"))),
-        Stat("发布中的服务", count(select(func.count()).select_from(Offer).where(Offer.status == "open"))),
+        Stat("发布中的需求", count(select(func.count()).select_from(Need).where(Need.status == NeedStatus.open))),
+        Stat("发布中的服务", count(select(func.count()).select_from(Offer).where(Offer.status == OfferStatus.open))),
         Stat("已撮合签约", count(select(func.count()).select_from(Match)
                                 .where(Match.status == MatchStatus.contracted))),
     ]
