@@ -29,9 +29,10 @@ from web.security.headers import SecurityHeaders
 from web.security.idempotency import Idempotency
 from web.services.cultivation.pools import ensure_defaults
 from web.services.matching.background import Follower
-from web.services.matching.index import IndexHolder, MatchPolicy
+from web.services.matching.index import MatchPolicy
 from web.services.matching.reranking import ProposalReranker
 from web.services.matching.resegment import resegment_in_background
+from web.services.matching.worker import load_holder
 from web.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_database(engine, settings)
         index_dir = Path(settings.index_dir) if settings.index_dir else None
-        app.state.index = IndexHolder.load(engine, index_dir=index_dir, policy=match_policy(settings))
+        app.state.index = load_holder(engine, index_dir=index_dir, policy=match_policy(settings))
         # Stored tokens of an older tokenizer are segmented again off the request path.
         app.state.resegmenting = resegment_in_background(engine, app.state.index)
         app.state.index.reranker = ProposalReranker(engine, app.state.index, settings)

@@ -34,7 +34,7 @@ def serve(
     from models.db import make_engine
     from web.app import prepare_database
     from web.services.errors import DomainError
-    from web.services.matching.index_files import load_holder
+    from web.services.matching.worker import load_holder
     from web.settings import Settings
 
     settings = Settings()

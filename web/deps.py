@@ -15,8 +15,8 @@ from sqlmodel import Session
 from models import User
 from models.db import read_engine
 from web.presentation.paths import route_path
-from web.security.idempotency import SCOPE_KEY as REQUEST_SESSION
 from web.security.origin import from_own_site
+from web.security.request_session import SCOPE_KEY as REQUEST_SESSION
 from web.services import notifications
 from web.services.accounts import auth, sessions
 from web.services.errors import Forbidden, NotAuthenticated, PasswordChangeRequired

@@ -17,6 +17,7 @@ from web.services.cultivation.rules import UNKNOWN
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.indicators.plan import ensure_plan_indicators
 from web.services.matching.index import IndexHolder, need_key
+from web.services.matching.worker import match_inline
 from web.services.postings.side import NEED, OFFER
 
 FULL: dict[str, Any] = dict(
@@ -177,7 +178,7 @@ def test_gap_becomes_a_need_with_consent_and_is_matched(session: Session, engine
     view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
     rule = next(r for r in view.rules if r.metric == "invention_patents")
     holder = IndexHolder.from_session(session)
-    holder.engine = engine  # no background thread here: the write is matched before it returns
+    match_inline(holder, engine)  # no background thread here: the write is matched before it returns
     need = gaps.post_gap_need(session, holder, pool_id=pool.id, org_id=org.id, rule_id=rule.id,
                               actor_id=staff.id, values=_consent())
     assert need.org_id == org.id and need.status == "open" and need.created_by == staff.id

@@ -11,8 +11,9 @@ from models import Need, Offer
 from tests.factories import make_need, make_offer, make_org
 from web.app import match_policy
 from web.services.matching import proposals
-from web.services.matching.index import IndexHolder, MatchPolicy, engine_posting, join_tokens
+from web.services.matching.index import MatchPolicy, engine_posting, join_tokens
 from web.services.matching.resegment import resegment_in_background, stale_count
+from web.services.matching.worker import load_holder
 from web.services.postings.side import NEED, OFFER
 from web.settings import Settings
 
@@ -36,7 +37,7 @@ def test_policy_defaults_are_the_settings_defaults() -> None:
 def test_put_removes_closed_postings_and_match_ranks_the_other_side(engine: Engine, session: Session) -> None:
     ent, prov = make_org(session), make_org(session, kind="university")
     need, offer = make_need(session, org=ent), make_offer(session, org=prov)
-    holder = IndexHolder.load(engine, policy=MatchPolicy(threshold=0.5, top=1))
+    holder = load_holder(engine, policy=MatchPolicy(threshold=0.5, top=1))
     assert holder.policy.top == 1 and holder.size() == 2
     found = holder.match(NEED, engine_posting(NEED, need, ent), top=5)
     assert [m.offer_id for m in found] == [f"o{offer.id}"]
@@ -46,7 +47,7 @@ def test_put_removes_closed_postings_and_match_ranks_the_other_side(engine: Engi
 
 
 def test_sync_picks_up_postings_written_elsewhere(engine: Engine, session: Session) -> None:
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     assert holder.size() == 0
     need = make_need(session, org=make_org(session))
     with Session(engine) as s:
@@ -65,7 +66,7 @@ def _stale(session: Session) -> tuple[Need, Offer]:
 def test_stale_tokens_are_resegmented_in_the_background_then_the_index_reloads(
         engine: Engine, session: Session) -> None:
     need, offer = _stale(session)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     assert holder.index.needs_.postings[NEED.key(need.id)].tokens == ("工业机", "器人视", "觉")
     thread = resegment_in_background(engine, holder)
     assert thread is not None

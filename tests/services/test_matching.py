@@ -9,7 +9,7 @@ from models import Match, Need, Notification
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matches import portal_views
 from web.services.matching import proposals
-from web.services.matching.index import IndexHolder
+from web.services.matching.worker import load_holder
 from web.services.notifications import Target
 from web.services.organisations.privacy import counterpart, size_band
 from web.services.postings import lifecycle
@@ -31,7 +31,7 @@ def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -
 
 
 def test_holder_picks_up_rows_written_elsewhere(engine: Engine, session: Session) -> None:
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)  # written after the holder loaded (another worker)
@@ -46,7 +46,7 @@ def test_offer_post_pushes_to_enterprises_and_tells_the_provider(engine: Engine,
     ent, prov = make_org(session), make_org(session, kind="university")
     make_need(session, org=ent)
     user = make_user(session, role="provider", org=prov)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s:
         lifecycle.create(s, holder, OFFER, org_id=prov.id, actor_id=user.id, values={
             "title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"})

@@ -9,6 +9,7 @@ from models import Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matching import proposals
 from web.services.matching.index import IndexHolder, need_key
+from web.services.matching.worker import load_holder
 from web.services.postings import lifecycle
 from web.services.postings.side import NEED, OFFER
 
@@ -25,7 +26,7 @@ def test_edits_closes_and_reopens_by_one_worker_reach_the_other(engine: Engine, 
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
+    worker_a, worker_b = load_holder(engine), load_holder(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
         key = need_key(need.id)
@@ -61,7 +62,7 @@ def test_other_worker_does_not_match_a_need_closed_elsewhere(engine: Engine, ses
     need = make_need(session, org=ent)
     user = make_user(session, org=ent)
     puser = make_user(session, role="provider", org=prov)
-    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
+    worker_a, worker_b = load_holder(engine), load_holder(engine)
     with Session(engine) as s:
         lifecycle.close(s, worker_a, NEED, posting_id=need.id, org_id=ent.id, actor_id=user.id)
     with Session(engine) as s:  # worker B never heard of the closure until it syncs
@@ -74,7 +75,7 @@ def test_drafts_stay_out_of_every_index(engine: Engine, session: Session) -> Non
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    worker_a, worker_b = IndexHolder.load(engine), IndexHolder.load(engine)
+    worker_a, worker_b = load_holder(engine), load_holder(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, worker_a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT,
                                draft=True)
@@ -84,7 +85,7 @@ def test_drafts_stay_out_of_every_index(engine: Engine, session: Session) -> Non
         worker_b.sync(s)
     key = need_key(need_id)
     assert key not in indexed(worker_a) and key not in indexed(worker_b)
-    assert IndexHolder.load(engine).size() == 1  # a restart does not load it either
+    assert load_holder(engine).size() == 1  # a restart does not load it either
     with Session(engine) as s:
         assert proposals.rebuild_proposals(s) == 0
     assert session.exec(select(Match)).all() == []

@@ -15,7 +15,7 @@ from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
 from web.services import notifications
 from web.services.matches import review
 from web.services.matching import proposals
-from web.services.matching.index import IndexHolder
+from web.services.matching.worker import load_holder
 from web.services.notifications import Target
 from web.services.postings import lifecycle
 from web.services.postings.side import NEED
@@ -29,7 +29,7 @@ VISION = [("AI视觉缺陷检测方案", "工业视觉零部件表面缺陷检�
 
 
 def _post_need(engine: Engine, ent_id: int, user_id: int) -> int:
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, holder, NEED, org_id=ent_id, actor_id=user_id, values={
             "title": "零部件表面缺陷视觉检测", "description": "需要零部件表面缺陷视觉检测方案",

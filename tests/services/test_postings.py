@@ -13,7 +13,7 @@ from matcher.taxonomy import CATEGORIES
 from models import AuditLog, Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
-from web.services.matching.index import IndexHolder
+from web.services.matching.worker import load_holder
 from web.services.postings import lifecycle, listing
 from web.services.postings.form import validate
 from web.services.postings.side import NEED, OFFER
@@ -50,7 +50,7 @@ def test_post_matches_at_once_stamps_tokens_and_audits(engine: Engine, session: 
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     offer = make_offer(session, org=prov)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s:
         need = lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
         need_id = need.id
@@ -65,7 +65,7 @@ def test_a_draft_stays_private_until_published(engine: Engine, session: Session)
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s:
         draft = lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT, draft=True)
         draft_id = draft.id
@@ -83,7 +83,7 @@ def test_close_withdraws_and_reopen_respects_the_deadline(engine: Engine, sessio
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s:
         need_id = lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT).id
         lifecycle.close(s, holder, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id)
@@ -104,7 +104,7 @@ def test_close_withdraws_and_reopen_respects_the_deadline(engine: Engine, sessio
 def test_bad_values_change_nothing(engine: Engine, session: Session) -> None:
     ent = make_org(session)
     user = make_user(session, org=ent)
-    holder = IndexHolder.load(engine)
+    holder = load_holder(engine)
     with Session(engine) as s, pytest.raises(ValidationFailed):
         lifecycle.create(s, holder, NEED, org_id=ent.id, actor_id=user.id, values={**NEED_TEXT, "title": ""})
     assert _count(session, Need) == 0 and _count(session, AuditLog) == 0

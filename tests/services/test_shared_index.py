@@ -15,6 +15,7 @@ from tests.factories import make_need, make_offer, make_org, make_user
 from web.services.matching import background, feed, index_files, proposals
 from web.services.matching.background import Follower
 from web.services.matching.index import IndexHolder, engine_posting
+from web.services.matching.worker import load_holder
 from web.services.postings import lifecycle
 from web.services.postings.side import NEED, OFFER
 
@@ -24,7 +25,7 @@ OFFER_TEXT = {"title": "AI视觉检测", "description": "工业视觉零部件�
 
 def worker(engine: Engine, index_dir: Path, *, quiet: bool = False) -> IndexHolder:
     """A worker's holder; ``quiet``: its writes wait for some background thread to match them."""
-    holder = IndexHolder.load(engine, index_dir=index_dir)
+    holder = load_holder(engine, index_dir=index_dir)
     if quiet:
         holder.on_write = lambda: None
     return holder

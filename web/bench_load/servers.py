@@ -74,7 +74,7 @@ def fresh_database(kind: str, postgres_url: str | None, workdir: Path, index_dir
     """A migrated database holding the demo data and an index version; returns its URL."""
     from models.db import make_engine
     from web.app import prepare_database
-    from web.services.matching.index_files import load_holder
+    from web.services.matching.worker import load_holder
     from web.settings import Settings
 
     if kind == "sqlite":

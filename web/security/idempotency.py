@@ -34,11 +34,11 @@ from starlette.requests import Request
 
 from models import IdempotencyKey
 from web.security.request_body import read_body, replaying
+from web.security.request_session import SCOPE_KEY
 from web.services.accounts import auth
 
 HEADER = "idempotency-key"
 FORM_FIELD = "form_token"
-SCOPE_KEY = "zhengqi.request_session"  # the request's session, for web.deps.get_session
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII, as the IETF draft's examples use
 KEPT_STATUS = range(200, 400)

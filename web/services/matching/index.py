@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from matcher import Match as EngineMatch
@@ -85,7 +84,6 @@ class IndexHolder:
     """
 
     index: MatchIndex
-    engine: Engine | None = None
     feed_mark: int = 0
     need_mark: int = 0
     offer_mark: int = 0
@@ -99,16 +97,6 @@ class IndexHolder:
     reranker: Any = None  # a reranking.ProposalReranker once the app has started
 
     # ------------------------------------------------------------ loading
-    @classmethod
-    def load(cls, engine: Engine, *, index_dir: Path | None = None,
-             policy: MatchPolicy | None = None) -> IndexHolder:
-        """The newest index version, mapped and brought up to the feed (see index_files)."""
-        from web.services.matching.index_files import load_holder
-
-        holder = load_holder(engine, index_dir=index_dir)
-        holder.policy, holder.index_dir = policy or MatchPolicy(), index_dir
-        return holder
-
     @classmethod
     def from_session(cls, session: Session) -> IndexHolder:
         """Fit an index on the open postings ``session`` sees now."""
@@ -154,13 +142,10 @@ class IndexHolder:
         return len(changes) + len(needs) + len(offers)
 
     def written(self) -> None:
-        """A posting change was committed: wake the background thread, or match it now."""
+        """A posting change was committed: wake the background thread, or match it now
+        (``on_write``, see :mod:`web.services.matching.worker`)."""
         if self.on_write is not None:
             self.on_write()
-        elif self.engine is not None:
-            from web.services.matching.background import run_round
-
-            run_round(self.engine, self)
 
     def put(self, side: Side, posting: Posting) -> None:
         """Apply one posting now (this worker's own write; the feed brings it to the others)."""

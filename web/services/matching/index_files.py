@@ -20,7 +20,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from matcher import IndexVersionError
 from matcher.mapped import load_mapped, save_mapped
 from models import IndexVersion
 from models.db import read_engine
@@ -57,7 +56,7 @@ def _plain(row: IndexVersion) -> Version:
 
 def open_version(engine: Engine, version: Version) -> IndexHolder:
     """A holder mapped from ``version``'s file and brought up to the feed's head."""
-    holder = IndexHolder(index=load_mapped(Path(version.path)), engine=engine,
+    holder = IndexHolder(index=load_mapped(Path(version.path)),
                          feed_mark=version.feed_seq, version=version.version)
     with Session(read_engine(engine)) as session:
         # Ids the file already holds are not inserted "by scripts": start past them.
@@ -114,15 +113,3 @@ def _drop_old(session: Session, version: int) -> None:
     old = session.exec(select(IndexVersion).where(col(IndexVersion.version) <= version - KEEP_VERSIONS)).all()
     for row in old:
         Path(row.path).unlink(missing_ok=True)
-
-
-def load_holder(engine: Engine, *, index_dir: Path | None = None) -> IndexHolder:
-    """The newest index version mapped (written first if there is none, or it is unreadable)."""
-    with Session(read_engine(engine)) as session:
-        version = newest(session)
-    if version is not None:
-        try:
-            return open_version(engine, version)
-        except (OSError, IndexVersionError) as exc:
-            log.warning("index version %s unusable (%s); refitting", version.version, exc)
-    return open_version(engine, refit(engine, index_dir=index_dir))
