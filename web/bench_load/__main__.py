@@ -20,7 +20,9 @@ A posting phase then measures postings per second (``--post-seconds``).
 The load generator is a small asyncio HTTP/1.1 client rather than locust: on two cores
 shared with the server, locust's per-request cost (about a millisecond of CPU with its
 default user class) would take a large share of the machine from the server it measures.
-The client's own CPU use is printed beside the figures.
+The client's own CPU use is printed beside the figures, and so is the CPU the server's processes
+used per request: unlike requests per second, it hardly moves when other programs share the
+machine, so runs on a busy machine can still be compared.
 
 PostgreSQL: ``--postgres-url`` (default ``$BENCH_DATABASE_URL``) must name a database whose
 name starts with ``bench``: its ``public`` schema is dropped and rebuilt. SQLite uses a
@@ -58,15 +60,17 @@ from web.bench_load.report import HEADER, Result, summarise
 from web.bench_load.servers import Server, fresh_database, wait_matched
 
 
-async def measure(port: int, make_call: Callable[[random.Random], Call | None], label: str,
+async def measure(server: Server, make_call: Callable[[random.Random], Call | None], label: str,
                   args: argparse.Namespace, *, seconds: float | None = None,
                   connections: int | None = None) -> tuple[Result, Stats]:
-    cpu0 = time.process_time()
-    stats, took = await drive(port, make_call, connections=connections or args.connections,
+    cpu0, server0 = time.process_time(), server.cpu_seconds()
+    stats, took = await drive(server.port, make_call, connections=connections or args.connections,
                               seconds=seconds or args.seconds, max_requests=args.max_requests)
     cpu = (time.process_time() - cpu0) / took
     every = [x for v in stats.samples.values() for x in v]
-    return summarise(label, every, sum(stats.errors.values()), took, cpu), stats
+    result = summarise(label, every, sum(stats.errors.values()), took, cpu)
+    result.server_ms = (server.cpu_seconds() - server0) / max(1, len(every)) * 1000
+    return result, stats
 
 
 async def bench_platform(kind: str, args: argparse.Namespace, workdir: Path,
@@ -88,7 +92,10 @@ async def bench_platform(kind: str, args: argparse.Namespace, workdir: Path,
         conn.close()
         results.append(summarise(f"{kind}: login (sequential)", login_times, 0,
                                  sum(login_times), 0.0))
-        result, stats = await measure(server.port, lambda rng: next_call(users, rng),
+        if args.warmup:  # templates compiled, caches and connection pools filled: not measured
+            await drive(server.port, lambda rng: next_call(users, rng), connections=args.connections,
+                        seconds=args.warmup, max_requests=args.max_requests, seed=2)
+        result, stats = await measure(server, lambda rng: next_call(users, rng),
                                       f"{kind}: platform mix", args)
         results.append(result)
         for k in ("read", "recommendation", "write"):
@@ -103,7 +110,7 @@ async def bench_platform(kind: str, args: argparse.Namespace, workdir: Path,
                 return Call("write", rng.choice(enterprise), "POST", "/api/v1/needs",
                             posting_body(NEED_TEXTS, rng))
 
-            posted, _ = await measure(server.port, post, f"{kind}: postings stored (4 clients)", args,
+            posted, _ = await measure(server, post, f"{kind}: postings stored (4 clients)", args,
                                       seconds=args.post_seconds, connections=4)
             results.append(posted)
             # Matched too: the posting phase plus the time the background took to catch up.
@@ -122,7 +129,7 @@ async def bench_bare(args: argparse.Namespace, results: list[Result]) -> None:
         def call(_: random.Random) -> Call:
             return Call("read", nobody, "GET", "/hello")
 
-        result, _ = await measure(server.port, call, "bare FastAPI app", args)
+        result, _ = await measure(server, call, "bare FastAPI app", args)
         results.append(result)
     finally:
         server.stop()
@@ -136,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop a run after this many")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=10.0, help="unmeasured mix before each platform run")
     parser.add_argument("--post-seconds", type=float, default=20.0, help="posting phase (0: skip)")
     args = parser.parse_args(argv)
     if args.seconds > 900 or args.max_requests > 2_000_000:

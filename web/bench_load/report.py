@@ -20,6 +20,8 @@ class Result:
     p95: float
     p99: float
     client_cpu: float  # share of one core the load generator used
+    server_ms: float = float("nan")  # CPU the server's processes used per request, in ms
+
 
     @property
     def rps(self) -> float:
@@ -29,11 +31,11 @@ class Result:
         ratio = f"{self.rps / ref.rps:6.3f}" if ref else "     -"
         return (f"| {self.label:<34} | {self.rps:8.1f} | {ratio} | {self.p50 * 1000:7.1f} | "
                 f"{self.p95 * 1000:7.1f} | {self.p99 * 1000:7.1f} | {self.errors:>6} | "
-                f"{self.requests:>7} | {self.client_cpu:5.0%} |")
+                f"{self.requests:>7} | {self.client_cpu:5.0%} | {self.server_ms:6.2f} |")
 
 
-HEADER = ("| run | req/s | × bare | p50 ms | p95 ms | p99 ms | errors | requests | client CPU |\n"
-          "|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| run | req/s | × bare | p50 ms | p95 ms | p99 ms | errors | requests | client CPU | server CPU ms/req |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
 
 
 def summarise(label: str, samples: list[float], errors: int, seconds: float, cpu: float) -> Result:
