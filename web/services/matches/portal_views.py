@@ -5,6 +5,7 @@ portal page and API answer that shows a match builds it here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
@@ -41,7 +42,9 @@ class PortalMatchView:
         """The score in plain words (匹配强度)."""
         return self.band.label
 
-    @property
+    # Cached (a frozen dataclass keeps no slots, so cached_property may store it): a card
+    # shows the terms in its title, its text and its reasons.
+    @cached_property
     def terms(self) -> list[str]:
         return shown_reason_terms(self.match, self.need, self.offer)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import aliased
@@ -34,11 +35,12 @@ class StaffMatchView:
     provider: Organisation
     flags: list[Flag] = field(default_factory=list)
 
-    @property
+    # Cached: a review card shows the terms three times (title, text, reasons).
+    @cached_property
     def terms(self) -> list[str]:
         return shown_reason_terms(self.match, self.need, self.offer)
 
-    @property
+    @cached_property
     def signals(self) -> list[tuple[str, str, float]]:
         return signals(self.match)
 
