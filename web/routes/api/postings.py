@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles
+from web.deps import CurrentUser, IndexDep, SessionDep, SettingsDep, csrf_protect, require_roles
 from web.routes.api.schemas import (
     MatchOut,
     PageOut,
@@ -43,7 +43,7 @@ def build_postings_api(side: Side) -> APIRouter:
                                   recommendations=[match_out(v) for v in recs], matching=matching)
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
-    def list_(session: SessionDep, user: reader,
+    def list_(session: SessionDep, settings: SettingsDep, user: reader,
               status: Annotated[str | None, Query(max_length=16)] = None,
               category: Annotated[str | None, Query(max_length=32)] = None,
               q: Annotated[str | None, Query(max_length=50, description="标题或描述中的关键词")] = None,
@@ -54,7 +54,7 @@ def build_postings_api(side: Side) -> APIRouter:
         filters = listing.PostingFilter(status=status, category=category, q=q,
                                          date_from=date_from, date_to=date_to)
         org_id = None if user.role == "staff" else user.org_id
-        result = listing.list_postings(session, side, org_id=org_id, filters=filters, page=page,
+        result = listing.list_postings(session, side, org_id=org_id, filters=filters, tz=settings.tz, page=page,
                                         per_page=per_page)
         return page_out(result, [posting_out(r, side.money_field) for r in result.items])
 

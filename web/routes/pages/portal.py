@@ -11,7 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles, unread_badge
+from web.deps import (
+    CurrentUser,
+    IndexDep,
+    SessionDep,
+    SettingsDep,
+    csrf_protect,
+    require_roles,
+    unread_badge,
+)
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
 from web.routes.params import Marker, PageNumber, RowId
@@ -58,7 +66,7 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.get(f"{base}/{items}", name=f"{role}_postings")
     def list_postings(
-        request: Request, session: SessionDep, user: member,
+        request: Request, session: SessionDep, settings: SettingsDep, user: member,
         status: Annotated[str | None, Query(max_length=16)] = None,
         category: Annotated[str | None, Query(max_length=32)] = None,
         q: Annotated[str | None, Query(max_length=50)] = None,
@@ -69,7 +77,8 @@ def build_portal_router(side: Side) -> APIRouter:
         """The organisation's own postings, filtered and paginated."""
         filters = listing.PostingFilter(status=status or None, category=category or None, q=q or None,
                                          date_from=parse_day(date_from), date_to=parse_day(date_to))
-        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
+        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, tz=settings.tz,
+                                        page=page)
         return render(request, "postings/list.html", {**ctx_base, "page": result, "filters": filters,
                                                       "raw": {"date_from": date_from or "", "date_to": date_to or ""}})
 
