@@ -107,3 +107,12 @@ def test_the_zone_label_follows_the_setting() -> None:
     assert times.zone_label(Settings().tz) == "北京时间"
     assert times.zone_label(times._FIXED_ZONES["Asia/Shanghai"]) == "北京时间"
     assert times.zone_label(Settings(time_zone="Europe/Berlin").tz) == "Europe/Berlin"
+
+
+def test_pages_name_the_configured_zone(utc_client: TestClient, session: Session) -> None:
+    admin = make_user(session, role="admin").username
+    login(utc_client, admin)
+    pages = {path: utc_client.get(path).text for path in ("/admin/jobs", "/admin/logins", "/account/privacy")}
+    assert "每天 02:00（UTC）" in pages["/admin/jobs"] and "时间均为UTC。" in pages["/admin/jobs"]
+    assert "时间（UTC）" in pages["/admin/logins"] and "时间（UTC）" in pages["/account/privacy"]
+    assert not [path for path, text in pages.items() if "北京时间" in text]
