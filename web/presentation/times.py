@@ -35,6 +35,12 @@ def today(tz: tzinfo) -> date:
     return now(tz).date()
 
 
+def default_today() -> date:
+    """Today in the default zone: what a service counts from when its caller (a test, a script) gives
+    no date; pages and jobs pass today in the configured zone."""
+    return today(local_zone(DEFAULT_TIME_ZONE))
+
+
 def zone_label(tz: tzinfo) -> str:
     """How pages name the zone: 北京时间 for the default one, otherwise its key (e.g. Europe/Berlin)."""
     key = getattr(tz, "key", None)

@@ -16,6 +16,7 @@ from web.deps import (
     IndexDep,
     SessionDep,
     SettingsDep,
+    TodayDep,
     csrf_protect,
     require_roles,
     unread_badge,
@@ -88,13 +89,13 @@ def build_portal_router(side: Side) -> APIRouter:
         return render(request, "postings/form.html", {**ctx_base, "values": {}, "errors": {}, "editing": None})
 
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
-    def create_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+    def create_posting(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: member,
                        form: FormDep) -> Response:
         """Post it (store, match at once, push, show recommendations) or save it as a draft."""
         draft = form.get("action") == "draft"
         try:
             row = lifecycle.create(session, index, side, org_id=user.org_id or 0,
-                                   actor_id=user.id, values=form, draft=draft)
+                                   actor_id=user.id, values=form, draft=draft, today=today)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
@@ -103,7 +104,7 @@ def build_portal_router(side: Side) -> APIRouter:
                                 status_code=303)
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
-    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: RowId,
+    def posting_detail(request: Request, session: SessionDep, today: TodayDep, user: member, posting_id: RowId,
                        posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0,
                        closed: Marker = 0) -> Response:
         """One posting with its recommendations and their reasons."""
@@ -125,7 +126,7 @@ def build_portal_router(side: Side) -> APIRouter:
             flash = f"{side.label}已更新。" if row.status == "draft" else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
                                                         "flash": flash, "matching": matching,
-                                                        "today": date.today()})
+                                                        "today": today})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
@@ -137,12 +138,12 @@ def build_portal_router(side: Side) -> APIRouter:
 
     @router.post(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_update",
                  dependencies=[Depends(csrf_protect)])
-    def update_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+    def update_posting(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: member,
                        posting_id: RowId, form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
         try:
             lifecycle.edit(session, index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                           actor_id=user.id, values=form)
+                           actor_id=user.id, values=form, today=today)
         except ValidationFailed as exc:
             row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
@@ -166,22 +167,25 @@ def build_portal_router(side: Side) -> APIRouter:
         lifecycle.close(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?closed=1", status_code=303)
 
-    def open_again(service: Any, session: SessionDep, index: IndexDep, user: CurrentUser,
+    def open_again(service: Any, session: SessionDep, index: IndexDep, today: date, user: CurrentUser,
                    posting_id: RowId, flag: str) -> Response:
-        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
+        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id,
+                today=today)
         return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
                  dependencies=[Depends(csrf_protect)])
-    def publish_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
+    def publish_posting(session: SessionDep, index: IndexDep, today: TodayDep, user: member,
+                        posting_id: RowId) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(lifecycle.publish, session, index, user, posting_id, "posted")
+        return open_again(lifecycle.publish, session, index, today, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
-    def reopen_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
+    def reopen_posting(session: SessionDep, index: IndexDep, today: TodayDep, user: member,
+                       posting_id: RowId) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
-        return open_again(lifecycle.reopen, session, index, user, posting_id, "reopened")
+        return open_again(lifecycle.reopen, session, index, today, user, posting_id, "reopened")
 
     @router.get(f"{base}/matches", name=f"{role}_matches")
     def list_matches(
@@ -263,10 +267,11 @@ def build_portal_router(side: Side) -> APIRouter:
             "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
     @router.post(f"{base}/profile", name=f"{role}_profile_save", dependencies=[Depends(csrf_protect)])
-    def save_profile(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+    def save_profile(request: Request, session: SessionDep, today: TodayDep, user: member,
+                     form: FormDep) -> Response:
         """Save the profile."""
         try:
-            records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
+            records.update_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=form, today=today)
         except ValidationFailed as exc:
             return _profile_page(request, session, user, values=form, errors=exc.errors,
                                  flash=exc.message, status_code=422)
@@ -275,10 +280,12 @@ def build_portal_router(side: Side) -> APIRouter:
     if side.keeps_qualifications:
         @router.post(f"{base}/profile/qualifications", name="enterprise_qualification_add",
                      dependencies=[Depends(csrf_protect)])
-        def add_qualification(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+        def add_qualification(request: Request, session: SessionDep, today: TodayDep, user: member,
+                              form: FormDep) -> Response:
             """Record a qualification (高新技术企业, 雏鹰, 瞪羚 …)."""
             try:
-                records.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
+                records.add_qualification(session, org_id=user.org_id or 0, actor_id=user.id, values=form,
+                                          today=today)
             except ValidationFailed as exc:
                 return _profile_page(request, session, user, values=None, errors=exc.errors,
                                      flash=exc.message, status_code=422)
