@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlmodel import Session, SQLModel
 import models  # noqa: F401
 from models.db import autocommit_engine, make_engine
 from models.migrate import upgrade
+from web.presentation import times
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("ZHENGQI_REQUIRE_POSTGRES") == "1"
@@ -90,3 +92,14 @@ def session(engine: Engine) -> Iterator[Session]:
     transaction open (autocommit), so it cannot block the app under test."""
     with Session(autocommit_engine(engine)) as s:
         yield s
+
+
+# 17:30 UTC on 2 December is 01:30 on 3 December in Beijing: a server clock on UTC is a day behind.
+AFTER_MIDNIGHT = datetime(2030, 12, 2, 17, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def beijing_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Freeze the platform's clock (web.presentation.times.now) at AFTER_MIDNIGHT; Beijing's date then."""
+    monkeypatch.setattr(times, "now", lambda tz: AFTER_MIDNIGHT.astimezone(tz))
+    return date(2030, 12, 3)

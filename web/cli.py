@@ -174,9 +174,11 @@ def calibrate_bands(
     write: bool = typer.Option(False, "--write", help="Write the result to strength_bands.json."),
 ) -> None:
     """Calibrate the match strength bands on the labelled sets (floors on tune, shares on test)."""
+    from web.presentation.times import today
     from web.services.matches import strength
+    from web.settings import Settings
 
-    data = strength.calibrate()
+    data = strength.calibrate(measured=today(Settings().tz))
     for line in strength.report_lines(data):
         typer.echo(line)
     if write:

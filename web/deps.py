@@ -6,6 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from models import User
 from models.db import read_engine
 from web.presentation.paths import route_path
+from web.presentation.times import today
 from web.security.origin import from_own_site
 from web.security.request_session import SCOPE_KEY as REQUEST_SESSION
 from web.services import notifications
@@ -63,6 +65,14 @@ async def form_data(request: Request) -> dict[str, str]:
 
 
 FormDep = Annotated[dict[str, str], Depends(form_data)]
+
+
+def get_today(settings: SettingsDep) -> date:
+    """Today in the platform's zone, not the server's: the date every page and action counts from."""
+    return today(settings.tz)
+
+
+TodayDep = Annotated[date, Depends(get_today)]
 
 
 def get_index(request: Request) -> IndexHolder:

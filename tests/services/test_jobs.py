@@ -136,7 +136,7 @@ def test_daily_schedule_is_in_beijing_time(settings: JobSettings) -> None:
     # 17:00 UTC is 01:00 in Beijing: due at 02:00 Beijing the same night = 18:00 UTC.
     assert spec.next_due(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), settings.tz) == datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
     assert spec.next_due(datetime(2026, 12, 2, 18, 0, tzinfo=UTC), settings.tz) == datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
-    assert spec.schedule_label == "每天 02:00（北京时间）"
+    assert spec.schedule_label(settings.tz) == "每天 02:00（北京时间）"
     with pytest.raises(ValueError):
         registry.register(JobSpec(name="bad_hour", label="x", run=lambda s, c: "", at_hour=24))
 

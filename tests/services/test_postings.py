@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -139,13 +139,14 @@ def test_list_filters_pages_and_hides_drafts_from_staff(session: Session) -> Non
 
     def ids(org_id: int | None, **kw: object) -> list[int]:
         return [r.id for r in listing.list_postings(session, NEED, org_id=org_id,
-                                                    filters=listing.PostingFilter(**kw)).items]
+                                                    filters=listing.PostingFilter(**kw), tz=UTC).items]
     assert ids(org.id) == [draft.id, b.id, a.id]
     assert ids(org.id, q="视觉") == [draft.id, a.id]
     assert ids(org.id, category="科技金融") == [b.id]
     assert ids(org.id, status="draft") == [draft.id]
     assert draft.id not in ids(None) and len(ids(None)) == 3
-    page = listing.list_postings(session, NEED, org_id=org.id, filters=listing.PostingFilter(), page=2, per_page=2)
+    page = listing.list_postings(session, NEED, org_id=org.id, filters=listing.PostingFilter(), tz=UTC,
+                                page=2, per_page=2)
     assert page.total == 3 and page.pages == 2 and [r.id for r in page.items] == [a.id]
 
 

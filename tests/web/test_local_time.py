@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +17,8 @@ from models import AuditLog, MatchEvent, User
 from tests.factories import make_need, make_offer, make_org, make_proposal, make_user
 from tests.web.conftest import login
 from web.app import create_app
+from web.presentation import times
+from web.presentation.times import local_zone
 from web.services import notifications
 from web.settings import Settings
 
@@ -94,3 +96,23 @@ def test_last_login_is_stored_in_utc(session: Session) -> None:
     session.expire_all()
     stored = session.get(User, user.id).last_login_at
     assert stored is not None and stored.replace(tzinfo=stored.tzinfo or UTC) == MOMENT
+
+
+def test_today_is_the_platform_zones_date(beijing_today: date) -> None:
+    assert times.today(local_zone("Asia/Shanghai")) == beijing_today
+    assert times.today(local_zone("UTC")) == beijing_today - timedelta(days=1)
+
+
+def test_the_zone_label_follows_the_setting() -> None:
+    assert times.zone_label(Settings().tz) == "北京时间"
+    assert times.zone_label(times._FIXED_ZONES["Asia/Shanghai"]) == "北京时间"
+    assert times.zone_label(Settings(time_zone="Europe/Berlin").tz) == "Europe/Berlin"
+
+
+def test_pages_name_the_configured_zone(utc_client: TestClient, session: Session) -> None:
+    admin = make_user(session, role="admin").username
+    login(utc_client, admin)
+    pages = {path: utc_client.get(path).text for path in ("/admin/jobs", "/admin/logins", "/account/privacy")}
+    assert "每天 02:00（UTC）" in pages["/admin/jobs"] and "时间均为UTC。" in pages["/admin/jobs"]
+    assert "时间（UTC）" in pages["/admin/logins"] and "时间（UTC）" in pages["/account/privacy"]
+    assert not [path for path, text in pages.items() if "北京时间" in text]

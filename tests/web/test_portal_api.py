@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -70,3 +72,18 @@ def test_notifications_api(client: TestClient, session: Session) -> None:
     assert client.post(f"/api/v1/notifications/{note['id']}/read",
                        headers={"X-CSRF-Token": token}).json() == {"unread": 0}
     assert session.exec(select(Match)).one().status == "proposed"
+
+
+def test_date_filters_are_days_in_the_platform_zone(client: TestClient, session: Session) -> None:
+    ent = make_org(session)
+    user = make_user(session, org=ent)
+    # 17:30 UTC on 2 December is 01:30 on 3 December in Beijing: a posting of the 3rd there.
+    make_need(session, org=ent, title="零点后的需求", created_at=datetime(2026, 12, 2, 17, 30, tzinfo=UTC))
+    login(client, user.username)
+
+    def total(day: str) -> int:
+        return client.get("/api/v1/needs", params={"date_from": day, "date_to": day}).json()["total"]
+    assert (total("2026-12-03"), total("2026-12-02")) == (1, 0)
+    for day, shown in (("2026-12-03", True), ("2026-12-02", False)):
+        page = client.get("/enterprise/needs", params={"date_from": day, "date_to": day}).text
+        assert ("零点后的需求" in page) is shown, day

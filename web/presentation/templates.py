@@ -21,7 +21,7 @@ from web.presentation.figures import TEMPLATE_GLOBALS as FIGURES
 from web.presentation.formatting import STATUS_BADGE, STATUS_LABELS, highlight
 from web.presentation.navigation import menu_links
 from web.presentation.paths import route_path, route_url
-from web.presentation.times import formatters
+from web.presentation.times import formatters, zone_label
 from web.presentation.user_agent import browser_label
 from web.security.idempotency import form_token
 from web.services.matches.strength import STRENGTH_BANDS
@@ -58,7 +58,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
     # Templates ship with the code and change only with a restart: no stat() of every
     # template file and its includes on each page.
     env.auto_reload = False
-    env.globals.update(formatters(tz))
+    env.globals.update(formatters(tz), zone_label=zone_label(tz))
     env.globals.update(FIGURES)
     env.globals.update(
         browser_label=browser_label,

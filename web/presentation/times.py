@@ -25,6 +25,30 @@ def local_zone(name: str) -> tzinfo:
         raise ValueError(f"未知的时区“{name}”，请设置 ZHENGQI_TIME_ZONE，例如 {DEFAULT_TIME_ZONE}") from None
 
 
+def now(tz: tzinfo) -> datetime:
+    """The current moment in ``tz``: the one clock ``today`` reads (tests freeze it here)."""
+    return datetime.now(tz)
+
+
+def today(tz: tzinfo) -> date:
+    """Today's date in ``tz``: a server clock in UTC is still on yesterday until 08:00 in Beijing."""
+    return now(tz).date()
+
+
+def default_today() -> date:
+    """Today in the default zone: what a service counts from when its caller (a test, a script) gives
+    no date; pages and jobs pass today in the configured zone."""
+    return today(local_zone(DEFAULT_TIME_ZONE))
+
+
+def zone_label(tz: tzinfo) -> str:
+    """How pages name the zone: 北京时间 for the default one, otherwise its key (e.g. Europe/Berlin)."""
+    key = getattr(tz, "key", None)
+    if key == DEFAULT_TIME_ZONE or tz is _FIXED_ZONES[DEFAULT_TIME_ZONE]:
+        return "北京时间"
+    return key or str(tz)
+
+
 def as_local(value: datetime, tz: tzinfo) -> datetime:
     """A stored timestamp in the local zone (naive means UTC)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)

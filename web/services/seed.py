@@ -36,6 +36,7 @@ from models import (
 from models.db import read_engine
 from models.match import ContractType, MatchStatus
 from seed_data.loader import DemoData, PostingRow, read_demo
+from web.presentation.times import default_today
 from web.services.accounts.auth import create_user
 from web.services.errors import DomainError
 from web.services.indicators.plan import PLAN_INDICATORS, ensure_plan_indicators
@@ -143,7 +144,7 @@ def _load(session: Session, data: DemoData, tokens: dict[tuple[str, str], str],
     counts = SeedCounts()
     ensure_plan_indicators(session)
     org_ids = _load_orgs(session, data, counts)
-    today = date.today()
+    today = default_today()
     new_postings = 0
     for side, rows, model in (("need", data.needs, Need), ("offer", data.offers, Offer)):
         added = _load_postings(session, rows, model, org_ids=org_ids, today=today,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from web.deps import CurrentUser, SessionDep, UserDep, csrf_protect, require_roles
+from web.deps import CurrentUser, SessionDep, TodayDep, UserDep, csrf_protect, require_roles
 from web.routes.params import ColumnInt
 from web.services.organisations import records
 
@@ -78,11 +78,11 @@ def me(session: SessionDep, user: UserDep) -> MeOut:
 @router.patch("/organisation", response_model=OrganisationOut, summary="修改本机构资料",
               dependencies=[Depends(csrf_protect)])
 def update_organisation(
-    session: SessionDep, user: Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))],
-    body: ProfileIn,
+    session: SessionDep, today: TodayDep,
+    user: Annotated[CurrentUser, Depends(require_roles("enterprise", "provider"))], body: ProfileIn,
 ) -> OrganisationOut:
     """Change the fields sent, and only those, of the organisation's own profile (name and credit code stay fixed)."""
     sent = body.model_dump(exclude_unset=True)
     values = {k: ("1" if v is True else "" if v is False else v) for k, v in sent.items()}
-    org = records.patch_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values)
+    org = records.patch_profile(session, org_id=user.org_id or 0, actor_id=user.id, values=values, today=today)
     return _org_out(org)

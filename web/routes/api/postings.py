@@ -1,12 +1,21 @@
 """The JSON API of needs and offers (they mirror each other): same services, same permissions."""
 
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from web.deps import CurrentUser, IndexDep, SessionDep, csrf_protect, require_roles
+from web.deps import (
+    CurrentUser,
+    IndexDep,
+    SessionDep,
+    SettingsDep,
+    TodayDep,
+    csrf_protect,
+    require_roles,
+)
 from web.routes.api.schemas import (
     MatchOut,
     PageOut,
@@ -43,7 +52,7 @@ def build_postings_api(side: Side) -> APIRouter:
                                   recommendations=[match_out(v) for v in recs], matching=matching)
 
     @router.get("", response_model=PageOut[PostingOut], summary=f"{tag}列表")
-    def list_(session: SessionDep, user: reader,
+    def list_(session: SessionDep, settings: SettingsDep, user: reader,
               status: StatusFilter = None,
               category: Annotated[str | None, Query(max_length=32)] = None,
               q: Annotated[str | None, Query(max_length=50, description="标题或描述中的关键词")] = None,
@@ -54,16 +63,17 @@ def build_postings_api(side: Side) -> APIRouter:
         filters = listing.PostingFilter(status=status, category=category, q=q,
                                          date_from=date_from, date_to=date_to)
         org_id = None if user.role == "staff" else user.org_id
-        result = listing.list_postings(session, side, org_id=org_id, filters=filters, page=page,
+        result = listing.list_postings(session, side, org_id=org_id, filters=filters, tz=settings.tz, page=page,
                                         per_page=per_page)
         return page_out(result, [posting_out(r, side.money_field) for r in result.items])
 
     @router.post("", response_model=PostingWithMatches, status_code=201, summary=f"发布{tag}",
                  dependencies=[Depends(csrf_protect)])
-    def create(session: SessionDep, index: IndexDep, user: owner, body: PostingIn) -> PostingWithMatches:
+    def create(session: SessionDep, index: IndexDep, today: TodayDep, user: owner,
+               body: PostingIn) -> PostingWithMatches:
         """Post it (stored now, matched within seconds: ``matching`` says so) or save a draft."""
         row = lifecycle.create(session, index, side, org_id=user.org_id or 0, actor_id=user.id,
-                               values=values(body), draft=body.draft)
+                               values=values(body), draft=body.draft, today=today)
         return with_matches(session, row, user.org_id)
 
     @router.get("/{posting_id}", response_model=PostingOut, summary=f"{tag}详情")
@@ -74,11 +84,11 @@ def build_postings_api(side: Side) -> APIRouter:
 
     @router.patch("/{posting_id}", response_model=PostingWithMatches, summary=f"修改{tag}",
                   dependencies=[Depends(csrf_protect)])
-    def update(session: SessionDep, index: IndexDep, user: owner, posting_id: RowId,
+    def update(session: SessionDep, index: IndexDep, today: TodayDep, user: owner, posting_id: RowId,
                body: PostingIn) -> PostingWithMatches:
         """Change an open posting; its recommendations are refreshed."""
         row = lifecycle.edit(session, index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                             actor_id=user.id, values=values(body))
+                             actor_id=user.id, values=values(body), today=today)
         return with_matches(session, row, user.org_id)
 
     @router.post("/{posting_id}/close", response_model=PostingOut,
@@ -89,22 +99,25 @@ def build_postings_api(side: Side) -> APIRouter:
                               actor_id=user.id)
         return posting_out(row, side.money_field)
 
-    def open_again(service: Any, session: Session, index: IndexHolder, user: CurrentUser,
+    def open_again(service: Any, session: Session, index: IndexHolder, today: date, user: CurrentUser,
                    posting_id: RowId) -> PostingWithMatches:
-        row = service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
+        row = service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id,
+                      today=today)
         return with_matches(session, row, user.org_id)
 
     @router.post("/{posting_id}/publish", response_model=PostingWithMatches, summary="发布草稿",
                  dependencies=[Depends(csrf_protect)])
-    def publish(session: SessionDep, index: IndexDep, user: owner, posting_id: RowId) -> PostingWithMatches:
+    def publish(session: SessionDep, index: IndexDep, today: TodayDep, user: owner,
+                posting_id: RowId) -> PostingWithMatches:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(lifecycle.publish, session, index, user, posting_id)
+        return open_again(lifecycle.publish, session, index, today, user, posting_id)
 
     @router.post("/{posting_id}/reopen", response_model=PostingWithMatches, summary="重新开放",
                  dependencies=[Depends(csrf_protect)])
-    def reopen(session: SessionDep, index: IndexDep, user: owner, posting_id: RowId) -> PostingWithMatches:
+    def reopen(session: SessionDep, index: IndexDep, today: TodayDep, user: owner,
+               posting_id: RowId) -> PostingWithMatches:
         """Reopen a closed need or withdrawn offer before its deadline; it is matched again."""
-        return open_again(lifecycle.reopen, session, index, user, posting_id)
+        return open_again(lifecycle.reopen, session, index, today, user, posting_id)
 
     @router.get("/{posting_id}/recommendations", response_model=list[MatchOut], summary="推荐及理由")
     def recommendations(session: SessionDep, user: owner, posting_id: RowId) -> list[MatchOut]:

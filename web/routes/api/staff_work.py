@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles
+from web.deps import CurrentUser, SessionDep, SettingsDep, TodayDep, csrf_protect, require_roles
 from web.routes.params import BodyId, DateFilter, Days, PageNumber, PerPage, RowId, SearchText
 from web.services.audit import list_audit, verify_chain
 from web.services.matches import manual, pipeline, review
@@ -179,12 +179,13 @@ def _card(c: pipeline.Card) -> CardOut:
 
 
 @router.post("/matches/{match_id}/move", response_model=CardOut, summary="推进撮合进展")
-def move(session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId, body: Move) -> CardOut:
+def move(session: SessionDep, settings: SettingsDep, today: TodayDep, user: StaffDep, match_id: RowId,
+         body: Move) -> CardOut:
     """Move a match along the pipeline; 已签约 (contracted) needs the contract."""
     c = body.contract
     pipeline.move_match(session, match_id=match_id, to_status=body.to_status, actor_id=user.id, note=body.note,
                         contract=pipeline.ContractInput(c.amount_wan, c.signed_on, c.contract_type,
-                                                        c.registration_no) if c else None)
+                                                        c.registration_no) if c else None, today=today)
     return _card(pipeline.card(session, match_id=match_id, stale_days=settings.stale_days))
 
 
@@ -204,9 +205,9 @@ def approval_stats(session: SessionDep, user: StaffDep) -> list[dict[str, Any]]:
 
 
 @router.get("/portraits/{org_id}", summary="企业画像")
-def portrait(session: SessionDep, user: StaffDep, org_id: RowId) -> dict[str, Any]:
+def portrait(session: SessionDep, today: TodayDep, user: StaffDep, org_id: RowId) -> dict[str, Any]:
     """An organisation's portrait: innovation score (with formula), credit, qualifications, history."""
-    p = portraits.get_portrait(session, org_id=org_id)
+    p = portraits.get_portrait(session, org_id=org_id, today=today)
     o = p.org
     return {
         "id": o.id, "name": o.name, "kind": o.kind, "credit_code": o.credit_code,

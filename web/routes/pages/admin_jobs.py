@@ -30,13 +30,13 @@ router = APIRouter(tags=["pages"], dependencies=[Depends(require_roles("admin"))
 
 
 @router.get("/admin/jobs", name="admin_jobs")
-def list_jobs(request: Request, session: SessionDep, user: Admin, ran: str | None = None,
+def list_jobs(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, ran: str | None = None,
               ok: Marker = 1) -> Response:
     """Every job with its schedule, last run and recent history."""
     jobs = runner.list_status(session)
     label = next((j.spec.label for j in jobs if j.spec.name == ran), None)
     flash = (f"任务「{label}」已运行{'完成' if ok else '，但失败了'}，结果见下表。" if label else None)
-    return render(request, "admin/jobs.html", {"jobs": jobs, "flash": flash,
+    return render(request, "admin/jobs.html", {"jobs": jobs, "flash": flash, "tz": settings.tz,
                                                "flash_kind": "ok" if ok else "error"})
 
 

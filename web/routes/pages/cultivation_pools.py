@@ -8,7 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
-from web.deps import FormDep, IndexDep, SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.deps import (
+    FormDep,
+    IndexDep,
+    SessionDep,
+    SettingsDep,
+    TodayDep,
+    csrf_protect,
+    unread_badge,
+)
 from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -77,18 +85,19 @@ def import_template(user: StaffDep) -> Response:
 
 
 @router.get("/pools/{pool_id}/export.xlsx", name="cultivation_pool_export")
-def export_members(session: SessionDep, settings: SettingsDep, user: StaffDep, pool_id: RowId) -> Response:
+def export_members(session: SessionDep, settings: SettingsDep, today: TodayDep, user: StaffDep,
+                   pool_id: RowId) -> Response:
     """The pool's members and history as Excel."""
     name = pools.get_pool(session, pool_id).name
-    return xlsx_response(workbook.export_members(session, pool_id=pool_id, tz=settings.tz), f"{name}_{date.today()}.xlsx")
+    return xlsx_response(workbook.export_members(session, pool_id=pool_id, tz=settings.tz), f"{name}_{today}.xlsx")
 
 
 @router.get("/pools/{pool_id}/gaps.xlsx", name="cultivation_gaps_export")
-def export_gaps(session: SessionDep, index: IndexDep, user: StaffDep, pool_id: RowId) -> Response:
+def export_gaps(session: SessionDep, index: IndexDep, today: TodayDep, user: StaffDep, pool_id: RowId) -> Response:
     """Every member's gap list as Excel."""
     name = pools.get_pool(session, pool_id).name
-    return xlsx_response(workbook.export_gaps(session, index, pool_id=pool_id),
-                         f"{name}_缺口清单_{date.today()}.xlsx")
+    return xlsx_response(workbook.export_gaps(session, index, pool_id=pool_id, as_of=today),
+                         f"{name}_缺口清单_{today}.xlsx")
 
 
 @router.post("/pools/{pool_id}/import", name="cultivation_pool_import", dependencies=CSRF)
@@ -108,13 +117,14 @@ def import_members(request: Request, session: SessionDep, settings: SettingsDep,
 
 
 @router.get("/pools/{pool_id}/screen", name="cultivation_pool_screen")
-def screen(request: Request, session: SessionDep, user: StaffDep, pool_id: RowId, misses: str = "one") -> Response:
+def screen(request: Request, session: SessionDep, today: TodayDep, user: StaffDep, pool_id: RowId,
+           misses: str = "one") -> Response:
     """Enterprises outside the pool filtered by how many conditions they miss."""
     misses = misses if misses in pools.SCREENS else "one"
     pool = pools.get_pool(session, pool_id)
     return render(request, "cultivation/screen.html", {
         "pool": pool, "misses": misses, "SCREENS": pools.SCREENS, "counting_rule": COUNTING_RULE,
-        "candidates": pools.screen(session, pool_id=pool_id, misses=misses)})
+        "candidates": pools.screen(session, pool_id=pool_id, misses=misses, as_of=today)})
 
 
 @router.post("/pools/{pool_id}/members", name="cultivation_pool_add", dependencies=CSRF)
@@ -144,24 +154,24 @@ def remove_member(request: Request, session: SessionDep, user: StaffDep, pool_id
 
 
 @router.get("/pools/{pool_id}/enterprises/{org_id}", name="cultivation_gaps")
-def gap_page(request: Request, session: SessionDep, index: IndexDep, user: StaffDep, pool_id: RowId,
-             org_id: RowId, done: str = "") -> Response:
+def gap_page(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: StaffDep,
+             pool_id: RowId, org_id: RowId, done: str = "") -> Response:
     """缺什么补什么: every rule with status and distance, ranked offers beside each gap."""
-    page = gaps.gap_page(session, index, pool_id=pool_id, org_id=org_id)
+    page = gaps.gap_page(session, index, pool_id=pool_id, org_id=org_id, as_of=today)
     return render(request, "cultivation/gaps.html", {
         "p": page, "counting_rule": COUNTING_RULE, "no_service": gaps.NO_SERVICE, "flash": _DONE.get(done),
         "memberships": pools.memberships_of(session, org_id=org_id)})
 
 
 def _need_page(request: Request, session: SessionDep, index: IndexDep, pool_id: int, org_id: int, rule_id: int, *,
-               form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+               today: date, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                flash: str | None = None) -> Response:
-    page = gaps.gap_page(session, index, pool_id=pool_id, org_id=org_id)
+    page = gaps.gap_page(session, index, pool_id=pool_id, org_id=org_id, as_of=today)
     gap = next((g for g in page.gaps if g.result.rule_id == rule_id), None)
     if gap is None:
         raise NotFound("该条件已满足或不存在，无需发布需求")
     values = form if form is not None else {**gaps.need_draft(gap.result),
-                                            "consent_on": date.today().isoformat()}
+                                            "consent_on": today.isoformat()}
     return render(request, "cultivation/gap_need.html", {
         "p": page, "gap": gap, "form": values, "errors": errors or {},
         "CHANNELS": gaps.CONSENT_CHANNELS, "flash": flash, "flash_kind": "error"},
@@ -169,21 +179,21 @@ def _need_page(request: Request, session: SessionDep, index: IndexDep, pool_id: 
 
 
 @router.get("/pools/{pool_id}/enterprises/{org_id}/gaps/{rule_id}/need", name="cultivation_gap_need")
-def gap_need_form(request: Request, session: SessionDep, index: IndexDep, user: StaffDep, pool_id: RowId,
-                  org_id: RowId, rule_id: RowId) -> Response:
+def gap_need_form(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: StaffDep,
+                  pool_id: RowId, org_id: RowId, rule_id: RowId) -> Response:
     """The need a gap would become, for staff to agree with the enterprise."""
-    return _need_page(request, session, index, pool_id, org_id, rule_id)
+    return _need_page(request, session, index, pool_id, org_id, rule_id, today=today)
 
 
 @router.post("/pools/{pool_id}/enterprises/{org_id}/gaps/{rule_id}/need", name="cultivation_gap_post",
              dependencies=CSRF)
-def post_gap_need(request: Request, session: SessionDep, index: IndexDep, user: StaffDep, pool_id: RowId,
-                  org_id: RowId, rule_id: RowId, form: FormDep) -> Response:
+def post_gap_need(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: StaffDep,
+                  pool_id: RowId, org_id: RowId, rule_id: RowId, form: FormDep) -> Response:
     """Post the need for the enterprise, with its consent recorded."""
     try:
         gaps.post_gap_need(session, index, pool_id=pool_id, org_id=org_id, rule_id=rule_id,
-                           actor_id=user.id, values=form)
+                           actor_id=user.id, values=form, today=today)
     except ValidationFailed as exc:
-        return _need_page(request, session, index, pool_id, org_id, rule_id, form=form, errors=exc.errors,
-                          flash=exc.message)
+        return _need_page(request, session, index, pool_id, org_id, rule_id, today=today, form=form,
+                          errors=exc.errors, flash=exc.message)
     return redirect_with(route_path(request, "cultivation_gaps", pool_id=pool_id, org_id=org_id), done="posted")

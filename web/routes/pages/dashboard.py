@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, SessionDep, SettingsDep, csrf_protect, require_roles, unread_badge
+from web.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    TodayDep,
+    csrf_protect,
+    require_roles,
+    unread_badge,
+)
 from web.presentation import charts
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.paths import route_path
@@ -38,11 +46,11 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
 
 
 @router.get("/dashboard", name="dashboard")
-def dashboard_page(request: Request, session: SessionDep, user: Reader) -> Response:
+def dashboard_page(request: Request, session: SessionDep, today: TodayDep, user: Reader) -> Response:
     """The seven indicators against their targets, with charts and tables."""
     views = progress.dashboard(session)
     return _render(request, "dashboard/index.html", {
-        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1]),
+        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1], as_of=today),
         "pipeline_year": PLAN_YEARS[-1], "forecast_rule": pipeline.FORECAST_RULE,
         "overview_svg": charts.overview_chart(views),
         "charts": {v.number: charts.indicator_chart(v) for v in views},
@@ -70,12 +78,13 @@ def platform_page(
 
 
 @router.get("/dashboard/pipeline", name="dashboard_pipeline")
-def pipeline_page(request: Request, session: SessionDep, user: Reader, year: Year = PLAN_YEARS[-1]) -> Response:
+def pipeline_page(request: Request, session: SessionDep, today: TodayDep, user: Reader,
+                  year: Year = PLAN_YEARS[-1]) -> Response:
     """Indicators 3–6: pooled enterprises meeting every condition, missing one, missing more; forecast."""
     if year not in PLAN_YEARS:
         raise NotFound("年度应为 2020、2021 或 2022")
     return _render(request, "dashboard/pipeline.html", {
-        "pipeline": pipeline.pipeline(session, year=year), "pipeline_year": year,
+        "pipeline": pipeline.pipeline(session, year=year, as_of=today), "pipeline_year": year,
         "forecast_rule": pipeline.FORECAST_RULE})
 
 
@@ -89,9 +98,8 @@ def operations_page(request: Request, session: SessionDep, settings: SettingsDep
 
 
 @router.get("/dashboard/export.xlsx", name="dashboard_export")
-def export_xlsx(session: SessionDep, settings: SettingsDep, user: Reader) -> Response:
+def export_xlsx(session: SessionDep, today: TodayDep, user: Reader) -> Response:
     """Download the dashboard (targets, figures, status) as Excel."""
-    today = datetime.now(settings.tz).date()
     return xlsx_response(workbook.export_dashboard(session), f"指标完成情况_{today.isoformat()}.xlsx",
                          "zhengqi-indicators.xlsx")
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, FormDep, IndexDep, SessionDep, csrf_protect
+from web.deps import CurrentUser, FormDep, IndexDep, SessionDep, SettingsDep, TodayDep, csrf_protect
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.responses import render
 from web.routes.params import Marker, PageNumber, RowId, SearchText, StatusFilter
@@ -31,7 +31,7 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
 
     @router.get(f"{base}/{items}", name=f"{role}_postings")
     def list_postings(
-        request: Request, session: SessionDep, user: member,
+        request: Request, session: SessionDep, settings: SettingsDep, user: member,
         status: StatusFilter = None,
         category: Annotated[str | None, Query(max_length=32)] = None,
         q: SearchText = None,
@@ -42,7 +42,8 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
         """The organisation's own postings, filtered and paginated."""
         filters = listing.PostingFilter(status=status or None, category=category or None, q=q or None,
                                          date_from=_day(date_from), date_to=_day(date_to))
-        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, page=page)
+        result = listing.list_postings(session, side, org_id=user.org_id, filters=filters, tz=settings.tz,
+                                        page=page)
         return render(request, "postings/list.html", {**ctx_base, "page": result, "filters": filters,
                                                       "raw": {"date_from": date_from or "", "date_to": date_to or ""}})
 
@@ -52,13 +53,13 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
         return render(request, "postings/form.html", {**ctx_base, "values": {}, "errors": {}, "editing": None})
 
     @router.post(f"{base}/{items}", name=f"{role}_posting_create", dependencies=[Depends(csrf_protect)])
-    def create_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+    def create_posting(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: member,
                        form: FormDep) -> Response:
         """Post it (store, match at once, push, show recommendations) or save it as a draft."""
         draft = form.get("action") == "draft"
         try:
             row = lifecycle.create(session, index, side, org_id=user.org_id or 0,
-                                   actor_id=user.id, values=form, draft=draft)
+                                   actor_id=user.id, values=form, draft=draft, today=today)
         except ValidationFailed as exc:
             return render(request, "postings/form.html",
                           {**ctx_base, "values": form, "errors": exc.errors, "editing": None,
@@ -67,7 +68,7 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
                                 status_code=303)
 
     @router.get(f"{base}/{items}/{{posting_id}}", name=f"{role}_posting_detail")
-    def posting_detail(request: Request, session: SessionDep, user: member, posting_id: RowId,
+    def posting_detail(request: Request, session: SessionDep, today: TodayDep, user: member, posting_id: RowId,
                        posted: Marker = 0, updated: Marker = 0, drafted: Marker = 0, reopened: Marker = 0,
                        closed: Marker = 0) -> Response:
         """One posting with its recommendations and their reasons."""
@@ -89,7 +90,7 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
             flash = f"{side.label}已更新。" if row.status == side.statuses.draft else f"{side.label}已更新，推荐已刷新。"
         return render(request, "postings/detail.html", {**ctx_base, "posting": row, "recs": recs,
                                                         "flash": flash, "matching": matching,
-                                                        "today": date.today()})
+                                                        "today": today})
 
     @router.get(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_edit")
     def edit_form(request: Request, session: SessionDep, user: member, posting_id: RowId) -> Response:
@@ -101,12 +102,12 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
 
     @router.post(f"{base}/{items}/{{posting_id}}/edit", name=f"{role}_posting_update",
                  dependencies=[Depends(csrf_protect)])
-    def update_posting(request: Request, session: SessionDep, index: IndexDep, user: member,
+    def update_posting(request: Request, session: SessionDep, index: IndexDep, today: TodayDep, user: member,
                        posting_id: RowId, form: FormDep) -> Response:
         """Save the change and refresh the posting's proposals."""
         try:
             lifecycle.edit(session, index, side, posting_id=posting_id, org_id=user.org_id or 0,
-                           actor_id=user.id, values=form)
+                           actor_id=user.id, values=form, today=today)
         except ValidationFailed as exc:
             row = listing.get_own(session, side, posting_id=posting_id, org_id=user.org_id)
             return render(request, "postings/form.html",
@@ -130,19 +131,22 @@ def add_posting_pages(router: APIRouter, side: Side, member: Any) -> None:
         lifecycle.close(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
         return RedirectResponse(f"{base}/{items}/{posting_id}?closed=1", status_code=303)
 
-    def open_again(service: Any, session: SessionDep, index: IndexDep, user: CurrentUser,
+    def open_again(service: Any, session: SessionDep, index: IndexDep, today: date, user: CurrentUser,
                    posting_id: RowId, flag: str) -> Response:
-        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id)
+        service(session, index, side, posting_id=posting_id, org_id=user.org_id or 0, actor_id=user.id,
+                today=today)
         return RedirectResponse(f"{base}/{items}/{posting_id}?{flag}=1", status_code=303)
 
     @router.post(f"{base}/{items}/{{posting_id}}/publish", name=f"{role}_posting_publish",
                  dependencies=[Depends(csrf_protect)])
-    def publish_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
+    def publish_posting(session: SessionDep, index: IndexDep, today: TodayDep, user: member,
+                        posting_id: RowId) -> Response:
         """Publish a draft: matched at once and pushed, like a new posting."""
-        return open_again(lifecycle.publish, session, index, user, posting_id, "posted")
+        return open_again(lifecycle.publish, session, index, today, user, posting_id, "posted")
 
     @router.post(f"{base}/{items}/{{posting_id}}/reopen", name=f"{role}_posting_reopen",
                  dependencies=[Depends(csrf_protect)])
-    def reopen_posting(session: SessionDep, index: IndexDep, user: member, posting_id: RowId) -> Response:
+    def reopen_posting(session: SessionDep, index: IndexDep, today: TodayDep, user: member,
+                       posting_id: RowId) -> Response:
         """Reopen a closed need or withdrawn offer (before its deadline); it is matched again."""
-        return open_again(lifecycle.reopen, session, index, user, posting_id, "reopened")
+        return open_again(lifecycle.reopen, session, index, today, user, posting_id, "reopened")

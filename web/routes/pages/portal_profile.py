@@ -1,11 +1,12 @@
 """The organisation's own profile in its portal, and an enterprise's qualifications."""
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.deps import CurrentUser, FormDep, SessionDep, csrf_protect
+from web.deps import CurrentUser, FormDep, SessionDep, TodayDep, csrf_protect
 from web.presentation.responses import render
 from web.routes.params import Marker, RowId
 from web.services.errors import ValidationFailed
@@ -34,15 +35,16 @@ def add_profile_pages(router: APIRouter, side: Side, member: Any) -> None:
             "flash_kind": "error" if errors else "ok"}, status_code=status_code)
 
     @router.post(f"{base}/profile", name=f"{role}_profile_save", dependencies=[Depends(csrf_protect)])
-    def save_profile(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+    def save_profile(request: Request, session: SessionDep, today: TodayDep, user: member,
+                     form: FormDep) -> Response:
         """Save the profile."""
-        return _save(request, session, user, form, records.update_profile, shown=form)
+        return _save(request, session, user, form, records.update_profile, today, shown=form)
 
     def _save(request: Request, session: SessionDep, user: CurrentUser, form: dict[str, str],
-              service: Any, *, shown: dict | None) -> Response:
+              service: Any, today: date, *, shown: dict | None) -> Response:
         """Run ``service`` on the form; a bad value shows the profile again (with ``shown``)."""
         try:
-            service(session, org_id=user.org_id or 0, actor_id=user.id, values=form)
+            service(session, org_id=user.org_id or 0, actor_id=user.id, values=form, today=today)
         except ValidationFailed as exc:
             return _profile_page(request, session, user, values=shown, errors=exc.errors,
                                  flash=exc.message, status_code=422)
@@ -51,9 +53,10 @@ def add_profile_pages(router: APIRouter, side: Side, member: Any) -> None:
     if side.keeps_qualifications:
         @router.post(f"{base}/profile/qualifications", name="enterprise_qualification_add",
                      dependencies=[Depends(csrf_protect)])
-        def add_qualification(request: Request, session: SessionDep, user: member, form: FormDep) -> Response:
+        def add_qualification(request: Request, session: SessionDep, today: TodayDep, user: member,
+                              form: FormDep) -> Response:
             """Record a qualification (高新技术企业, 雏鹰, 瞪羚 …)."""
-            return _save(request, session, user, form, records.add_qualification, shown=None)
+            return _save(request, session, user, form, records.add_qualification, today, shown=None)
 
         @router.post(f"{base}/profile/qualifications/{{qualification_id}}/delete",
                      name="enterprise_qualification_delete", dependencies=[Depends(csrf_protect)])

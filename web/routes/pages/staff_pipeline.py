@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from models.match import PIPELINE_STAGES, MatchStatus
-from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.deps import SessionDep, SettingsDep, TodayDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
@@ -70,7 +70,7 @@ def pipeline_detail(request: Request, session: SessionDep, settings: SettingsDep
 
 @router.post("/pipeline/{match_id}/move", name="staff_pipeline_move", dependencies=[Depends(csrf_protect)])
 def pipeline_move(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
+    request: Request, session: SessionDep, settings: SettingsDep, today: TodayDep, user: StaffDep, match_id: RowId,
     to_status: Annotated[str, Form()], note: Annotated[str, Form(max_length=1000)] = "",
     amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
     contract_type: Annotated[str, Form(max_length=16)] = "",
@@ -81,7 +81,7 @@ def pipeline_move(
                 if to_status == MatchStatus.contracted else None)
     try:
         pipeline.move_match(session, match_id=match_id, to_status=to_status, actor_id=user.id,
-                            note=note, contract=contract)
+                            note=note, contract=contract, today=today)
     except ValidationFailed as exc:
         form = {"to_status": to_status, "note": note, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no}
@@ -92,7 +92,7 @@ def pipeline_move(
 @router.post("/pipeline/{match_id}/contract/correct", name="staff_contract_correct",
              dependencies=[Depends(csrf_protect)])
 def contract_correct(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep, match_id: RowId,
+    request: Request, session: SessionDep, settings: SettingsDep, today: TodayDep, user: StaffDep, match_id: RowId,
     reason: Annotated[str, Form(max_length=1000)] = "",
     amount_wan: Annotated[str, Form(max_length=30)] = "", signed_on: Annotated[str, Form(max_length=20)] = "",
     contract_type: Annotated[str, Form(max_length=16)] = "",
@@ -101,7 +101,8 @@ def contract_correct(
     """Correct a signed contract's figures, with a reason (audited, both sides told)."""
     try:
         contracts.correct_contract(session, match_id=match_id, actor_id=user.id, reason=reason,
-                                   data=pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no))
+                                   data=pipeline.ContractInput(amount_wan, signed_on, contract_type, registration_no),
+                                   today=today)
     except ValidationFailed as exc:
         form = {"reason": reason, "amount_wan": amount_wan, "signed_on": signed_on,
                 "contract_type": contract_type, "registration_no": registration_no, "which": "correct"}

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from models import Organisation
-from web.deps import FormDep, SessionDep, csrf_protect, unread_badge
+from web.deps import (
+    FormDep,
+    SessionDep,
+    TodayDep,
+    csrf_protect,
+    get_settings,
+    get_today,
+    unread_badge,
+)
 from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -22,14 +30,14 @@ KINDS = {"enterprise": "企业", "provider": "服务机构", "all": "全部"}
 
 
 @router.get("/portraits", name="staff_portraits")
-def portrait_list(request: Request, session: SessionDep, user: StaffDep, q: str = "",
+def portrait_list(request: Request, session: SessionDep, today: TodayDep, user: StaffDep, q: str = "",
                   kind: str = "enterprise") -> Response:
     """Search organisations for their portrait."""
     kind = kind if kind in KINDS else "enterprise"
     page = portraits.search_organisations(session, q=q[:50], kind=kind,
                                           page=to_int(request.query_params.get("page"), lo=1) or 1)
     quals = portraits.qualifications_by_org(session, [o.id for o in page.items])
-    held = {org_id: portraits.held_kinds(qs) for org_id, qs in quals.items()}
+    held = {org_id: portraits.held_kinds(qs, today=today) for org_id, qs in quals.items()}
     return render(request, "staff/portraits.html", {"page": page, "q": q[:50], "kind": kind, "kinds": KINDS,
                                                     "quals": held})
 
@@ -48,7 +56,7 @@ _DONE = {"merged": "已合并：需求、服务、账号与资质已转入本机
 
 def _portrait(request: Request, session: SessionDep, org_id: int, *, flash: str | None = None,
               error: str | None = None, status_code: int = 200) -> Response:
-    p = portraits.get_portrait(session, org_id=org_id)
+    p = portraits.get_portrait(session, org_id=org_id, today=get_today(get_settings(request)))
     merged_into = session.get(Organisation, p.org.merged_into_id) if p.org.merged_into_id else None
     return render(request, "staff/portrait.html", {"p": p, "merged_into": merged_into, "flash": error or flash,
                                                    "flash_kind": "error" if error else "ok"},
@@ -108,10 +116,11 @@ def figures_form(request: Request, session: SessionDep, user: StaffDep, org_id: 
 
 @router.post("/portraits/{org_id}/figures", name="staff_portrait_figures_save",
              dependencies=[Depends(csrf_protect)])
-def save_figures(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
+def save_figures(request: Request, session: SessionDep, today: TodayDep, user: StaffDep, org_id: RowId,
+                 form: FormDep) -> Response:
     """Save them; every field is checked before anything is written."""
     try:
-        figures.update_figures(session, org_id=org_id, actor_id=user.id, values=form)
+        figures.update_figures(session, org_id=org_id, actor_id=user.id, values=form, today=today)
     except ValidationFailed as exc:  # refused before anything was written
         return _figures_page(request, records.get_organisation(session, org_id), values=form,
                              errors=exc.errors, flash=exc.message)
@@ -124,7 +133,7 @@ _EDIT_DONE = {"edited": "机构信息已保存，修改已记入审计日志。"
 
 def _edit_page(request: Request, session: SessionDep, org_id: int, *, values: dict | None = None,
                error: ValidationFailed | None = None, which: str = "", status_code: int = 200) -> Response:
-    p = portraits.get_portrait(session, org_id=org_id)
+    p = portraits.get_portrait(session, org_id=org_id, today=get_today(get_settings(request)))
     org = p.org
     current = {"name": org.name, "credit_code": org.credit_code, "credit_standing": org.credit_standing or "",
                "credit_source": org.credit_source or "",
@@ -144,10 +153,11 @@ def portrait_edit(request: Request, session: SessionDep, user: StaffDep, org_id:
 
 
 @router.post("/portraits/{org_id}/edit", name="staff_portrait_save", dependencies=[Depends(csrf_protect)])
-def portrait_save(request: Request, session: SessionDep, user: StaffDep, org_id: RowId, form: FormDep) -> Response:
+def portrait_save(request: Request, session: SessionDep, today: TodayDep, user: StaffDep, org_id: RowId,
+                  form: FormDep) -> Response:
     """Save name, credit code and credit standing (audited with old and new values)."""
     try:
-        stewardship.edit_identity(session, org_id=org_id, actor_id=user.id, values=form)
+        stewardship.edit_identity(session, org_id=org_id, actor_id=user.id, values=form, today=today)
     except ValidationFailed as exc:
         return _edit_page(request, session, org_id, values=form, error=exc, which="identity", status_code=422)
     return redirect_with(route_path(request, "staff_portrait_edit", org_id=org_id), done="edited")

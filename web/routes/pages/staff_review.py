@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from models.match import MatchStatus
-from web.deps import SessionDep, SettingsDep, csrf_protect, unread_badge
+from web.deps import SessionDep, SettingsDep, TodayDep, csrf_protect, unread_badge
 from web.presentation.confirm import ConfirmDep, Question, ask
 from web.presentation.paths import route_path
 from web.presentation.responses import render, xlsx_response
@@ -57,7 +57,8 @@ def _flash(request: Request) -> str | None:
 
 
 @router.get("/review", name="staff_review")
-def review_queue(request: Request, session: SessionDep, settings: SettingsDep, user: StaffDep) -> Response:
+def review_queue(request: Request, session: SessionDep, settings: SettingsDep, today: TodayDep,
+                 user: StaffDep) -> Response:
     """The queue of engine proposals at or above the threshold, best first."""
     filters = _filters(request, settings.match_threshold)
     page = review.list_queue(session, filters=filters, page=to_int(request.query_params.get("page"), lo=1) or 1)
@@ -67,7 +68,7 @@ def review_queue(request: Request, session: SessionDep, settings: SettingsDep, u
         "default_threshold": settings.match_threshold, "flash": _flash(request),
         "query": request.url.remove_query_params(["done", "n", "s", "d", "select"]).query,
         "select_all": request.query_params.get("select") == "page",
-        "liaison_overdue": workspace.overdue_count(session, user_id=user.id),
+        "liaison_overdue": workspace.overdue_count(session, user_id=user.id, today=today),
     })
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from matcher import Posting, tokenize
 from models import GapNeed, Need, Offer, Organisation, Pool, Rule
 from models.posting import OfferStatus
+from web.presentation.times import default_today
 from web.services import audit, dictionaries
 from web.services.cultivation import pools, rulesets
 from web.services.cultivation.rules import Evaluation, RuleResult, evaluate
@@ -110,7 +111,7 @@ def gap_page(session: Session, holder: IndexHolder, *, pool_id: int, org_id: int
              as_of: date | None = None) -> GapPage:
     """Every rule with its status and distance, and ranked offers beside each failed or unknown one."""
     pool, org = _member(session, pool_id, org_id)
-    as_of = as_of or date.today()
+    as_of = as_of or default_today()
     ev = evaluation_for(session, org=org, qualification=pool.qualification, as_of=as_of)
     posted: dict[int | None, list[GapNeed]] = {}
     for g in session.exec(select(GapNeed).where(GapNeed.org_id == org_id).order_by(col(GapNeed.id))).all():
@@ -165,13 +166,15 @@ def post_gap_need(session: Session, holder: IndexHolder, *, pool_id: int, org_id
     rule = session.get(Rule, rule_id)
     if rule is None:
         raise NotFound("未找到该条件")
+    today = today or default_today()
     errors: dict[str, str] = {}
     try:
-        consent = _consent(values, today or date.today())
+        consent = _consent(values, today)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
-        validate(NEED, values, categories={code for code, _ in dictionaries.options(session, "category")})
+        validate(NEED, values, categories={code for code, _ in dictionaries.options(session, "category")},
+                 today=today)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
@@ -187,4 +190,4 @@ def post_gap_need(session: Session, holder: IndexHolder, *, pool_id: int, org_id
 
     # The need and its consent record are one transaction: never a need without the consent.
     return lifecycle.create(session, holder, NEED, org_id=org_id, actor_id=actor_id, values=values,
-                            with_posting=record_consent)
+                            with_posting=record_consent, today=today)

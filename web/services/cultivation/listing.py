@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import ListingStep, Organisation
 from models.cultivation import PoolKind, StepStatus
+from web.presentation.times import default_today
 from web.services import audit, dictionaries
 from web.services.cultivation import gaps, pools
 from web.services.errors import NotFound, ValidationFailed
@@ -73,10 +74,10 @@ def plan(session: Session, holder: IndexHolder, *, org_id: int) -> Plan:
         f"step-{s.id}", step_text(s), category=s.category, region=org.region), top=3)) for s in steps])
 
 
-def progress(session: Session) -> list[tuple[Organisation, int, int, int]]:
-    """Each listing-pool enterprise with its steps: total, done, overdue."""
+def progress(session: Session, *, today: date | None = None) -> list[tuple[Organisation, int, int, int]]:
+    """Each listing-pool enterprise with its steps: total, done, overdue (as of ``today``)."""
     pool = pools.pool_by_kind(session, PoolKind.listing)
-    today = date.today()
+    today = today or default_today()
     out = []
     for row in pools.members(session, pool_id=pool.id or 0):
         steps = session.exec(select(ListingStep).where(ListingStep.org_id == row.org.id)).all()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from models import Organisation, PoolMember, Qualification
+from web.presentation.times import default_today
 from web.services.cultivation import rulesets
 from web.services.cultivation.rules import COUNTING_RULE, evaluate
 from web.services.indicators.counted import QUALIFICATION_KINDS
@@ -73,7 +74,7 @@ def _actual(view: IndicatorView, year: int) -> tuple[Decimal | None, str]:
 
 def pipeline(session: Session, *, year: int, as_of: date | None = None) -> list[PipelineRow]:
     """One row per indicator 3–6 for ``year``."""
-    as_of = as_of or date.today()
+    as_of = as_of or default_today()
     views = {v.number: v for v in dashboard(session)}
     enterprises = pooled_enterprises(session)
     rows = []

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import Organisation, Pool, PoolMember, User
 from models.cultivation import PoolKind
+from web.presentation.times import default_today
 from web.services import audit
 from web.services.cultivation import rulesets
 from web.services.cultivation.rules import Evaluation, evaluate
@@ -193,7 +194,7 @@ def screen(session: Session, *, pool_id: int, misses: str = "one", as_of: date |
     """Enterprises not yet in the pool, checked against its qualification's rules and filtered
     by how many conditions they miss ("one": meets all but one)."""
     pool = get_pool(session, pool_id)
-    as_of = as_of or date.today()
+    as_of = as_of or default_today()
     view = rulesets.rule_set_for(session, qualification=pool.qualification, year=as_of.year)
     if view is None:
         return []

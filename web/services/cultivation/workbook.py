@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from models import Organisation, PoolMember
 from models.credit_code import InvalidCreditCode, normalise_credit_code
+from web.presentation.times import default_today
 from web.services import audit, excel_import
 from web.services.cultivation import gaps, pools
 from web.services.cultivation.rules import COUNTING_RULE
@@ -40,7 +41,7 @@ def export_members(session: Session, *, pool_id: int, tz: tzinfo) -> bytes:
 def export_gaps(session: Session, holder: IndexHolder, *, pool_id: int, as_of: date | None = None) -> bytes:
     """Every member's rules with status, figure, requirement, distance and the top matched offers."""
     pool = pools.get_pool(session, pool_id)
-    as_of = as_of or date.today()
+    as_of = as_of or default_today()
     rows = []
     for m in pools.members(session, pool_id=pool_id):
         ev = gaps.evaluation_for(session, org=m.org, qualification=pool.qualification, as_of=as_of)

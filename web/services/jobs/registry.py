@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlmodel import Session
 
-from web.presentation.times import DEFAULT_TIME_ZONE, local_zone
+from web.presentation.times import DEFAULT_TIME_ZONE, local_zone, zone_label
 from web.services.matching.index import MatchPolicy
 
 
@@ -59,10 +59,10 @@ class JobSpec:
             due += timedelta(days=1)
         return due.astimezone(UTC)
 
-    @property
-    def schedule_label(self) -> str:
+    def schedule_label(self, tz: tzinfo) -> str:
+        """The schedule in words; a daily hour is named with its zone (``tz``, the platform's)."""
         if self.at_hour is not None:
-            return f"每天 {self.at_hour:02d}:00（北京时间）"
+            return f"每天 {self.at_hour:02d}:00（{zone_label(tz)}）"
         minutes = int(self.every.total_seconds() // 60)
         if minutes % (24 * 60) == 0:
             return f"每 {minutes // (24 * 60)} 天"

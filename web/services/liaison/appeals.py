@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from models import Appeal, AppealStep, Organisation, User
 from models.liaison import AppealStatus
+from web.presentation.times import default_today
 from web.services import audit, notifications
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
 from web.services.form_text import required_text
@@ -76,7 +77,7 @@ def raise_appeal(session: Session, *, org_id: int, actor_id: int, values: dict[s
                  today: date | None = None) -> Appeal:
     """Record a 诉求 the enterprise raised; the enterprise is told it was accepted. Commits."""
     enterprise(session, org_id)
-    clean = _check(values, today or date.today())
+    clean = _check(values, today or default_today())
     appeal = Appeal(org_id=org_id, created_by=actor_id, **clean)
     session.add(appeal)
     session.flush()

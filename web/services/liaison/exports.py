@@ -7,6 +7,7 @@ from datetime import date, tzinfo
 from sqlmodel import Session, col, select
 
 from models import Organisation, Visit
+from web.presentation.times import default_today
 from web.services.excel import Sheet, workbook_bytes
 from web.services.liaison import appeals
 
@@ -23,7 +24,7 @@ def export_visits(session: Session, *, tz: tzinfo) -> bytes:
 
 def export_appeals(session: Session, *, today: date | None = None, tz: tzinfo) -> bytes:
     """Every 诉求 with status and overdue flag, and every step on a second sheet."""
-    today = today or date.today()
+    today = today or default_today()
     items = appeals.list_appeals(session)
     main = [[r.org.credit_code, r.org.name, r.appeal.category, r.appeal.description, r.appeal.department,
              r.appeal.deadline, appeals.STATUS_LABELS[r.appeal.status], "是" if r.overdue(today) else "否",

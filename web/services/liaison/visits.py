@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from models import Visit, VisitSchedule
+from web.presentation.times import default_today
 from web.services import audit
 from web.services.errors import ValidationFailed
 from web.services.form_text import required_text
@@ -60,7 +61,7 @@ def record_visit(session: Session, *, org_id: int, actor_id: int, values: dict[s
                  today: date | None = None) -> Visit:
     """Log a visit that took place (date, who went, what was discussed). Commits."""
     enterprise(session, org_id)
-    today = today or date.today()
+    today = today or default_today()
     errors: dict[str, str] = {}
     visited_on = _date(errors, values, "visited_on", "走访日期")
     if visited_on is not None and visited_on > today:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import LiaisonAssignment, Organisation, PoolMember, User, VisitSchedule
 from models.cultivation import PoolKind
+from web.presentation.times import default_today
 from web.services import notifications
 from web.services.cultivation.pools import pool_by_kind
 from web.services.liaison import appeals, visits
@@ -81,7 +82,7 @@ def key_enterprises(session: Session, *, today: date) -> list[KeyEnterprise]:
 
 def workspace(session: Session, *, today: date | None = None, user_id: int | None = None) -> Workspace:
     """The key enterprises (only those ``user_id`` looks after, when given) and what is overdue."""
-    today = today or date.today()
+    today = today or default_today()
     rows = key_enterprises(session, today=today)
     if user_id is not None:
         rows = [r for r in rows if user_id in r.staff_ids]

@@ -19,6 +19,7 @@ from models.match import (
     TRANSITIONS,
     MatchStatus,
 )
+from web.presentation.times import default_today
 from web.services import audit, dictionaries
 from web.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from web.services.matches.staff_views import (
@@ -135,7 +136,7 @@ def allowed_moves(status: MatchStatus) -> list[MatchStatus]:
 def validate_contract(data: ContractInput, *, contract_types: Collection[str],
                       today: date | None = None) -> ContractInput:
     """Parse and check a contract: 0 < amount < ceiling (万元, two decimals), date not in the future."""
-    today = today or date.today()
+    today = today or default_today()
     errors: dict[str, str] = {}
     amount: Decimal | None = None
     raw_amount = "" if data.amount_wan is None else str(data.amount_wan).strip()

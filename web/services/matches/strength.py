@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from web.presentation.times import default_today
+
 BANDS_FILE = Path(__file__).with_name("strength_bands.json")
 LABELLED_SETS = ("labelled", "labelled-hard")
 
@@ -79,7 +81,7 @@ def calibrate(*, measured: date | None = None) -> dict[str, Any]:
     floors = [b.floor for b in bands]
     tune_shares, test_shares = band_shares(tune, floors), band_shares(test, floors)
     return {
-        "measured": (measured or date.today()).isoformat(),
+        "measured": (measured or default_today()).isoformat(),
         "shown_from": shown,
         "command": "zhengqi calibrate-bands --write",
         "sets": list(LABELLED_SETS),

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from models import Organisation
 from models.base import MONEY_MAX
+from web.presentation.times import default_today
 from web.services import audit
 from web.services.errors import NotFound, ValidationFailed
 
@@ -81,7 +82,7 @@ def _int(errors: dict[str, str], raw: Any, key: str, label: str) -> int | None:
 def parse_figures(errors: dict[str, str], values: dict[str, Any], fields: tuple[tuple[str, str, str], ...],
                   *, today: date | None = None) -> dict[str, Any]:
     """Clean values for ``fields``; bad ones go into ``errors`` by field name."""
-    today = today or date.today()
+    today = today or default_today()
     out: dict[str, Any] = {}
     for key, label, kind in fields:
         raw = values.get(key)
@@ -123,13 +124,14 @@ def check_together(errors: dict[str, str], merged: dict[str, Any]) -> None:
             errors[part] = message
 
 
-def update_figures(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Organisation:
+def update_figures(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any],
+                   today: date | None = None) -> Organisation:
     """Staff: correct an enterprise's rule figures on its portrait. Commits."""
     org = session.get(Organisation, org_id)
     if org is None or org.kind != "enterprise":
         raise NotFound("未找到该企业")
     errors: dict[str, str] = {}
-    changes = parse_figures(errors, values, BASIC_FIGURES + RULE_FIGURES)
+    changes = parse_figures(errors, values, BASIC_FIGURES + RULE_FIGURES, today=today)
     return save_changes(session, org, changes, errors, actor_id=actor_id, action="organisation.figures")
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from models import Match, Need, Offer, Organisation, Qualification, RelatedParty
 from models.posting import NeedStatus, OfferStatus
+from web.presentation.times import default_today
 from web.services.errors import NotFound
 from web.services.matches.pipeline import ContractRow, list_contracts
 from web.services.matches.ratings import RatingSummary, summary_for
@@ -72,7 +73,7 @@ class Portrait:
     matches: list[StaffMatchView]
     contracts: list[ContractRow] = field(default_factory=list)
     ratings: RatingSummary = field(default_factory=lambda: RatingSummary(0, None, []))
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=default_today)  # qualifications are held as of this day
 
     @property
     def held(self) -> list[str]:
@@ -97,14 +98,14 @@ def _valid(q: Qualification, today: date) -> bool:
 
 def held_kinds(qualifications: list[Qualification], *, today: date | None = None) -> list[str]:
     """The qualifications held today, each kind once (a renewal is not a second badge)."""
-    today = today or date.today()
+    today = today or default_today()
     return sorted({q.kind for q in qualifications if _valid(q, today)})
 
 
 def innovation_score(org: Organisation, qualifications: list[Qualification],
                      *, today: date | None = None) -> InnovationScore:
     """The innovation-capability score, part by part, by the formula in SCORE_FORMULA."""
-    today = today or date.today()
+    today = today or default_today()
     two = Decimal("0.01")
     intensity = rd_intensity(org)
     rd_points = (min(intensity / RD_FULL_MARKS_INTENSITY, Decimal(1)) * 30) if intensity else Decimal(0)
@@ -153,8 +154,9 @@ def qualifications_by_org(session: Session, org_ids: list[int]) -> dict[int, lis
     return result
 
 
-def get_portrait(session: Session, *, org_id: int) -> Portrait:
-    """Everything staff should know about one organisation."""
+def get_portrait(session: Session, *, org_id: int, today: date | None = None) -> Portrait:
+    """Everything staff should know about one organisation, as of ``today``."""
+    today = today or default_today()
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
@@ -175,5 +177,6 @@ def get_portrait(session: Session, *, org_id: int) -> Portrait:
                                .order_by(col(Offer.created_at).desc(), col(Offer.id).desc())).all())
     matches = load_staff_views(session, staff_select().where(involving(org_id))
         .order_by(col(Match.created_at).desc(), col(Match.id).desc()))
-    return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals), related, needs,
-                    offers, matches, list_contracts(session, org_id=org_id), summary_for(session, org_id=org_id))
+    return Portrait(org, quals, rd_intensity(org), innovation_score(org, quals, today=today), related, needs,
+                    offers, matches, list_contracts(session, org_id=org_id), summary_for(session, org_id=org_id),
+                    today)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 from models import Organisation, Qualification, User
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import ORG_KIND_LABELS
+from web.presentation.times import default_today
 from web.security.passwords import check_password
 from web.services import audit, dictionaries
 from web.services.accounts import auth
@@ -164,7 +165,8 @@ PROFILE_FIELDS = ("description", "industry", "street", "employees", "revenue_wan
                   "share_contacts")
 
 
-def patch_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Organisation:
+def patch_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any],
+                  today: date | None = None) -> Organisation:
     """Change only the profile fields named in ``values``; the rest keep what is stored. Commits."""
     org = get_organisation(session, org_id)
     stored: dict[str, Any] = {name: getattr(org, name) for name in PROFILE_FIELDS}
@@ -172,10 +174,11 @@ def patch_profile(session: Session, *, org_id: int, actor_id: int, values: dict[
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationFailed("不接受该字段", errors=dict.fromkeys(sorted(unknown), "不接受该字段"))
-    return update_profile(session, org_id=org_id, actor_id=actor_id, values={**stored, **values})
+    return update_profile(session, org_id=org_id, actor_id=actor_id, values={**stored, **values}, today=today)
 
 
-def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Organisation:
+def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any],
+                   today: date | None = None) -> Organisation:
     """Change an organisation's own profile (name and credit code stay fixed). Commits."""
     org = get_organisation(session, org_id)
     errors: dict[str, str] = {}
@@ -193,7 +196,7 @@ def update_profile(session: Session, *, org_id: int, actor_id: int, values: dict
     }
     if org.kind == "enterprise":
         # Only the figures sent: a client that does not know them (the JSON API) keeps them.
-        changes.update(parse_figures(errors, values, tuple(f for f in RULE_FIGURES if f[0] in values)))
+        changes.update(parse_figures(errors, values, tuple(f for f in RULE_FIGURES if f[0] in values), today=today))
     return save_changes(session, org, changes, errors, actor_id=actor_id, action="organisation.update")
 
 
@@ -203,8 +206,10 @@ def list_qualifications(session: Session, *, org_id: int) -> list[Qualification]
     return list(session.exec(stmt).all())
 
 
-def add_qualification(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any]) -> Qualification:
+def add_qualification(session: Session, *, org_id: int, actor_id: int, values: dict[str, Any],
+                      today: date | None = None) -> Qualification:
     """Record a qualification (资质) the enterprise holds. Commits."""
+    this_year = (today or default_today()).year
     errors: dict[str, str] = {}
     kind = str(values.get("kind") or "").strip()
     if kind not in dict(dictionaries.options(session, "qualification")):  # active 字典管理 values
@@ -212,8 +217,8 @@ def add_qualification(session: Session, *, org_id: int, actor_id: int, values: d
     year = _int(errors, values, "year_granted", "认定年份")
     if year is None and "year_granted" not in errors:
         errors["year_granted"] = "请填写认定年份"
-    elif year is not None and not (1990 <= year <= date.today().year):
-        errors["year_granted"] = f"认定年份应在1990到{date.today().year}之间"
+    elif year is not None and not (1990 <= year <= this_year):
+        errors["year_granted"] = f"认定年份应在1990到{this_year}之间"
     cert = _text(errors, values, "certificate_no", "证书编号", max_len=64)
     if not errors and session.exec(select(Qualification.id).where(
             Qualification.org_id == org_id, Qualification.kind == kind,

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, or_, select
 from models import Organisation, RelatedParty
 from models.credit_code import InvalidCreditCode, normalise_credit_code
 from models.organisation import CREDIT_LABELS
+from web.presentation.times import default_today
 from web.services import audit
 from web.services.errors import Conflict, NotFound, ValidationFailed
 from web.services.organisations.records import get_organisation
@@ -76,7 +77,7 @@ def edit_identity(session: Session, *, org_id: int, actor_id: int, values: dict[
                   today: date | None = None) -> Organisation:
     """Change name, credit code and credit standing (staff); audited field by field. Commits."""
     org = get_organisation(session, org_id)
-    changes, errors = _check_identity(session, org, values, today or date.today())
+    changes, errors = _check_identity(session, org, values, today or default_today())
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     diff = {k: [_shown(getattr(org, k)), _shown(v)] for k, v in changes.items() if getattr(org, k) != v}

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from models.posting import DESCRIPTION_MAX, TITLE_MAX
+from web.presentation.times import default_today
 from web.services.errors import ValidationFailed
 from web.services.organisations.records import parse_money
 from web.services.postings.side import Side
@@ -44,7 +45,7 @@ def validate(side: Side, values: dict[str, Any], *, categories: Container[str],
             deadline = date.fromisoformat(str(raw).strip())
         except ValueError:
             errors["deadline"] = "截止日期格式应为 YYYY-MM-DD"
-    if deadline is not None and deadline < (today or date.today()):
+    if deadline is not None and deadline < (today or default_today()):
         errors["deadline"] = "截止日期不能早于今天"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from models import Organisation
+from web.presentation.times import default_today
 from web.services import audit, dictionaries
 from web.services.errors import InvalidTransition, NotFound
 from web.services.matching import feed, proposals
@@ -41,12 +42,13 @@ def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row
 
 def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, actor_id: int,
            values: dict[str, Any], draft: bool = False,
-           with_posting: Callable[[Any], None] | None = None) -> Any:
+           with_posting: Callable[[Any], None] | None = None, today: date | None = None) -> Any:
     """Post a need or offer (stored, then matched and pushed) or save it as a draft. Commits.
 
     ``with_posting(row)`` writes what belongs with the new posting (it has its id by then)
     in the same transaction: both are stored, or neither."""
-    clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")})
+    clean = validate(side, values, categories={code for code, _ in dictionaries.options(session, "category")},
+                     today=today)
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("未找到该机构")
@@ -68,14 +70,14 @@ def create(session: Session, holder: IndexHolder, side: Side, *, org_id: int, ac
 
 
 def edit(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-         actor_id: int, values: dict[str, Any]) -> Any:
+         actor_id: int, values: dict[str, Any], today: date | None = None) -> Any:
     """Change an open posting (proposals refreshed) or a draft (stays private). Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status not in (side.statuses.open, side.statuses.draft):
         raise InvalidTransition(f"该{side.label}已关闭，不能再修改")
     # A category retired since the posting was written stays valid on it, not on new ones.
     categories = {code for code, _ in dictionaries.options(session, "category")} | {row.category}
-    clean = validate(side, values, categories=categories)
+    clean = validate(side, values, categories=categories, today=today)
     for key, value in clean.items():
         setattr(row, key, value)
     stamp_tokens(row)
@@ -111,8 +113,8 @@ def close(session: Session, holder: IndexHolder | None, side: Side, *, posting_i
 
 
 def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *,
-                actor_id: int, action: str) -> Any:
-    if row.deadline is not None and row.deadline < date.today():
+                actor_id: int, action: str, today: date | None) -> Any:
+    if row.deadline is not None and row.deadline < (today or default_today()):
         raise InvalidTransition(f"该{side.label}的截止日期已过，请先修改截止日期")
     row.status = side.statuses.open
     row.updated_at = datetime.now(UTC)
@@ -125,16 +127,16 @@ def _open_again(session: Session, holder: IndexHolder, side: Side, row: Any, *,
 
 
 def publish(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-            actor_id: int) -> Any:
+            actor_id: int, today: date | None = None) -> Any:
     """Publish a draft: it is matched and pushed, as a new posting is. Commits."""
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != side.statuses.draft:
         raise InvalidTransition(f"该{side.label}不是草稿，无需发布")
-    return _open_again(session, holder, side, row, actor_id=actor_id, action="publish")
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="publish", today=today)
 
 
 def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int, org_id: int,
-           actor_id: int) -> Any:
+           actor_id: int, today: date | None = None) -> Any:
     """Reopen a closed need or withdrawn offer before its deadline; it is matched again.
 
     Proposals withdrawn at closing come back as proposed if they still reach the
@@ -143,4 +145,4 @@ def reopen(session: Session, holder: IndexHolder, side: Side, *, posting_id: int
     row = get_own(session, side, posting_id=posting_id, org_id=org_id)
     if row.status != side.closed_status:
         raise InvalidTransition(f"该{side.label}未关闭，无需重新开放")
-    return _open_again(session, holder, side, row, actor_id=actor_id, action="reopen")
+    return _open_again(session, holder, side, row, actor_id=actor_id, action="reopen", today=today)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import false
 from sqlmodel import Session, col, or_, select
 
+from web.presentation.times import day_start
 from web.services.errors import NotFound
 from web.services.paging import Page, paginate
 from web.services.postings.side import Side
@@ -42,13 +43,10 @@ class PostingFilter:
     date_to: date | None = None
 
 
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=UTC)
-
-
 def list_postings(session: Session, side: Side, *, org_id: int | None, filters: PostingFilter,
-                  page: int = 1, per_page: int = 20) -> Page:
-    """One page of postings (an organisation's own, or all for staff), newest first."""
+                  tz: tzinfo, page: int = 1, per_page: int = 20) -> Page:
+    """One page of postings (an organisation's own, or all for staff), newest first; the date
+    filters are whole days in ``tz``, the platform's zone."""
     model = side.model
     conds = []
     if org_id is not None:
@@ -65,8 +63,8 @@ def list_postings(session: Session, side: Side, *, org_id: int | None, filters: 
         like = f"%{filters.q.strip()[:50]}%"
         conds.append(or_(col(model.title).like(like), col(model.description).like(like)))
     if filters.date_from:
-        conds.append(col(model.created_at) >= _day_start(filters.date_from))
+        conds.append(col(model.created_at) >= day_start(filters.date_from, tz))
     if filters.date_to:
-        conds.append(col(model.created_at) < _day_start(filters.date_to) + timedelta(days=1))
+        conds.append(col(model.created_at) < day_start(filters.date_to + timedelta(days=1), tz))
     return paginate(session, select(model).where(*conds).order_by(col(model.id).desc()),
                     page=page, per_page=per_page)
