@@ -155,7 +155,8 @@ def test_a_status_the_side_does_not_have_lists_nothing(session: Session) -> None
     make_need(session, org=org)
     make_offer(session, org=make_org(session, kind="university"))
     for side, status in ((NEED, "withdrawn"), (OFFER, "closed"), (NEED, "bogus")):
-        page = listing.list_postings(session, side, org_id=None, filters=listing.PostingFilter(status=status))
+        page = listing.list_postings(session, side, org_id=None, filters=listing.PostingFilter(status=status),
+                                     tz=UTC)
         assert page.total == 0 and page.items == []
     assert listing.list_postings(session, OFFER, org_id=None,
-                                 filters=listing.PostingFilter(status="open")).total == 1
+                                 filters=listing.PostingFilter(status="open"), tz=UTC).total == 1
