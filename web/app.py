@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -17,12 +15,13 @@ from models.db import make_engine
 from models.migrate import upgrade
 from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE, SESSION_COOKIE
-from web.errors import error_response, install_error_handlers, wants_json
+from web.errors import error_response, install_error_handlers
 from web.hosts import AllowedHostsMiddleware
 from web.openapi_errors import declare_error_responses
 from web.presentation.templates import make_templates
 from web.routes import all_routers
 from web.scheduler import Scheduler
+from web.security.anon_csrf import AnonCsrfCookie
 from web.security.body_guard import BodyGuard
 from web.security.demo_data import refuse_demo_data
 from web.security.headers import SecurityHeaders
@@ -107,26 +106,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.templates = make_templates(settings.tz)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes:
-            limit_mb = settings.max_upload_bytes // (1024 * 1024)
-            message = f"上传内容过大（上限 {limit_mb} MB）"
-            if wants_json(request):
-                return JSONResponse({"detail": message}, status_code=413)
-            return app.state.templates.TemplateResponse(
-                request, "errors/error.html", {"status": 413, "message": message}, status_code=413)
-        new_anon = None
-        if not request.cookies.get(ANON_CSRF_COOKIE):
-            new_anon = secrets.token_urlsafe(32)
-            request.state.anon_csrf = new_anon
-        response = await call_next(request)
-        if new_anon:
-            response.set_cookie(ANON_CSRF_COOKIE, new_anon, httponly=True, samesite="lax",
-                                secure=request.url.scheme == "https")
-        return response
-
+    # Innermost: the anonymous form token (the body guard outside already refuses oversized bodies).
+    app.add_middleware(AnonCsrfCookie, cookie=ANON_CSRF_COOKIE)
     # Inside the body guard (it reads whole bodies), outside everything that touches the database.
     app.add_middleware(Idempotency, ttl=timedelta(hours=settings.idempotency_hours), session_cookie=SESSION_COOKIE)
     app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
