@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(AnonCsrfCookie, cookie=ANON_CSRF_COOKIE)
     # Inside the body guard (it reads whole bodies), outside everything that touches the database.
     app.add_middleware(Idempotency, ttl=timedelta(hours=settings.idempotency_hours), session_cookie=SESSION_COOKIE)
-    app.add_middleware(BodyGuard, max_bytes=settings.max_upload_bytes, render=error_response)
+    app.add_middleware(BodyGuard, max_bytes=lambda: settings.max_upload_bytes, render=error_response)
     app.add_middleware(SecurityHeaders, session_cookie=SESSION_COOKIE)
     # Outermost: a forged Host never reaches a handler that builds links from it.
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts)

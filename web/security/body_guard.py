@@ -48,9 +48,9 @@ def _strings(value: Any) -> Iterator[str]:
 class BodyGuard:
     """ASGI middleware; ``render`` builds the Chinese error page or JSON for a request."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, render: Render) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: Callable[[], int], render: Render) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes  # read per request: the settings the app runs with now
         self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,9 +62,9 @@ class BodyGuard:
             await self._refuse(scope, 400, BAD_TEXT, send)
             return
         try:
-            body = await read_body(receive, max_bytes=self.max_bytes)
+            body = await read_body(receive, max_bytes=self.max_bytes())
         except BodyTooLarge:
-            limit = self.max_bytes // (1024 * 1024)
+            limit = self.max_bytes() // (1024 * 1024)
             await self._refuse(scope, 413, f"上传内容过大（上限 {limit} MB）", send)
             return
         if body is None:  # the client went away
