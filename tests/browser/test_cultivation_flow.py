@@ -15,6 +15,7 @@ from models import GapNeed, Need
 from models.db import autocommit_engine, make_engine
 from tests.browser.conftest import login_as, shot
 from tests.factories import PASSWORD, make_offer, make_org, make_user
+from web.presentation.times import default_today
 
 WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 
@@ -118,13 +119,13 @@ def test_liaison_and_listing_plan(page, key_enterprise: dict) -> None:  # type: 
     page.select_option("select[name=user_id]", str(key_enterprise["staff_id"]))
     page.get_by_role("button", name="指派").click()
     page.wait_for_load_state()
-    page.fill("input[name=starts_on]", (date.today() - timedelta(days=120)).isoformat())
+    page.fill("input[name=starts_on]", (default_today() - timedelta(days=120)).isoformat())
     page.get_by_role("button", name="保存计划").click()
     page.wait_for_load_state()
     assert "逾期" in page.locator("section.card", has_text="走访计划").inner_text()
     page.select_option("select[name=category]", "融资需求")
     page.fill("form[action$='/appeals'] textarea[name=description]", "希望对接知识产权质押贷款")
-    page.fill("form[action$='/appeals'] input[name=deadline]", (date.today() + timedelta(days=20)).isoformat())
+    page.fill("form[action$='/appeals'] input[name=deadline]", (default_today() + timedelta(days=20)).isoformat())
     page.get_by_role("button", name="登记诉求").click()
     page.wait_for_load_state()
     assert "请选择责任部门" in page.locator(".flash").inner_text()
@@ -143,7 +144,7 @@ def test_liaison_and_listing_plan(page, key_enterprise: dict) -> None:  # type: 
     page.goto(f"/staff/listing/{ent_id}")
     page.fill("form[action$='/steps'] input[name=name]", "股份制改造")
     page.fill("form[action$='/steps'] input[name=owner]", "企业董秘")
-    page.fill("form[action$='/steps'] input[name=due_on]", (date.today() + timedelta(days=90)).isoformat())
+    page.fill("form[action$='/steps'] input[name=due_on]", (default_today() + timedelta(days=90)).isoformat())
     page.get_by_role("button", name="添加").click()
     page.wait_for_load_state()
     step = page.locator("section.card", has_text="责任人：企业董秘")

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from models import AuditLog, PoolMember
 from models.credit_code import make_credit_code
 from tests.factories import make_offer, make_org, make_user
+from web.presentation.times import default_today
 from web.services.cultivation import pools, workbook
 from web.services.excel_import import ImportRejected
 from web.services.liaison import appeals, exports, visits
@@ -137,7 +138,7 @@ def test_visit_and_appeal_exports(session: Session) -> None:
                         values={"visited_on": "2026-01-15", "visitors": "走访专员", "summary": "了解融资需求"})
     a = appeals.raise_appeal(session, org_id=org.id, actor_id=staff.id, values={
         "category": "融资需求", "description": "贷款", "department": "区金融工作局",
-        "deadline": (date.today() + timedelta(days=1)).isoformat()})
+        "deadline": (default_today() + timedelta(days=1)).isoformat()})
     appeals.add_step(session, appeal_id=a.id, actor_id=staff.id, values={"to_status": "closed", "note": "已放款"})
     v = list(load_workbook(io.BytesIO(exports.export_visits(session, tz=ZoneInfo("Asia/Shanghai"))))["走访记录"].iter_rows(values_only=True))
     assert (v[1][1], v[1][2].date(), v[1][3], v[1][4]) == ("导出企业", date(2026, 1, 15), "走访专员", "了解融资需求")

@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 
 from models import GapNeed, Match, Need, PoolMember
 from tests.factories import make_actual, make_offer, make_org, make_qualification, make_user
+from web.presentation.times import default_today
 from web.services.cultivation import gaps, pipeline, pools, rulesets
 from web.services.cultivation.rules import UNKNOWN
 from web.services.errors import Conflict, NotFound, ValidationFailed
@@ -140,14 +141,14 @@ def test_gap_page_needs_a_current_member(session: Session) -> None:
 def _consent(**overrides: Any) -> dict[str, Any]:
     return {"title": "发明专利申请代理", "description": "企业尚无发明专利，需要发明专利申请代理与布局服务",
             "category": "知识产权", "consent_by": "王总", "consent_channel": "电话确认",
-            "consent_on": date.today().isoformat(), "consent_confirmed": "1", **overrides}
+            "consent_on": default_today().isoformat(), "consent_confirmed": "1", **overrides}
 
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"consent_confirmed": ""}, "consent_confirmed"),
     ({"consent_by": ""}, "consent_by"),
     ({"consent_channel": "托梦"}, "consent_channel"),
-    ({"consent_on": (date.today() + timedelta(days=1)).isoformat()}, "consent_on"),
+    ({"consent_on": (default_today() + timedelta(days=1)).isoformat()}, "consent_on"),
     ({"consent_on": "昨天"}, "consent_on"),
     ({"title": ""}, "title"),
     ({"category": "不存在"}, "category"),
@@ -158,7 +159,7 @@ def test_gap_need_without_valid_consent_writes_nothing(session: Session, overrid
     _patent_offers(session)
     org = enterprise(session, invention_patents=0, utility_patents=1)
     pools.add_members(session, pool_id=pool.id, org_ids=[org.id], actor_id=staff.id, reason="x")
-    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
+    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=default_today().year)
     rule = next(r for r in view.rules if r.metric == "invention_patents")
     with pytest.raises(ValidationFailed) as exc:
         gaps.post_gap_need(session, IndexHolder.from_session(session), pool_id=pool.id, org_id=org.id,
@@ -175,7 +176,7 @@ def test_gap_becomes_a_need_with_consent_and_is_matched(session: Session, engine
     patent, _, _ = _patent_offers(session)
     org = enterprise(session, invention_patents=0, utility_patents=1)
     pools.add_members(session, pool_id=pool.id, org_ids=[org.id], actor_id=staff.id, reason="x")
-    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
+    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=default_today().year)
     rule = next(r for r in view.rules if r.metric == "invention_patents")
     holder = IndexHolder.from_session(session)
     match_inline(holder, engine)  # no background thread here: the write is matched before it returns
@@ -196,7 +197,7 @@ def test_a_need_is_never_stored_without_its_consent_record(session: Session, eng
     pool = hitech_pool(session)
     org = enterprise(session, invention_patents=0, utility_patents=1)
     pools.add_members(session, pool_id=pool.id, org_ids=[org.id], actor_id=staff.id, reason="x")
-    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
+    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=default_today().year)
     rule = next(r for r in view.rules if r.metric == "invention_patents")
 
     def dies(*args: Any, **kwargs: Any) -> None:  # the process dies while recording the consent

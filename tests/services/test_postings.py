@@ -12,6 +12,7 @@ from matcher import tokenizer_version
 from matcher.taxonomy import CATEGORIES
 from models import AuditLog, Match, Need
 from tests.factories import make_need, make_offer, make_org, make_user
+from web.presentation.times import default_today
 from web.services.errors import InvalidTransition, NotFound, ValidationFailed
 from web.services.matching.worker import load_holder
 from web.services.postings import lifecycle, listing
@@ -93,7 +94,7 @@ def test_close_withdraws_and_reopen_respects_the_deadline(engine: Engine, sessio
             lifecycle.edit(s, holder, NEED, posting_id=need_id, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
     assert session.exec(select(Match.status)).all() == ["withdrawn"]
     assert NEED.key(need_id) not in holder.index.needs_.postings
-    past = make_need(session, org=ent, status="closed", deadline=date.today() - timedelta(days=1))
+    past = make_need(session, org=ent, status="closed", deadline=default_today() - timedelta(days=1))
     with Session(engine) as s, pytest.raises(InvalidTransition, match="截止日期已过"):
         lifecycle.reopen(s, holder, NEED, posting_id=past.id, org_id=ent.id, actor_id=user.id)
     with Session(engine) as s:

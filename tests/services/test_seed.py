@@ -39,6 +39,7 @@ from seed_data.loader import DEMO_DIR, SeedError, read_demo
 from tests.conftest import PG_URL
 from tests.services.conftest import small_demo, write_demo
 from web.app import prepare_database
+from web.presentation.times import default_today
 from web.services import seed as seed_service
 from web.services.accounts.auth import verify_password
 from web.services.indicators.plan import PLAN_INDICATORS
@@ -97,7 +98,7 @@ def test_rows_are_loaded_as_written(engine: Engine, small_demo_dir: Path) -> Non
         assert org.credit_standing == "good" and org.credit_date == date(2022, 6, 30)
         need = session.exec(select(Need).where(Need.title == "发明专利质押融资需求")).one()
         assert need.budget_wan == Decimal("51.00") and need.category == "科技金融"
-        assert need.deadline is not None and (need.deadline - date.today()).days == 60
+        assert need.deadline is not None and (need.deadline - default_today()).days == 60
         assert need.tokens == " ".join(tokenize(f"{need.title}\n{need.description}"))
         offer = session.exec(select(Offer).where(Offer.title == "知识产权质押融资服务")).one()
         assert offer.price_wan == Decimal("30.25")

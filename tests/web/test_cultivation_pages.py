@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from models import GapNeed, Need, Organisation, PoolMember, Rule, RuleSet
 from tests.factories import make_offer, make_org, make_user
 from tests.web.conftest import login
+from web.presentation.times import default_today
 from web.services.cultivation import pools, rulesets
 from web.services.matching import background, feed
 
@@ -79,7 +80,7 @@ def test_pool_gap_page_and_posting_a_gap(staff, session: Session) -> None:  # ty
     assert form.status_code == 200 and "企业已同意" in form.text
     values = {"csrf_token": token, "title": "发明专利申请代理", "description": "需要发明专利申请代理",
               "category": "知识产权", "consent_by": "王总", "consent_channel": "电话确认",
-              "consent_on": date.today().isoformat()}
+              "consent_on": default_today().isoformat()}
     refused = client.post(form_url, data=values)
     assert refused.status_code == 422 and "须先征得企业同意" in refused.text
     assert _count(session, Need) == 0 and _count(session, GapNeed) == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 from models import Appeal, Notification, Visit
 from tests.factories import make_org, make_user
 from tests.web.conftest import login
+from web.presentation.times import default_today
 from web.services.liaison import appeals, assignments, visits
 
 
@@ -23,21 +24,21 @@ def test_staff_liaison_flow_and_flags(client: TestClient, session: Session) -> N
     org = make_org(session, name="包联测试企业")
     assignments.assign(session, org_id=org.id, user_id=staff.id, role="lead", actor_id=staff.id)
     visits.set_schedule(session, org_id=org.id, actor_id=staff.id,
-                        values={"interval_days": "30", "starts_on": (date.today() - timedelta(days=40)).isoformat()})
+                        values={"interval_days": "30", "starts_on": (default_today() - timedelta(days=40)).isoformat()})
     token = login(client, "baolian")
     ws = client.get("/staff/liaison")
     assert ws.status_code == 200 and "逾期提醒（1 项）" in ws.text and "包联测试企业" in ws.text
     assert "您包联的企业有 1 项逾期" in client.get("/staff/review").text
     future = client.post(f"/staff/liaison/{org.id}/visits", data={
-        "csrf_token": token, "visited_on": (date.today() + timedelta(days=2)).isoformat(),
+        "csrf_token": token, "visited_on": (default_today() + timedelta(days=2)).isoformat(),
         "visitors": "孙专员", "summary": "了解需求"})
     assert future.status_code == 422 and "走访日期不能晚于今天" in future.text and _count(session, Visit) == 0
     no_dept = client.post(f"/staff/liaison/{org.id}/appeals", data={
         "csrf_token": token, "category": "融资需求", "description": "贷款", "department": "",
-        "deadline": (date.today() + timedelta(days=10)).isoformat()})
+        "deadline": (default_today() + timedelta(days=10)).isoformat()})
     assert no_dept.status_code == 422 and "请选择责任部门" in no_dept.text and _count(session, Appeal) == 0
     ok = client.post(f"/staff/liaison/{org.id}/visits", data={
-        "csrf_token": token, "visited_on": date.today().isoformat(), "visitors": "孙专员", "summary": "了解需求"},
+        "csrf_token": token, "visited_on": default_today().isoformat(), "visitors": "孙专员", "summary": "了解需求"},
         follow_redirects=False)
     assert ok.status_code == 303
     assert "逾期提醒" not in client.get("/staff/liaison").text
@@ -47,7 +48,7 @@ def test_enterprise_sees_only_its_own_appeals(client: TestClient, session: Sessi
     staff = make_user(session, role="staff")
     mine, theirs = make_org(session), make_org(session)
     make_user(session, role="enterprise", org=mine, username="qiye-su")
-    deadline = (date.today() + timedelta(days=10)).isoformat()
+    deadline = (default_today() + timedelta(days=10)).isoformat()
     a = appeals.raise_appeal(session, org_id=mine.id, actor_id=staff.id, values={
         "category": "融资需求", "description": "本企业的贷款诉求", "department": "区金融工作局", "deadline": deadline})
     appeals.add_step(session, appeal_id=a.id, actor_id=staff.id, values={"note": "内部备注：材料不全"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,7 @@ from models import Match, Need, Notification, Organisation, User
 from models.credit_code import make_credit_code
 from tests.factories import make_need, make_offer, make_org, make_user
 from tests.web.conftest import csrf_from, login
+from web.presentation.times import default_today
 
 GOOD = {"title": "视觉检测技术攻关", "description": "零部件表面缺陷检测", "category": "技术攻关",
         "budget_wan": "10", "deadline": ""}
@@ -40,7 +41,7 @@ def ent(client: TestClient, session: Session):  # type: ignore[no-untyped-def]
     ("budget_wan", "-1", "预算不能小于0"),
     ("budget_wan", "abc", "预算应为数字（单位：万元）"),
     ("budget_wan", "1.234", "预算最多保留两位小数"),
-    ("deadline", (date.today() - timedelta(days=1)).isoformat(), "截止日期不能早于今天"),
+    ("deadline", (default_today() - timedelta(days=1)).isoformat(), "截止日期不能早于今天"),
     ("deadline", "2022-13-01", "截止日期格式应为 YYYY-MM-DD"),
 ])
 def test_bad_need_form_is_refused(client: TestClient, session: Session, ent, field: str, value: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 from models import Match, MatchEvent, Need, Notification, Offer
 from tests.factories import make_org, make_user
 from tests.web.conftest import login
+from web.presentation.times import default_today
 
 NEED = {"title": "视觉检测技术攻关", "description": "零部件表面缺陷检测", "category": "技术攻关"}
 OFFER = {"title": "AI视觉检测", "description": "工业视觉零部件表面缺陷检测系统", "category": "技术攻关"}
@@ -109,7 +110,7 @@ def test_publishing_a_draft_past_its_deadline_is_refused(client: TestClient, ses
     h = {"X-CSRF-Token": token}
     need_id = client.post("/api/v1/needs", json={**NEED, "draft": True}, headers=h).json()["id"]
     need = session.get(Need, need_id)
-    need.deadline = date.today() - timedelta(days=1)
+    need.deadline = default_today() - timedelta(days=1)
     session.add(need)
     session.commit()
     before = snapshot(session)
@@ -152,7 +153,7 @@ def test_reopen_is_refused_after_the_deadline_and_for_others(client: TestClient,
     offer_id = client.post("/api/v1/offers", json=OFFER, headers=h).json()["id"]
     assert client.post(f"/api/v1/offers/{offer_id}/close", headers=h).json()["status"] == "withdrawn"
     offer = session.get(Offer, offer_id)
-    offer.deadline = date.today() - timedelta(days=1)
+    offer.deadline = default_today() - timedelta(days=1)
     session.add(offer)
     session.commit()
     before = snapshot(session)
@@ -168,7 +169,7 @@ def test_reopen_is_refused_after_the_deadline_and_for_others(client: TestClient,
     assert r.status_code == 404
     assert snapshot(session) == before and session.get(Offer, offer_id).status == "withdrawn"
     # Before the deadline the owner gets it back, with its recommendations.
-    offer.deadline = date.today()
+    offer.deadline = default_today()
     session.add(offer)
     session.commit()
     client.cookies.clear()

@@ -5,19 +5,19 @@ providers never see pools, rules' results or staff notes."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
 from tests.web.permission_entries import Entry
+from web.presentation.times import default_today
 from web.services.cultivation import listing, pools, rulesets
 
 STAFF = frozenset({"staff", "admin"})
 READERS = frozenset({"official", "staff", "admin"})
 _CONSENT = {"title": "发明专利申请代理（权限测试）", "description": "企业尚无发明专利，需要申请代理",
             "category": "知识产权", "consent_by": "王总", "consent_channel": "电话确认",
-            "consent_on": date.today().isoformat(), "consent_confirmed": "1"}
+            "consent_on": default_today().isoformat(), "consent_confirmed": "1"}
 _RULE = {"label": "上年营业收入不低于1000万元", "metric": "revenue_wan", "op": "min", "threshold": "1000"}
 _STEP = {"name": "股份制改造", "owner": "企业财务总监", "due_on": "2026-06-30", "status": "doing",
          "category": "上市辅导"}
@@ -71,7 +71,7 @@ def placeholders(session: Session, world: Any) -> dict[str, Any]:
     session.commit()
     pools.add_members(session, pool_id=listed.id or 0, org_ids=[world.org_id], actor_id=staff.id, reason="权限测试")
     step = listing.save_step(session, org_id=world.org_id, actor_id=staff.id, values=_STEP)
-    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=date.today().year)
+    view = rulesets.rule_set_for(session, qualification="高新技术企业", year=default_today().year)
     assert view is not None
     ip_rule = next(r for r in view.rules if r.metric == "invention_patents")
     incident_rule = next(r for r in view.rules if r.metric == "no_major_incident")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from tests.web.permission_entries import Entry
+from web.presentation.times import default_today
 from web.services.liaison import appeals, assignments
 
 STAFF = frozenset({"staff", "admin"})
 ENTERPRISE = frozenset({"enterprise"})
 _APPEAL = {"category": "融资需求", "description": "权限测试诉求", "department": "区金融工作局",
-           "deadline": (date.today() + timedelta(days=30)).isoformat()}
+           "deadline": (default_today() + timedelta(days=30)).isoformat()}
 
 ENTRIES: list[Entry] = [
     Entry("GET", "/staff/liaison", STAFF),
