@@ -7,10 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Numeric, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Connection, Index, Numeric, UniqueConstraint, event
+from sqlalchemy.orm import Mapper
+from sqlmodel import Field, SQLModel, select
 
 from models.base import created_at_field, enum_field, json_field, timestamp_field
+from models.posting import Need, Offer
 
 
 class MatchStatus(StrEnum):
@@ -60,11 +62,19 @@ def status_column(constraint: str, **kwargs: Any) -> Any:
 
 
 class Match(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("need_id", "offer_id"),)
+    # A portal lists one organisation's matches newest first: (owner, id) serves the page and
+    # the count from the index alone, without joining and sorting every match of the owner.
+    __table_args__ = (UniqueConstraint("need_id", "offer_id"),
+                      Index("ix_match_need_org_id_id", "need_org_id", "id"),
+                      Index("ix_match_offer_org_id_id", "offer_org_id", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="need.id", index=True)
     offer_id: int = Field(foreign_key="offer.id", index=True)
+    # Copies of need.org_id and offer.org_id, filled on insert (below) and moved with the
+    # postings when organisations merge.
+    need_org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    offer_org_id: int | None = Field(default=None, foreign_key="organisation.id")
     score: float = Field(ge=0, le=1, index=True)
     text_score: float = 0.0
     # {"terms": [[term, contribution], ...], "signals": [[code, label, delta], ...]}
@@ -79,6 +89,14 @@ class Match(SQLModel, table=True):
     reject_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field(index=True)
+
+
+@event.listens_for(Match, "before_insert")
+def _copy_posting_owners(_mapper: Mapper, connection: Connection, match: Match) -> None:
+    if match.need_org_id is None:
+        match.need_org_id = connection.scalar(select(Need.org_id).where(Need.id == match.need_id))
+    if match.offer_org_id is None:
+        match.offer_org_id = connection.scalar(select(Offer.org_id).where(Offer.id == match.offer_id))
 
 
 class MatchEvent(SQLModel, table=True):

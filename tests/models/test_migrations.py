@@ -125,3 +125,26 @@ def test_postings_written_before_the_status_checks_keep_their_statuses(empty_eng
         assert sorted(o.status for o in session.exec(select(Offer))) == sorted(OfferStatus)
     with pytest.raises(IntegrityError), empty_engine.begin() as conn:
         conn.execute(text("UPDATE offer SET status = 'closed'"))
+
+
+def test_matches_made_before_the_owner_columns_take_their_postings_owners(empty_engine: Engine) -> None:
+    """Existing matches get need_org_id / offer_org_id from their postings; new ones on insert."""
+    from sqlmodel import Session, select
+
+    from models import Match
+    from tests.factories import make_need, make_offer, make_org
+
+    upgrade(empty_engine, "5b9e2c7d4a61")
+    with Session(empty_engine) as session:
+        ent, prov = make_org(session), make_org(session, kind="university")
+        need, offer = make_need(session, org=ent), make_offer(session, org=prov)
+        ids = (need.id, offer.id, ent.id, prov.id)
+    with empty_engine.begin() as conn:  # the old table has no owner columns: a plain insert
+        conn.execute(text("INSERT INTO \"match\" (need_id, offer_id, score, text_score, reasons, status, source, "
+                          "enterprise_interested, provider_interested, created_at) VALUES "
+                          f"({ids[0]}, {ids[1]}, 0.5, 0.5, '{{}}', 'proposed', 'engine', false, false, "
+                          "CURRENT_TIMESTAMP)"))
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        match = session.exec(select(Match)).one()
+        assert (match.need_org_id, match.offer_org_id) == (ids[2], ids[3])

@@ -139,7 +139,8 @@ def test_removedemo_handles_every_pointer_at_users_and_organisations() -> None:
                 for fk in t.foreign_keys if fk.column.table.name in {"user", "organisation"}}
     assert pointers == {
         "contract.created_by", "idempotencykey.user_id", "indicatoractual.entered_by",
-        "match.decided_by", "matchevent.actor_id", "need.created_by", "need.org_id",
+        "match.decided_by", "match.need_org_id", "match.offer_org_id",  # matches go with their postings
+        "matchevent.actor_id", "need.created_by", "need.org_id",
         "notification.org_id", "notification.user_id", "offer.created_by", "offer.org_id",
         "privacyrequest.handled_by", "privacyrequest.user_id",
         "qualification.org_id", "relatedparty.org_id", "relatedparty.related_org_id",

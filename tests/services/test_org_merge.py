@@ -58,7 +58,8 @@ def test_merge_moves_everything_and_keeps_the_old_record(session: Session) -> No
                             "related_parties": 1}
     session.expire_all()
     assert session.get(Need, need.id).org_id == keep.id
-    assert session.get(Match, match.id).status == "contracted"
+    moved_match = session.get(Match, match.id)
+    assert moved_match.status == "contracted" and (moved_match.need_org_id, moved_match.offer_org_id) == (keep.id, other.id)
     assert session.get(Contract, contract.id).match_id == match.id
     moved_user = session.get(User, dup_user.id)
     assert moved_user.org_id == keep.id and moved_user.is_active and not moved_user.is_org_admin

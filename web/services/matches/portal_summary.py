@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from models import Match
-from models.match import IN_PROGRESS
+from models.match import IN_PROGRESS, MatchStatus
 from web.services.errors import NotFound
-from web.services.matches.portal_views import PortalMatchView, list_org_matches, org_matches_select
+from web.services.matches.portal_views import PortalMatchView, list_org_matches, org_match_columns
 from web.services.postings.side import Side
 
 
@@ -36,10 +36,11 @@ def portal_summary(session: Session, side: Side, *, org_id: int | None) -> Porta
     model = side.model
     open_count = session.exec(select(func.count()).select_from(model).where(
         model.org_id == org_id, model.status == side.statuses.open)).one()
-    counts_q = org_matches_select(side, org_id).with_only_columns(Match.status, func.count()).group_by(Match.status)
+    counts_q = org_match_columns(side, org_id, Match.status, func.count()).group_by(Match.status)
     counts = {status: n for status, n in session.exec(counts_q).all()}
+    listed = sum(n for status, n in counts.items() if status != MatchStatus.withdrawn)
     recent = list(session.exec(select(model).where(model.org_id == org_id)
                                .order_by(col(model.id).desc()).limit(5)).all())
-    matches = list_org_matches(session, side, org_id=org_id, page=1, per_page=5).items
+    matches = list_org_matches(session, side, org_id=org_id, page=1, per_page=5, total=listed).items
     return PortalSummary(open_postings=open_count, match_counts=counts, recent_postings=recent,
                          recent_matches=matches)

@@ -115,27 +115,34 @@ def recommendations(session: Session, side: Side, *, posting_id: int,
 
 def org_matches_select(side: Side, org_id: int) -> Any:
     """select(Match, Need, Offer, other organisation) of the matches of one organisation's side."""
-    other = side.other
     return (select(Match, Need, Offer, Organisation)
             .join(Need, col(Need.id) == Match.need_id).join(Offer, col(Offer.id) == Match.offer_id)
-            .join(Organisation, col(Organisation.id) == other.model.org_id)
-            .where(side.model.org_id == org_id))
+            .join(Organisation, col(Organisation.id) == side.other.match_org_column())
+            .where(side.match_org_column() == org_id))
+
+
+def org_match_columns(side: Side, org_id: int, *columns: Any) -> Any:
+    """select(columns of Match) over the same rows as :func:`org_matches_select`, without its
+    joins: for counting from the index (an organisation may have thousands)."""
+    return select(*columns).select_from(Match).where(side.match_org_column() == org_id)
 
 
 def list_org_matches(session: Session, side: Side, *, org_id: int | None, status: str | None = None,
-                     q: str | None = None, page: int = 1, per_page: int = 20) -> Page:
-    """One page of the matches of the caller's organisation, newest first."""
+                     q: str | None = None, page: int = 1, per_page: int = 20,
+                     total: int | None = None) -> Page:
+    """One page of the matches of the caller's organisation, newest first (``total``, where the
+    caller has counted them already, saves the count)."""
     if org_id is None:
         raise NotFound("未找到匹配")
-    stmt = org_matches_select(side, org_id)
-    if status:
-        stmt = stmt.where(Match.status == status)
-    else:
-        stmt = stmt.where(Match.status != MatchStatus.withdrawn)
+    stmt, count_stmt = org_matches_select(side, org_id), org_match_columns(side, org_id, Match.id)
+    shown = Match.status == status if status else Match.status != MatchStatus.withdrawn
+    stmt, count_stmt = stmt.where(shown), count_stmt.where(shown)
     if q:
         like = f"%{q.strip()[:50]}%"
         stmt = stmt.where(or_(col(Need.title).like(like), col(Offer.title).like(like)))
-    result = paginate(session, stmt.order_by(col(Match.id).desc()), page=page, per_page=per_page)
+        count_stmt = None  # the titles of both sides: count the full join
+    result = paginate(session, stmt.order_by(col(Match.id).desc()), page=page, per_page=per_page,
+                      count_stmt=count_stmt, total=total)
     items = [_portal_view(m, n, o, org, side) for m, n, o, org in result.items]
     return Page(items, result.total, result.page, result.per_page)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from models import Need, Notification, Offer, Organisation, Qualification, RelatedParty, User
+from models import Match, Need, Notification, Offer, Organisation, Qualification, RelatedParty, User
 from models.organisation import PROVIDER_KINDS
 from web.services import audit
 from web.services.accounts import sessions
@@ -69,6 +69,9 @@ def merge(session: Session, *, actor_id: int, source_id: int, target_id: int, no
         result = session.exec(update(model).where(col(model.org_id) == source_id)  # type: ignore[call-overload]
                               .values(org_id=target_id, updated_at=now).execution_options(synchronize_session=False))
         moved[name] = result.rowcount
+    for owner in (Match.need_org_id, Match.offer_org_id):  # the matches' copies of the owners
+        session.exec(update(Match).where(col(owner) == source_id)  # type: ignore[call-overload]
+                     .values({owner: target_id}).execution_options(synchronize_session=False))
     result = session.exec(update(User).where(col(User.org_id) == source_id)  # type: ignore[call-overload]
                           .values(org_id=target_id, is_org_admin=False).execution_options(synchronize_session=False))
     moved["users"] = result.rowcount

@@ -54,6 +54,10 @@ class Side:
     def match_column(self) -> Any:
         return getattr(Match, self.match_key)
 
+    def match_org_column(self) -> Any:
+        """The Match column that holds the organisation owning this side's posting."""
+        return getattr(Match, f"{self.name}_org_id")
+
     def own_posting_id(self, match: Match) -> int:
         return getattr(match, self.match_key)
 

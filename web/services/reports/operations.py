@@ -7,9 +7,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, case, col, func, or_, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import APPROVED_OR_LATER, MatchStatus
@@ -96,29 +95,26 @@ def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
 
 
 def operations(session: Session, *, tz: tzinfo) -> Operations:
-    """All operating figures of the platform, from its own records (months in ``tz``)."""
-    # Plain columns, not ORM rows: this reads every need and match on each page view.
+    """All operating figures of the platform, from its own records (months in ``tz``).
+
+    Matches and their events are counted by the database (GROUP BY): a page view must not
+    read every match, whose number grows with every posting."""
     all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
     needs = {n.id: n for n in all_needs if n.status != NeedStatus.draft}
-    matches = session.exec(select(Match.id, Match.need_id, Match.status, Match.source, Match.decided_at)).all()
-    first_approval: dict[int, datetime] = {}  # match id -> first time it was approved
-    for match_id, moment in session.exec(
-            select(MatchEvent.match_id, MatchEvent.created_at)
-            .where(MatchEvent.to_status == MatchStatus.approved)).all():
-        if match_id not in first_approval or moment < first_approval[match_id]:
-            first_approval[match_id] = moment
+    first_event = (select(MatchEvent.match_id, func.min(MatchEvent.created_at).label("at"))
+                   .where(MatchEvent.to_status == MatchStatus.approved)
+                   .group_by(col(MatchEvent.match_id)).subquery())
+    # Approved now or once (a later rejection or withdrawal keeps the approval in the funnel).
+    approved = or_(col(Match.status).in_([s.value for s in APPROVED_OR_LATER]),
+                   first_event.c.match_id.is_not(None))
 
-    def was_approved(m: Any) -> bool:
-        return m.status in APPROVED_OR_LATER or m.id in first_approval
-
-    # Share of needs with an approved match, and days from posting to the first approval.
-    need_first: dict[int, datetime | None] = {}
-    for m in matches:
-        if m.need_id not in needs or not was_approved(m):
-            continue
-        when = first_approval.get(m.id or 0) or m.decided_at
-        prior = need_first.get(m.need_id)
-        need_first[m.need_id] = when if prior is None else (min(prior, when) if when else prior)
+    # Share of needs with an approved match, and days from posting to the first approval
+    # (the approval event, or the decision time where no event was recorded).
+    need_first: dict[int, datetime | None] = dict(session.exec(
+        select(Match.need_id, func.min(func.coalesce(first_event.c.at, Match.decided_at)))
+        .outerjoin(first_event, first_event.c.match_id == Match.id)
+        .where(approved).group_by(col(Match.need_id))).all())
+    need_first = {nid: when for nid, when in need_first.items() if nid in needs}
     spans = [Decimal((when - needs[nid].created_at).total_seconds()) / 86400
              for nid, when in need_first.items() if when is not None]
     # An approval before the posting existed is a data error (e.g. an imported history):
@@ -127,27 +123,32 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     median = (Decimal(statistics.median(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
               if days else None)
 
-    # Funnel by the need's category.
+    # Funnel by the need's category, and the engine's own proposals by outcome.
     funnel: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     engine_approved = engine_rejected = engine_pending = 0
-    categories: dict[int, str] = {n.id: n.category for n in all_needs}
-    for m in matches:
-        row = funnel[categories.get(m.need_id, "未分类")]
-        row[0] += 1
-        if was_approved(m):
-            row[1] += 1
-        if m.status == MatchStatus.contracted.value:
-            row[2] += 1
-        if m.source == "engine":
-            if was_approved(m):
-                engine_approved += 1
-            elif m.status == MatchStatus.rejected.value:
-                engine_rejected += 1
-            elif m.status == MatchStatus.proposed.value:
-                engine_pending += 1
+    was_approved = case((approved, 1), else_=0)
+    for category, status, source, ever_approved, n in session.exec(
+            select(Need.category, Match.status, Match.source, was_approved, func.count())
+            .select_from(Match).outerjoin(Need, col(Need.id) == Match.need_id)
+            .outerjoin(first_event, first_event.c.match_id == Match.id)
+            .group_by(col(Need.category), col(Match.status), col(Match.source), was_approved)).all():
+        row = funnel[category or "未分类"]
+        row[0] += n
+        if ever_approved:
+            row[1] += n
+        if status == MatchStatus.contracted.value:
+            row[2] += n
+        if source == "engine":
+            if ever_approved:
+                engine_approved += n
+            elif status == MatchStatus.rejected.value:
+                engine_rejected += n
+            elif status == MatchStatus.proposed.value:
+                engine_pending += n
 
     # Contract amounts through the platform, by the need's category.
     amounts: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    categories: dict[int, str] = {n.id: n.category for n in all_needs}
     for amount_wan, need_id in session.exec(
             select(Contract.amount_wan, Match.need_id).join(Match, col(Match.id) == Contract.match_id)
             .where(Match.status == MatchStatus.contracted.value)).all():
