@@ -66,7 +66,9 @@ class Match(SQLModel, table=True):
     # the count from the index alone, without joining and sorting every match of the owner.
     __table_args__ = (UniqueConstraint("need_id", "offer_id"),
                       Index("ix_match_need_org_id_id", "need_org_id", "id"),
-                      Index("ix_match_offer_org_id_id", "offer_org_id", "id"))
+                      Index("ix_match_offer_org_id_id", "offer_org_id", "id"),
+                      # The review queue: proposals best first, without sorting them all.
+                      Index("ix_match_status_score_id", "status", "score", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="need.id", index=True)

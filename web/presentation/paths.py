@@ -8,6 +8,7 @@ built, so each name is looked up in a dictionary instead; the answer is the same
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from fastapi.routing import iter_route_contexts
@@ -26,6 +27,10 @@ class RoutePaths:
             if route.name:
                 self._by_name.setdefault(route.name, []).append(route)
 
+    # A page links to the same few paths over and over (the menu, static files, one row's
+    # actions): remembered, bounded. One index per app, living as long as the app; URLPath is
+    # an immutable str.
+    @lru_cache(maxsize=16384)  # noqa: B019
     def url_path(self, name: str, /, **params: Any) -> URLPath:
         for route in self._by_name.get(name, ()):
             try:

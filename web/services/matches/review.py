@@ -64,7 +64,8 @@ def list_queue(session: Session, *, filters: QueueFilters, page: int = 1,
     """Proposed matches at or above the threshold, best first, filtered."""
     now = datetime.now(UTC)
     page = max(1, page)
-    total = session.exec(_queue_where(staff_count(), filters, now)).one()
+    joined = bool(filters.category or filters.org)  # the only filters on the joined rows
+    total = session.exec(_queue_where(staff_count(joined=joined), filters, now)).one()
     stmt = _queue_where(staff_select(), filters, now).order_by(
         col(Match.score).desc(), col(Match.id)).offset((page - 1) * per_page).limit(per_page)
     return Page(load_staff_views(session, stmt), total, page, per_page)

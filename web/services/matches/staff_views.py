@@ -82,10 +82,14 @@ def staff_select() -> Any:
             .join(PROVIDER, PROVIDER.id == Offer.org_id))
 
 
-def staff_count() -> Any:
-    """select(count) over the same joins as :func:`staff_select`."""
-    return (select(func.count()).select_from(Match)
-            .join(Need, col(Need.id) == Match.need_id).join(Offer, col(Offer.id) == Match.offer_id)
+def staff_count(*, joined: bool = True) -> Any:
+    """select(count) over the same joins as :func:`staff_select`. Every match has its two
+    postings and their organisations, so the joins never drop a row: without a condition on
+    them (``joined=False``) the count reads the match index alone."""
+    stmt = select(func.count()).select_from(Match)
+    if not joined:
+        return stmt
+    return (stmt.join(Need, col(Need.id) == Match.need_id).join(Offer, col(Offer.id) == Match.offer_id)
             .join(ENTERPRISE, ENTERPRISE.id == Need.org_id).join(PROVIDER, PROVIDER.id == Offer.org_id))
 
 
