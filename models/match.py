@@ -73,8 +73,8 @@ class Match(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="need.id", index=True)
     offer_id: int = Field(foreign_key="offer.id", index=True)
-    # Copies of need.org_id and offer.org_id, filled on insert (below) and moved with the
-    # postings when organisations merge.
+    # Copies of need.org_id and offer.org_id, moved with the postings when organisations
+    # merge. The services that create matches set them; the hook below fills any left out.
     need_org_id: int | None = Field(default=None, foreign_key="organisation.id")
     offer_org_id: int | None = Field(default=None, foreign_key="organisation.id")
     score: float = Field(ge=0, le=1, index=True)

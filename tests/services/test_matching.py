@@ -24,6 +24,7 @@ def test_rebuild_proposals_stores_pairs_once(engine: Engine, session: Session) -
     assert proposals.rebuild_proposals(session) == 0
     m = session.exec(select(Match)).one()
     assert m.status == "proposed" and m.reasons["terms"]
+    assert (m.need_org_id, m.offer_org_id) == (ent.id, prov.id)  # the portals list by these
     assert session.exec(select(Need)).one().tokens
     # A batch rematch tells both sides (nobody saw it on screen), once per pair.
     notes = session.exec(select(Notification)).all()

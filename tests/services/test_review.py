@@ -170,6 +170,7 @@ def test_manual_match_between_any_need_and_offer(session: Session, staff) -> Non
     m = create_manual_match(session, need_id=need.id, offer_id=offer.id, actor_id=staff.id,
                                    note="线下座谈会对接")
     assert (m.source, m.status, m.decided_by) == ("manual", "approved", staff.id)
+    assert (m.need_org_id, m.offer_org_id) == (need.org_id, offer.org_id)
     assert _count(session, Notification) == 2
     actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["match.create_manual", "match.approve"]

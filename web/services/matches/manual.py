@@ -41,7 +41,8 @@ def create_manual_match(session: Session, *, need_id: int, offer_id: int, actor_
     need_set, offer_set = set((need.tokens or "").split()), set((offer.tokens or "").split())
     union = need_set | offer_set
     score = round(len(need_set & offer_set) / len(union), 4) if union else 0.0
-    match = Match(need_id=need_id, offer_id=offer_id, score=score, text_score=score, source="manual",
+    match = Match(need_id=need_id, offer_id=offer_id, need_org_id=need.org_id, offer_org_id=offer.org_id,
+                  score=score, text_score=score, source="manual",
                   reasons={"terms": [[t, 1.0] for t in terms],
                            "signals": [["manual", "服务专员手动撮合", 0.0]]},
                   updated_at=datetime.now(UTC))

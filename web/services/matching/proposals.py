@@ -118,7 +118,8 @@ def store_proposals(
             continue
         is_new = row is None
         if row is None:
-            ids = {side.match_key: posting_id, other.match_key: other_id}
+            ids = {side.match_key: posting_id, other.match_key: other_id,
+                   f"{side.name}_org_id": own.org_id, f"{other.name}_org_id": others[other_id][0]}
             row = Match(**ids, score=_clip(m.score), text_score=_clip(m.text_score),
                         reasons=reasons_of(m), status=MatchStatus.proposed, updated_at=now)
             session.add(row)
