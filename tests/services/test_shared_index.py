@@ -205,3 +205,23 @@ def test_concurrent_refits_converge_on_one_version(engine: Engine, session: Sess
     # Every caller ends up with a registered version; files of the losers are gone.
     assert set(found) <= {v.version for v in versions}
     assert {p.name for p in tmp_path.glob("*.zqm")} <= {Path(v.path).name for v in versions}
+
+
+def test_a_version_dropped_before_it_is_opened_gives_way_to_the_newest(
+        engine: Engine, session: Session, tmp_path: Path) -> None:
+    """Between reading the newest row and opening its file, other workers' refits may have
+    written two more versions and deleted that file: the worker opens the newest instead."""
+    make_offer(session, org=make_org(session, kind="university"))
+    worker(engine, tmp_path)
+    with Session(engine) as s:
+        seen = index_files.newest(s)
+    assert seen is not None
+    for _ in range(index_files.KEEP_VERSIONS):
+        make_offer(session, org=make_org(session, kind="university"))
+        index_files.refit(engine, index_dir=tmp_path)
+    assert not Path(seen.path).exists()
+    holder = index_files.open_version(engine, seen)
+    with Session(engine) as s:
+        now = index_files.newest(s)
+    assert now is not None and holder.version == now.version > seen.version
+    assert holder.size() == 3

@@ -55,9 +55,22 @@ def _plain(row: IndexVersion) -> Version:
 
 
 def open_version(engine: Engine, version: Version) -> IndexHolder:
-    """A holder mapped from ``version``'s file and brought up to the feed's head."""
-    holder = IndexHolder(index=load_mapped(Path(version.path)),
-                         feed_mark=version.feed_seq, version=version.version)
+    """A holder mapped from ``version``'s file and brought up to the feed's head.
+
+    Another worker's refit deletes files two versions back: when ``version``'s file has gone
+    between reading its row and opening it, a newer version exists, and that one is opened."""
+    while True:
+        try:
+            index = load_mapped(Path(version.path))
+            break
+        except FileNotFoundError:
+            with Session(read_engine(engine)) as session:
+                newer = newest(session)
+            if newer is None or newer.version <= version.version:
+                raise
+            log.info("index version %s was dropped meanwhile: opening %s", version.version, newer.version)
+            version = newer
+    holder = IndexHolder(index=index, feed_mark=version.feed_seq, version=version.version)
     with Session(read_engine(engine)) as session:
         # Ids the file already holds are not inserted "by scripts": start past them.
         holder.need_mark = _max_key(holder.index.needs_.postings)
