@@ -50,7 +50,7 @@ def dashboard_page(request: Request, session: SessionDep, today: TodayDep, user:
     """The seven indicators against their targets, with charts and tables."""
     views = progress.dashboard(session)
     return _render(request, "dashboard/index.html", {
-        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1], as_of=today),
+        "views": views, "pipeline": pipeline.pipeline(session, year=PLAN_YEARS[-1], as_of=today, views=views),
         "pipeline_year": PLAN_YEARS[-1], "forecast_rule": pipeline.FORECAST_RULE,
         "overview_svg": charts.overview_chart(views),
         "charts": {v.number: charts.indicator_chart(v) for v in views},

@@ -31,7 +31,7 @@ def inbox(request: Request, session: SessionDep, settings: SettingsDep, user: Us
     return render(request, "inbox/list.html", {
         "notes": result.items, "page": result, "unread_only": unread_only,
         "notices": [a for a in announcements.visible(session, user_id=user.id) if not a.read],
-        "unread": notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held),
+        "unread": request.state.unread,  # counted for the navigation badge (unread_badge), same held
         "held": held, "waiting": waiting, "mode": "daily" if held else "immediate", "NOTIFY_MODES": NOTIFY_MODES,
         "flash": "通知方式已保存。" if saved else None})
 

@@ -3,6 +3,7 @@ condition of the qualification, miss one, or miss more, and the year's forecast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,10 +56,9 @@ def pooled_enterprises(session: Session) -> list[Organisation]:
                              .order_by(col(Organisation.id))).all())
 
 
-def _holders(session: Session, kinds: tuple[str, ...], year: int) -> set[int]:
-    rows = session.exec(select(Qualification).where(col(Qualification.kind).in_(kinds))).all()
-    return {q.org_id for q in rows
-            if q.year_granted <= year and (q.expires_on is None or q.expires_on >= date(year, 1, 1))}
+def _holders(qualifications: Sequence[Qualification], kinds: tuple[str, ...], year: int) -> set[int]:
+    return {q.org_id for q in qualifications
+            if q.kind in kinds and q.year_granted <= year and (q.expires_on is None or q.expires_on >= date(year, 1, 1))}
 
 
 def _actual(view: IndicatorView, year: int) -> tuple[Decimal | None, str]:
@@ -72,19 +72,23 @@ def _actual(view: IndicatorView, year: int) -> tuple[Decimal | None, str]:
     return None, "无数据"
 
 
-def pipeline(session: Session, *, year: int, as_of: date | None = None) -> list[PipelineRow]:
-    """One row per indicator 3–6 for ``year``."""
+def pipeline(session: Session, *, year: int, as_of: date | None = None,
+             views: list[IndicatorView] | None = None) -> list[PipelineRow]:
+    """One row per indicator 3–6 for ``year`` (``views``: the dashboard's, where the caller has
+    read them already)."""
     as_of = as_of or default_today()
-    views = {v.number: v for v in dashboard(session)}
+    by_number = {v.number: v for v in (dashboard(session) if views is None else views)}
     enterprises = pooled_enterprises(session)
+    kinds = [k for number in PIPELINE_QUALIFICATIONS for k in QUALIFICATION_KINDS[number]]
+    qualifications = session.exec(select(Qualification).where(col(Qualification.kind).in_(kinds))).all()
     rows = []
     for number, qualification in PIPELINE_QUALIFICATIONS.items():
-        view = views.get(number)
+        view = by_number.get(number)
         if view is None:
             continue
         target = next((r.target for r in view.years if r.year == year), None)
         actual, source = _actual(view, year)
-        held = _holders(session, QUALIFICATION_KINDS[number], year)
+        held = _holders(qualifications, QUALIFICATION_KINDS[number], year)
         candidates = [o for o in enterprises if o.id not in held]
         rs = rulesets.rule_set_for(session, qualification=qualification, year=year)
         all_, one, more = 0, 0, 0

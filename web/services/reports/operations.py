@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlmodel import Session, case, col, func, or_, select
+from sqlmodel import Session, col, func, not_, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
 from models.match import APPROVED_OR_LATER, MatchStatus
@@ -101,20 +101,27 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     read every match, whose number grows with every posting."""
     all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
     needs = {n.id: n for n in all_needs if n.status != NeedStatus.draft}
+    # Each match's first approval event. A match counts as approved if its status is approved
+    # or later, or if it was approved once and later rejected or withdrawn (still in the funnel):
+    # the first from the status index, the second from the few events, never every match.
     first_event = (select(MatchEvent.match_id, func.min(MatchEvent.created_at).label("at"))
                    .where(MatchEvent.to_status == MatchStatus.approved)
                    .group_by(col(MatchEvent.match_id)).subquery())
-    # Approved now or once (a later rejection or withdrawal keeps the approval in the funnel).
-    approved = or_(col(Match.status).in_([s.value for s in APPROVED_OR_LATER]),
-                   first_event.c.match_id.is_not(None))
+    approved_now = col(Match.status).in_([s.value for s in APPROVED_OR_LATER])
 
     # Share of needs with an approved match, and days from posting to the first approval
     # (the approval event, or the decision time where no event was recorded).
-    need_first: dict[int, datetime | None] = dict(session.exec(
-        select(Match.need_id, func.min(func.coalesce(first_event.c.at, Match.decided_at)))
-        .outerjoin(first_event, first_event.c.match_id == Match.id)
-        .where(approved).group_by(col(Match.need_id))).all())
-    need_first = {nid: when for nid, when in need_first.items() if nid in needs}
+    need_first: dict[int, datetime | None] = {}
+    for need_id, when in [*session.exec(
+            select(Match.need_id, func.min(func.coalesce(first_event.c.at, Match.decided_at)))
+            .outerjoin(first_event, first_event.c.match_id == Match.id)
+            .where(approved_now).group_by(col(Match.need_id))).all(), *session.exec(
+            select(Match.need_id, func.min(first_event.c.at))
+            .join(first_event, first_event.c.match_id == Match.id)
+            .where(not_(approved_now)).group_by(col(Match.need_id))).all()]:
+        if need_id in needs:
+            prior = need_first.get(need_id)
+            need_first[need_id] = when if prior is None else (min(prior, when) if when else prior)
     spans = [Decimal((when - needs[nid].created_at).total_seconds()) / 86400
              for nid, when in need_first.items() if when is not None]
     # An approval before the posting existed is a data error (e.g. an imported history):
@@ -126,20 +133,28 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
     # Funnel by the need's category, and the engine's own proposals by outcome.
     funnel: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     engine_approved = engine_rejected = engine_pending = 0
-    was_approved = case((approved, 1), else_=0)
-    for category, status, source, ever_approved, n in session.exec(
-            select(Need.category, Match.status, Match.source, was_approved, func.count())
-            .select_from(Match).outerjoin(Need, col(Need.id) == Match.need_id)
-            .outerjoin(first_event, first_event.c.match_id == Match.id)
-            .group_by(col(Need.category), col(Match.status), col(Match.source), was_approved)).all():
+    columns = (Need.category, Match.status, Match.source, func.count())
+    groups = (col(Need.category), col(Match.status), col(Match.source))
+    rows = [(row, False) for row in session.exec(
+        select(*columns).select_from(Match).outerjoin(Need, col(Need.id) == Match.need_id)
+        .group_by(*groups)).all()]
+    rows += [(row, True) for row in session.exec(  # approved once, then rejected or withdrawn
+        select(*columns).select_from(first_event).join(Match, col(Match.id) == first_event.c.match_id)
+        .outerjoin(Need, col(Need.id) == Match.need_id).where(not_(approved_now)).group_by(*groups)).all()]
+    for (category, status, source, n), reapproved in rows:
         row = funnel[category or "未分类"]
-        row[0] += n
-        if ever_approved:
+        if reapproved:  # counted by the first query already, under its present status
             row[1] += n
-        if status == MatchStatus.contracted.value:
-            row[2] += n
+            if source == "engine":
+                engine_approved += n
+                engine_rejected -= n if status == MatchStatus.rejected.value else 0
+                engine_pending -= n if status == MatchStatus.proposed.value else 0
+            continue
+        row[0] += n
+        row[1] += n if status in APPROVED_OR_LATER else 0
+        row[2] += n if status == MatchStatus.contracted.value else 0
         if source == "engine":
-            if ever_approved:
+            if status in APPROVED_OR_LATER:
                 engine_approved += n
             elif status == MatchStatus.rejected.value:
                 engine_rejected += n
