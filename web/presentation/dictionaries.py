@@ -1,7 +1,8 @@
 """字典管理 values in templates: options for a form and labels for stored codes.
 
-Loaded once per request through the dictionaries service (its own short read session), so
-every page shows the admin's current names without each route passing them in."""
+Loaded once per request, every list in one query through the dictionaries service (its own
+short read session), so every page shows the admin's current names without each route passing
+them in."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from web.services.dictionaries import lists
 
 def _items(ctx: Any, kind: str) -> list[Any]:
     request = ctx["request"]
-    cache = request.state.__dict__.setdefault("dict_items", {})
-    if kind not in cache:
+    loaded = getattr(request.state, "dict_items", None)
+    if loaded is None:
         with Session(read_engine(request.app.state.engine)) as session:
-            cache[kind] = lists.items(session, kind)
-    return cache[kind]
+            loaded = request.state.dict_items = lists.all_items(session)
+    return loaded[kind]
 
 
 @pass_context

@@ -14,10 +14,9 @@ from web.deps import (
     SessionDep,
     TodayDep,
     csrf_protect,
-    get_settings,
-    get_today,
     unread_badge,
 )
+from web.presentation import times
 from web.presentation.paths import route_path
 from web.presentation.responses import render
 from web.routes.pages.staff_common import StaffDep, redirect_with, to_int
@@ -56,7 +55,7 @@ _DONE = {"merged": "已合并：需求、服务、账号与资质已转入本机
 
 def _portrait(request: Request, session: SessionDep, org_id: int, *, flash: str | None = None,
               error: str | None = None, status_code: int = 200) -> Response:
-    p = portraits.get_portrait(session, org_id=org_id, today=get_today(get_settings(request)))
+    p = portraits.get_portrait(session, org_id=org_id, today=times.today(request.app.state.settings.tz))
     merged_into = session.get(Organisation, p.org.merged_into_id) if p.org.merged_into_id else None
     return render(request, "staff/portrait.html", {"p": p, "merged_into": merged_into, "flash": error or flash,
                                                    "flash_kind": "error" if error else "ok"},
@@ -133,7 +132,7 @@ _EDIT_DONE = {"edited": "机构信息已保存，修改已记入审计日志。"
 
 def _edit_page(request: Request, session: SessionDep, org_id: int, *, values: dict | None = None,
                error: ValidationFailed | None = None, which: str = "", status_code: int = 200) -> Response:
-    p = portraits.get_portrait(session, org_id=org_id, today=get_today(get_settings(request)))
+    p = portraits.get_portrait(session, org_id=org_id, today=times.today(request.app.state.settings.tz))
     org = p.org
     current = {"name": org.name, "credit_code": org.credit_code, "credit_standing": org.credit_standing or "",
                "credit_source": org.credit_source or "",

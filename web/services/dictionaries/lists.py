@@ -36,6 +36,14 @@ def items(session: Session, kind: str) -> list[DictItem]:
     return rows or list(_shipped(kind))
 
 
+def all_items(session: Session) -> dict[str, list[DictItem]]:
+    """:func:`items` of every list from one query (a page shows labels of several)."""
+    stored: dict[str, list[DictItem]] = {kind: [] for kind in KINDS}
+    for row in session.exec(select(DictItem).order_by(col(DictItem.sort_order), col(DictItem.id))).all():
+        stored.setdefault(row.kind, []).append(row)
+    return {kind: rows or list(_shipped(kind)) for kind, rows in stored.items()}
+
+
 @cache
 def _shipped(kind: str) -> tuple[DictItem, ...]:
     """The shipped defaults as rows (never stored: _materialise stores its own), built once:
