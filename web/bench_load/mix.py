@@ -56,11 +56,12 @@ async def login(conn: Connection, role: str) -> tuple[User, float]:
     cookies_from(hdrs, user.cookies)
     _, _, body = await conn.request("GET", "/api/v1/csrf-token", cookies=user.cookies)
     user.csrf = json.loads(body)["csrf_token"]
-    await _learn_ids(conn, user)
+    await learn_ids(conn, user)
     return user, took
 
 
-async def _learn_ids(conn: Connection, user: User) -> None:
+async def learn_ids(conn: Connection, user: User) -> None:
+    """The newest open postings of the user (a proposal's ids for staff) whose pages the mix reads."""
     path = {"enterprise": "/api/v1/needs?per_page=100", "provider": "/api/v1/offers?per_page=100",
             "staff": "/api/v1/staff/queue"}.get(user.role)
     if path is None:
