@@ -48,7 +48,9 @@ def test_queue_threshold_best_first_and_filters(session: Session) -> None:
     old = make_proposal(session, score=0.5, created_at=datetime.now(UTC) - timedelta(days=30))
 
     def ids(**kw: object) -> list[int]:
-        return [v.match.id for v in review.list_queue(session, filters=QueueFilters(**kw)).items]
+        page = review.list_queue(session, filters=QueueFilters(**kw))
+        assert page.total == len(page.items)  # the count (joined or not) agrees with the list
+        return [v.match.id for v in page.items]
 
     assert ids(threshold=0.15) == [top.id, old.id, mid.id]
     assert low.id in ids(threshold=0.05)

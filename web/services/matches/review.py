@@ -40,8 +40,14 @@ class QueueFilters:
     max_age_days: int | None = None  # proposed within the last N days
     org: str | None = None  # part of either organisation's name
 
+    @property
+    def reads_postings(self) -> bool:
+        """Whether a filter reads the postings or organisations (the rest read the match alone)."""
+        return bool(self.category or self.org)
+
 
 def _queue_where(stmt: Any, filters: QueueFilters, now: datetime) -> Any:
+    # A condition on the postings or organisations must be named in reads_postings too.
     stmt = stmt.where(Match.status == MatchStatus.proposed)
     stmt = stmt.where(or_(col(Match.score) >= filters.threshold, Match.source == "manual"))
     if filters.category:
@@ -64,8 +70,7 @@ def list_queue(session: Session, *, filters: QueueFilters, page: int = 1,
     """Proposed matches at or above the threshold, best first, filtered."""
     now = datetime.now(UTC)
     page = max(1, page)
-    joined = bool(filters.category or filters.org)  # the only filters on the joined rows
-    total = session.exec(_queue_where(staff_count(joined=joined), filters, now)).one()
+    total = session.exec(_queue_where(staff_count(joined=filters.reads_postings), filters, now)).one()
     stmt = _queue_where(staff_select(), filters, now).order_by(
         col(Match.score).desc(), col(Match.id)).offset((page - 1) * per_page).limit(per_page)
     return Page(load_staff_views(session, stmt), total, page, per_page)
