@@ -58,6 +58,17 @@ def read_engine(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="DEFERRED")
 
 
+def reads_only_from_now(session: Session) -> None:
+    """After a write has committed: the session's next transactions only read, so on SQLite
+    the answer built from them does not take the write lock again (a no-op elsewhere).
+
+    A session whose transaction is still open (a keyed write commits only at the end) keeps
+    its bind: a second connection in that transaction would wait on the first one's lock."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and not session.in_transaction():
+        session.bind = read_engine(bind)
+
+
 def autocommit_engine(engine: Engine) -> Engine:
     """On SQLite, no BEGIN at all: each statement commits itself (tests, scripts)."""
     return engine.execution_options(sqlite_begin="AUTOCOMMIT")

@@ -119,11 +119,15 @@ class CurrentUser:
     is_org_admin: bool = False
 
 
-def current_user_optional(request: Request, session: SessionDep) -> CurrentUser | None:
+def current_user_optional(request: Request) -> CurrentUser | None:
     """The logged-in user, or None; cached on request.state for templates."""
     if hasattr(request.state, "user"):
         return request.state.user
-    found = auth.session_for_token(session, request.cookies.get(SESSION_COOKIE))
+    # Its own read-only session, not the request's: a write's session takes SQLite's write
+    # lock at its first query, which should come from the handler, not from this lookup
+    # (otherwise every write holds the lock from its first dependency to its commit).
+    with Session(read_engine(request.app.state.engine)) as reader:
+        found = auth.session_for_token(reader, request.cookies.get(SESSION_COOKIE))
     user: CurrentUser | None = None
     if found is not None:
         u, s = found
@@ -133,7 +137,7 @@ def current_user_optional(request: Request, session: SessionDep) -> CurrentUser 
                            must_change_password=u.must_change_password, is_org_admin=u.is_org_admin)
         if request.method not in UNSAFE_METHODS and sessions.needs_touch(s):
             # Its own short write: a GET's session only reads (see get_session). A POST is
-            # skipped: its session holds SQLite's write lock, and the redirect's GET follows.
+            # skipped: it is a write of its own, and the redirect's GET follows.
             with Session(request.app.state.engine) as writer:
                 sessions.touch(writer, session_id=s.id)
     request.state.user = user

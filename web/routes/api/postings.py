@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from models.db import reads_only_from_now
 from web.deps import (
     CurrentUser,
     IndexDep,
@@ -46,6 +47,8 @@ def build_postings_api(side: Side) -> APIRouter:
         return data
 
     def with_matches(session: SessionDep, row: Any, org_id: int | None) -> PostingWithMatches:
+        """The answer to a write, read after its commit (without SQLite's write lock)."""
+        reads_only_from_now(session)
         recs = portal_views.recommendations(session, side, posting_id=row.id, org_id=org_id)
         matching = row.status == side.statuses.open and feed.pending(session, side=side.name, posting_id=row.id)
         return PostingWithMatches(**posting_out(row, side.money_field).model_dump(),

@@ -112,21 +112,18 @@ def store_proposals(
     } if kept else {}
     created = 0
     now = datetime.now(UTC)
+    new_rows: list[tuple[int, Match]] = []
     for other_id, m in kept.items():
         row = existing.get(other_id)
         if other_id not in others:
             continue
-        is_new = row is None
         if row is None:
             ids = {side.match_key: posting_id, other.match_key: other_id,
                    f"{side.name}_org_id": own.org_id, f"{other.name}_org_id": others[other_id][0]}
             row = Match(**ids, score=_clip(m.score), text_score=_clip(m.text_score),
                         reasons=reasons_of(m), status=MatchStatus.proposed, updated_at=now)
             session.add(row)
-            session.flush()
-            session.add(MatchEvent(match_id=row.id or 0, actor_id=actor_id, from_status=None,
-                                   to_status=MatchStatus.proposed, note="系统自动推荐"))
-            created += 1
+            new_rows.append((other_id, row))
         elif row.status in ENGINE_OWNED:
             row.score, row.text_score, row.reasons = _clip(m.score), _clip(m.text_score), reasons_of(m)
             row.updated_at = now
@@ -134,12 +131,16 @@ def store_proposals(
             if row.status == MatchStatus.withdrawn:
                 _event(session, row, MatchStatus.proposed, revived_note, actor_id)
                 created += 1
-        else:
-            continue
-        if not is_new:
-            continue  # a pair is announced once, when it is first proposed
-        org_id, title = others[other_id]
+    # One flush for all new pairs (a multi-row INSERT), not one per pair: this runs in
+    # background matching's write transaction, which holds SQLite's only write lock.
+    session.flush()
+    for other_id, row in new_rows:
         assert own is not None and row.id is not None
+        session.add(MatchEvent(match_id=row.id, actor_id=actor_id, from_status=None,
+                               to_status=MatchStatus.proposed, note="系统自动推荐"))
+        created += 1
+        # A pair is announced once, when it is first proposed.
+        org_id, title = others[other_id]
         outbox.add(other, org_id=org_id, match_id=row.id, own_title=title, other_title=own.title,
                    other_id=posting_id)
         if notify_both:
