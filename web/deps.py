@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -32,7 +33,9 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Async: opening a session does no I/O (its first query does, in
+    the handler's thread), and a sync generator would cost two thread hand-overs per request."""
     # A write sent with an idempotency key already has its session: the middleware commits
     # it together with the stored answer (web.security.idempotency).
     shared = request.scope.get(REQUEST_SESSION)
@@ -119,15 +122,19 @@ class CurrentUser:
     is_org_admin: bool = False
 
 
-def current_user_optional(request: Request) -> CurrentUser | None:
-    """The logged-in user, or None; cached on request.state for templates."""
+def lookup_user(request: Request, reader: Session | None = None) -> CurrentUser | None:
+    """The logged-in user, or None, from the session cookie; cached on request.state.
+
+    Read on a read-only session of its own (or ``reader``), not the request's: a write's
+    session takes SQLite's write lock at its first query, which should come from the
+    handler, not from this lookup (else every write holds the lock from its first
+    dependency to its commit). Sync: call it in a worker thread."""
     if hasattr(request.state, "user"):
         return request.state.user
-    # Its own read-only session, not the request's: a write's session takes SQLite's write
-    # lock at its first query, which should come from the handler, not from this lookup
-    # (otherwise every write holds the lock from its first dependency to its commit).
-    with Session(read_engine(request.app.state.engine)) as reader:
-        found = auth.session_for_token(reader, request.cookies.get(SESSION_COOKIE))
+    if reader is None:
+        with Session(read_engine(request.app.state.engine)) as own:
+            return lookup_user(request, own)
+    found = auth.session_for_token(reader, request.cookies.get(SESSION_COOKIE))
     user: CurrentUser | None = None
     if found is not None:
         u, s = found
@@ -140,8 +147,18 @@ def current_user_optional(request: Request) -> CurrentUser | None:
             # skipped: it is a write of its own, and the redirect's GET follows.
             with Session(request.app.state.engine) as writer:
                 sessions.touch(writer, session_id=s.id)
+        if request.method == "GET" and not request.url.path.startswith("/api/"):
+            _count_unread(request, reader, user)  # a page: its badge, in the same hand-over
     request.state.user = user
     return user
+
+
+async def current_user_optional(request: Request) -> CurrentUser | None:
+    """The logged-in user, or None; a page router's unread badge has usually found it already
+    (in the same thread hand-over), so the lookup costs one more hand-over only when not."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    return await run_in_threadpool(lookup_user, request)
 
 
 OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
@@ -206,8 +223,17 @@ def user_model(session: Session, user: CurrentUser) -> User:
     return found
 
 
-def unread_badge(request: Request, session: SessionDep, user: OptionalUserDep) -> None:
-    """Put the unread count on request.state for the navigation badge (page routers)."""
-    if user is not None:
-        held = notifications.held_after(session, user_id=user.id, tz=request.app.state.settings.tz)
-        request.state.unread = notifications.unread_count(session, user_id=user.id, org_id=user.org_id, held=held)
+def _count_unread(request: Request, reader: Session, user: CurrentUser) -> None:
+    held = notifications.held_after(reader, user_id=user.id, tz=request.app.state.settings.tz)
+    request.state.unread = notifications.unread_count(reader, user_id=user.id, org_id=user.org_id, held=held)
+
+
+async def unread_badge(request: Request, user: OptionalUserDep) -> None:
+    """Put the unread count on request.state for the navigation badge (page routers). A GET
+    page's user lookup counted it already; otherwise (a form re-shown after a POST) now."""
+    if user is not None and not hasattr(request.state, "unread"):
+        def count() -> None:
+            with Session(read_engine(request.app.state.engine)) as reader:
+                _count_unread(request, reader, user)
+
+        await run_in_threadpool(count)

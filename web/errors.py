@@ -56,10 +56,10 @@ def wants_json(request: Request) -> bool:
 def _page(request: Request, status: int, message: str) -> Response:
     if not hasattr(request.state, "user"):
         # The error came before any dependency ran (e.g. 404): still show who is logged in.
-        from web.deps import current_user_optional
+        from web.deps import lookup_user
 
         try:
-            current_user_optional(request)
+            lookup_user(request)
         except DBAPIError:  # the database is away: the error page shows no one logged in
             request.state.user = None
     templates = request.app.state.templates
