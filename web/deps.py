@@ -123,11 +123,12 @@ class CurrentUser:
 
 
 def lookup_user(request: Request, reader: Session | None = None) -> CurrentUser | None:
-    """The logged-in user, or None, from the session cookie; cached on request.state.
+    """The logged-in user, or None, from the session cookie; cached on request.state, with
+    the unread count of the navigation badge when the request is a page.
 
-    Read on a read-only session of its own (or ``reader``), not the request's: a write's
-    session takes SQLite's write lock at its first query, which should come from the
-    handler, not from this lookup (else every write holds the lock from its first
+    ``reader`` must only read; without it a read-only session of its own is used. Never a
+    write's session: that takes SQLite's write lock at its first query, which should come
+    from the handler, not from this lookup (else every write holds the lock from its first
     dependency to its commit). Sync: call it in a worker thread."""
     if hasattr(request.state, "user"):
         return request.state.user
@@ -153,12 +154,12 @@ def lookup_user(request: Request, reader: Session | None = None) -> CurrentUser 
     return user
 
 
-async def current_user_optional(request: Request) -> CurrentUser | None:
-    """The logged-in user, or None; a page router's unread badge has usually found it already
-    (in the same thread hand-over), so the lookup costs one more hand-over only when not."""
+async def current_user_optional(request: Request, session: SessionDep) -> CurrentUser | None:
+    """The logged-in user, or None: one thread hand-over, on the request's own session when
+    it only reads (one pooled connection per request), on a read-only one for a write."""
     if hasattr(request.state, "user"):
         return request.state.user
-    return await run_in_threadpool(lookup_user, request)
+    return await run_in_threadpool(lookup_user, request, session if request.method not in UNSAFE_METHODS else None)
 
 
 OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user_optional)]
