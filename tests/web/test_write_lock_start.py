@@ -17,8 +17,6 @@ from tests.web.conftest import login
 
 @pytest.fixture
 def immediate_begins(engine: Engine) -> Iterator[list[str]]:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock (BEGIN IMMEDIATE)")
     begun: list[str] = []
 
     def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -29,6 +27,7 @@ def immediate_begins(engine: Engine) -> Iterator[list[str]]:
     event.remove(engine, "begin", on_begin)
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # SQLite's write lock (BEGIN IMMEDIATE)
 def test_a_refused_write_never_takes_the_write_lock(client: TestClient, session: Session,
                                                     immediate_begins: list[str]) -> None:
     user = make_user(session, org=make_org(session))
