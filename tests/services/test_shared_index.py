@@ -225,3 +225,56 @@ def test_a_version_dropped_before_it_is_opened_gives_way_to_the_newest(
         now = index_files.newest(s)
     assert now is not None and holder.version == now.version > seen.version
     assert holder.size() == 3
+
+
+def test_a_batch_is_matched_by_the_worker_that_wrote_it_not_twice(engine: Engine, session: Session,
+                                                                   tmp_path: Path) -> None:
+    ent, prov = make_org(session), make_org(session, kind="university")
+    user = make_user(session, org=ent)
+    make_offer(session, org=prov)
+    a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
+    with Session(engine) as s:
+        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
+    computed: list[str] = []
+    for name, holder in (("a", a), ("b", b)):
+        match = holder.match
+        holder.match = lambda *args, _m=match, _n=name, **kw: (computed.append(_n), _m(*args, **kw))[1]
+    assert background.match_pending(engine, b, defer=True) == 0  # a wrote it: b leaves it to a
+    assert b.ownership.take_retry() is not None  # and looks again when the grace ends
+    assert background.match_pending(engine, a, defer=True) == 1
+    assert background.match_pending(engine, b, defer=True) == 0  # nothing left
+    assert computed == ["a"]
+    assert len(session.exec(select(Match)).all()) == 1
+
+
+def test_a_batch_whose_writer_stays_silent_is_taken_after_the_grace(
+        engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("web.services.matching.ownership.OWNER_GRACE_SECONDS", 0.2)
+    ent, prov = make_org(session), make_org(session, kind="university")
+    user = make_user(session, org=ent)
+    make_offer(session, org=prov)
+    a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
+    with Session(engine) as s:
+        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
+    assert background.match_pending(engine, b, defer=True) == 0
+    assert not session.exec(select(Match)).all()
+    time.sleep(0.25)  # a died, or is busy: b takes the batch over
+    assert background.match_pending(engine, b, defer=True) == 1
+    assert len(session.exec(select(Match)).all()) == 1
+    # Without defer (commands, tests, inline matching) nothing waits.
+    with Session(engine) as s:
+        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT | {"title": "视觉检测二"})
+    assert background.catch_up(engine, b) == 1
+
+
+def test_when_changes_pile_up_nothing_is_left_to_the_writer(engine: Engine, session: Session,
+                                                             tmp_path: Path) -> None:
+    ent, prov = make_org(session), make_org(session, kind="university")
+    user = make_user(session, org=ent)
+    make_offer(session, org=prov)
+    a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
+    for i in range(background.BATCH + 1):  # more than a batch waits: matching is behind
+        with Session(engine) as s:
+            lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT | {"title": f"视觉检测{i}"})
+    assert background.match_pending(engine, b, defer=True) == background.BATCH
+    assert background.match_pending(engine, b, defer=True) == 0  # the last one is a's again

@@ -6,7 +6,9 @@ after the ``matching`` cursor, matches each posting that is still open, stores i
 proposals, notifies both sides and moves the cursor, all in one transaction: if the
 process dies half-way, nothing is committed and the next run does the same changes
 again. Two workers may compute the same batch; only the one that moves the cursor
-from where both found it commits, the other drops its work.
+from where both found it commits, the other drops its work. To keep that rare, a worker's
+thread leaves a batch to the worker that wrote its first change for a grace period
+(:mod:`web.services.matching.ownership`).
 
 :class:`Follower` is each worker's thread: woken by PostgreSQL's NOTIFY (or polling on
 SQLite, or this worker's own writes) it maps a newer index version when the refit job
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -41,8 +44,11 @@ SMALL_INDEX = 3000
 REVIVED_NOTES = {"edit": "内容更新后重新推荐", "publish": "草稿发布后推荐"}
 
 
-def match_pending(engine: Engine, holder: IndexHolder) -> int:
-    """Match one batch of pending changes; returns how many changes this call consumed."""
+def match_pending(engine: Engine, holder: IndexHolder, *, defer: bool = False) -> int:
+    """Match one batch of pending changes; returns how many changes this call consumed.
+
+    ``defer`` (a worker's background thread): a batch another worker wrote first is left to
+    it for a grace period (:mod:`web.services.matching.ownership`), and 0 is returned."""
     from web.services.matching.proposals import store_proposals
 
     policy = holder.policy
@@ -50,6 +56,10 @@ def match_pending(engine: Engine, holder: IndexHolder) -> int:
         done = feed.cursor(session)
         changes = feed.changes_after(session, done, limit=BATCH)
         if not changes:
+            return 0
+        # Left to its writer only while matching keeps up (no more than one batch waiting): when
+        # changes pile up, both workers go at once and the faster one's work is kept.
+        if defer and len(changes) < BATCH and holder.ownership.leave_to_writer(changes[0].seq, time.monotonic()):
             return 0
         holder.sync(session)
         latest = {(c.side, c.posting_id): c for c in changes}  # one match per posting
@@ -114,7 +124,7 @@ def _tell_owner(session: Session, row: Need | Offer, change: feed.Change, create
         target=Target(side.name, row.id or 0), dedupe_key=f"matched:{change.side}:{row.id}:{change.seq}")
 
 
-def run_round(engine: Engine, holder: IndexHolder) -> int:
+def run_round(engine: Engine, holder: IndexHolder, *, defer: bool = False) -> int:
     """Map a newer index version, apply the feed, match what is pending, refit if due.
 
     Returns the changes matched. The worker that matched is the one that refits, so
@@ -132,7 +142,7 @@ def run_round(engine: Engine, holder: IndexHolder) -> int:
     waiting = head > done
     if waiting and holder.refit_due and holder.size() < SMALL_INDEX:
         _refit(engine, holder)
-    matched = catch_up(engine, holder)
+    matched = catch_up(engine, holder, defer=defer)
     if matched and holder.refit_due:
         _refit(engine, holder)
     return matched
@@ -143,10 +153,11 @@ def _refit(engine: Engine, holder: IndexHolder) -> None:
     holder.swap(index_files.open_version(engine, fresh))
 
 
-def catch_up(engine: Engine, holder: IndexHolder) -> int:
-    """Match everything pending now (inline use: tests, commands); returns changes consumed."""
+def catch_up(engine: Engine, holder: IndexHolder, *, defer: bool = False) -> int:
+    """Match everything pending now (inline use: tests, commands; ``defer``: see
+    :func:`match_pending`); returns changes consumed."""
     total = 0
-    while n := match_pending(engine, holder):
+    while n := match_pending(engine, holder, defer=defer):
         total += n
     return total
 
@@ -188,23 +199,26 @@ class Follower:
             log.warning("background matching cannot LISTEN; polling until the database is back")
 
     def _wait(self) -> None:
+        # A batch left to the worker that wrote it is looked at again when its grace ends.
+        retry = self.holder.ownership.take_retry()
+        timeout = self.poll_seconds if retry is None else min(self.poll_seconds, retry)
         if self._listener is not None and not self._wake.is_set():
             try:
-                self._listener.wait(self.poll_seconds)  # returns on a NOTIFY or after the timeout
+                self._listener.wait(timeout)  # returns on a NOTIFY or after the timeout
             except Exception:  # noqa: BLE001  (the connection was lost: poll, and listen again later)
                 log.warning("background matching lost its LISTEN connection")
                 self._listener.close()
                 self._listener = None
-                self._stop.wait(self.poll_seconds)
+                self._stop.wait(timeout)
         else:
-            self._wake.wait(self.poll_seconds)
+            self._wake.wait(timeout)
         self._wake.clear()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._listen()
             try:
-                run_round(self.engine, self.holder)
+                run_round(self.engine, self.holder, defer=True)
             except Exception:  # noqa: BLE001  (the thread must outlive a failed round)
                 log.exception("background matching round failed")
                 self._stop.wait(2.0)

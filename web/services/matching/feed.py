@@ -37,14 +37,17 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def record(session: Session, *, side: str, posting_id: int, kind: str) -> None:
-    """Append one change (flushes). Call it last before the write's commit: on PostgreSQL
-    it holds the feed's append lock until then."""
+def record(session: Session, *, side: str, posting_id: int, kind: str) -> int:
+    """Append one change (flushes) and return its seq. Call it last before the write's
+    commit: on PostgreSQL it holds the feed's append lock until then."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    session.add(PostingChange(side=side, posting_id=posting_id, kind=kind))
+    change = PostingChange(side=side, posting_id=posting_id, kind=kind)
+    session.add(change)
     session.flush()
+    assert change.seq is not None
+    return change.seq
 
 
 def head(session: Session) -> int:

@@ -24,6 +24,7 @@ from matcher import MatchIndex, Posting, tokenize, tokenizer_version
 from models import Need, Offer, Organisation
 from models.posting import NeedStatus, OfferStatus
 from web.services.matching import feed
+from web.services.matching.ownership import Ownership
 from web.services.postings.side import NEED, OFFER, Side
 
 # Past this share of words unknown to the vocabulary, a posting asks for a refit.
@@ -95,6 +96,7 @@ class IndexHolder:
     on_write: Callable[[], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     reranker: Any = None  # a reranking.ProposalReranker once the app has started
+    ownership: Ownership = field(default_factory=Ownership)  # which feed batches this worker matches first
 
     # ------------------------------------------------------------ loading
     @classmethod
@@ -141,9 +143,11 @@ class IndexHolder:
             self.offer_mark = max(self.offer_mark, offer_mark)
         return len(changes) + len(needs) + len(offers)
 
-    def written(self) -> None:
-        """A posting change was committed: wake the background thread, or match it now
-        (``on_write``, see :mod:`web.services.matching.worker`)."""
+    def written(self, seq: int | None = None) -> None:
+        """A posting change (feed ``seq``) was committed: wake the background thread, or match
+        it now (``on_write``, see :mod:`web.services.matching.worker`)."""
+        if seq is not None:
+            self.ownership.wrote(seq)
         if self.on_write is not None:
             self.on_write()
 

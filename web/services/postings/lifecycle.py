@@ -34,9 +34,9 @@ def _commit_change(session: Session, holder: IndexHolder | None, side: Side, row
     Matching is started once the transaction has really committed: a keyed API write
     (web.security.idempotency) holds its commit back until its answer is stored, and
     matching before that would wait on the write lock the request itself holds."""
-    feed.record(session, side=side.name, posting_id=row.id, kind=kind)
+    seq = feed.record(session, side=side.name, posting_id=row.id, kind=kind)
     if holder is not None:
-        event.listen(session, "after_commit", lambda _: holder.written(), once=True)
+        event.listen(session, "after_commit", lambda _: holder.written(seq), once=True)
     session.commit()
 
 
