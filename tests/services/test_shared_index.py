@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -227,14 +228,25 @@ def test_a_version_dropped_before_it_is_opened_gives_way_to_the_newest(
     assert holder.size() == 3
 
 
-def test_a_batch_is_matched_by_the_worker_that_wrote_it_not_twice(engine: Engine, session: Session,
-                                                                   tmp_path: Path) -> None:
+def two_quiet_workers(engine: Engine, session: Session, tmp_path: Path
+                      ) -> tuple[IndexHolder, IndexHolder, Callable[..., None]]:
+    """Workers a and b with no threads running, and ``post(title)``: a need posted through a."""
     ent, prov = make_org(session), make_org(session, kind="university")
     user = make_user(session, org=ent)
     make_offer(session, org=prov)
     a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
-    with Session(engine) as s:
-        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
+
+    def post(title: str = NEED_TEXT["title"]) -> None:
+        with Session(engine) as s:
+            lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT | {"title": title})
+
+    return a, b, post
+
+
+def test_a_batch_is_matched_by_the_worker_that_wrote_it_not_twice(engine: Engine, session: Session,
+                                                                   tmp_path: Path) -> None:
+    a, b, post = two_quiet_workers(engine, session, tmp_path)
+    post()  # through a
     computed: list[str] = []
     for name, holder in (("a", a), ("b", b)):
         match = holder.match
@@ -250,31 +262,22 @@ def test_a_batch_is_matched_by_the_worker_that_wrote_it_not_twice(engine: Engine
 def test_a_batch_whose_writer_stays_silent_is_taken_after_the_grace(
         engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("web.services.matching.ownership.OWNER_GRACE_SECONDS", 0.2)
-    ent, prov = make_org(session), make_org(session, kind="university")
-    user = make_user(session, org=ent)
-    make_offer(session, org=prov)
-    a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
-    with Session(engine) as s:
-        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT)
+    a, b, post = two_quiet_workers(engine, session, tmp_path)
+    post()  # through a
     assert background.match_pending(engine, b, defer=True) == 0
     assert not session.exec(select(Match)).all()
     time.sleep(0.25)  # a died, or is busy: b takes the batch over
     assert background.match_pending(engine, b, defer=True) == 1
     assert len(session.exec(select(Match)).all()) == 1
     # Without defer (commands, tests, inline matching) nothing waits.
-    with Session(engine) as s:
-        lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT | {"title": "视觉检测二"})
+    post("视觉检测二")
     assert background.catch_up(engine, b) == 1
 
 
 def test_when_changes_pile_up_nothing_is_left_to_the_writer(engine: Engine, session: Session,
                                                              tmp_path: Path) -> None:
-    ent, prov = make_org(session), make_org(session, kind="university")
-    user = make_user(session, org=ent)
-    make_offer(session, org=prov)
-    a, b = worker(engine, tmp_path, quiet=True), worker(engine, tmp_path, quiet=True)
+    a, b, post = two_quiet_workers(engine, session, tmp_path)
     for i in range(background.BATCH + 1):  # more than a batch waits: matching is behind
-        with Session(engine) as s:
-            lifecycle.create(s, a, NEED, org_id=ent.id, actor_id=user.id, values=NEED_TEXT | {"title": f"视觉检测{i}"})
+        post(f"视觉检测{i}")
     assert background.match_pending(engine, b, defer=True) == background.BATCH
     assert background.match_pending(engine, b, defer=True) == 0  # the last one is a's again
