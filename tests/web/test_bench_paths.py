@@ -3,6 +3,8 @@ server and minutes, so it is run by hand, not here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from web.bench_load import paths
@@ -22,4 +24,23 @@ def test_every_read_of_the_mix_and_each_recommendation_view_is_measured() -> Non
                                   ["--requests", "1001"]])
 def test_unbounded_runs_are_refused_before_anything_starts(argv: list[str]) -> None:
     with pytest.raises(SystemExit, match="--grow 应在 0–5000 之间"):
+        paths.main(argv)
+
+
+def test_a_run_against_another_checkout_reports_the_ratio_path_by_path() -> None:
+    rows = [(6.0, 8.0, "staff", "/staff/review"), (2.0, 2.0, "admin", "/api/v1/me")]
+    lines = paths.report(rows, against=Path("../old"))
+    assert lines[2] == "| 6.0 | 8.0 | 0.75 | staff | /staff/review |"
+    assert lines[3] == "| 2.0 | 2.0 | 1.00 | admin | /api/v1/me |"
+    assert lines[-1] == "| 4.0 | 5.0 | 0.80 | mean of the paths | |"
+    alone = paths.report([(r[0], None, r[2], r[3]) for r in rows], against=None)
+    assert alone[-1] == "| 4.0 | mean of the paths | |"
+
+
+@pytest.mark.parametrize(("argv", "refusal"), [
+    (["--against", ".", "--db", "postgres"], "--against 只支持 SQLite"),
+    (["--against", "/nonexistent-checkout"], "不是本项目的检出"),
+])
+def test_a_comparison_it_cannot_make_is_refused_before_anything_starts(argv: list[str], refusal: str) -> None:
+    with pytest.raises(SystemExit, match=refusal):
         paths.main(argv)

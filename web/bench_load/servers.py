@@ -24,6 +24,9 @@ def hello() -> dict[str, str]:
     return {"hello": "world"}
 
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # the checkout this benchmark runs from
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -33,12 +36,14 @@ def _free_port() -> int:
 class Server:
     """``uvicorn APP --workers N`` on a free loopback port, stopped by its own pid."""
 
-    def __init__(self, app: str, *, workers: int, env: dict[str, str], ready_path: str) -> None:
+    def __init__(self, app: str, *, workers: int, env: dict[str, str], ready_path: str,
+                 checkout: Path = CHECKOUT) -> None:
         self.port, self.ready_path = _free_port(), ready_path
+        # `python -m` puts the working directory first on the path: ``checkout``'s code is served.
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(self.port),
              "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-            env={**os.environ, **env}, cwd=Path(__file__).resolve().parents[2])  # the checkout
+            env={**os.environ, **env}, cwd=checkout)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 120) -> None:
