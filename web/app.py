@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from models.db import make_engine
 from models.migrate import upgrade
+from web import heap
 from web.api_docs import install_api_docs
 from web.deps import ANON_CSRF_COOKIE, SESSION_COOKIE
 from web.errors import error_response, install_error_handlers
@@ -64,8 +65,12 @@ def prepare_database(engine: Engine, settings: Settings) -> None:
         seed_if_empty(engine, mode=settings.mode, policy=match_policy(settings))
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the FastAPI app for ``settings`` (an engine may be passed in by tests)."""
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               server_process: bool = False) -> FastAPI:
+    """Build the FastAPI app for ``settings`` (an engine may be passed in by tests).
+
+    ``server_process``: the app is all its process serves (a uvicorn worker), so the garbage
+    collector is set for a server once it has started (:mod:`web.heap`)."""
     settings = settings or Settings()
     if problems := settings.production_problems():
         raise ConfigurationError(problems)
@@ -85,6 +90,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         scheduler = Scheduler(engine, settings) if settings.runs_scheduler else None
         if scheduler is not None:
             scheduler.start()
+        if server_process:
+            heap.settle()
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -18,8 +19,14 @@ def highlight(text: str | None, terms: Iterable[str], mark_class: str = "") -> M
     Matching runs on the raw text and each piece is escaped on its own, so neither the
     text nor a term can inject markup, and a term never matches inside an HTML entity.
     """
-    text = text or ""
-    words = sorted({t.strip() for t in terms if t and t.strip()}, key=len, reverse=True)
+    words = tuple(sorted({t.strip() for t in terms if t and t.strip()}, key=lambda w: (-len(w), w)))
+    return _highlighted(text or "", words, mark_class)
+
+
+# A list of match cards marks the same postings with the same terms on every view: the
+# answer of a pure function, remembered (bounded).
+@lru_cache(maxsize=2048)
+def _highlighted(text: str, words: tuple[str, ...], mark_class: str) -> Markup:
     if not words:
         return Markup(escape(text))
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def _norm(text: str) -> str:
@@ -16,6 +17,13 @@ def shown_terms(raw: list[str], *, need_text: str, offer_text: str,
     """The engine's shared terms, kept only when each posting holds the term as whole words of
     its stored segmentation (a Latin code as a whole run of letters and digits), written as the
     need (else the offer) wrote it; a term inside a longer kept term is left out."""
+    return list(_shown(tuple(raw), need_text, offer_text, need_tokens, offer_tokens))
+
+
+# Every view of a match card asks again for the same pair: a pure answer, remembered (bounded).
+@lru_cache(maxsize=2048)
+def _shown(raw: tuple[str, ...], need_text: str, offer_text: str,
+           need_tokens: str, offer_tokens: str) -> tuple[str, ...]:
     need_words, offer_words = need_tokens.split(), offer_tokens.split()
     kept: list[str] = []
     for term in raw:
@@ -28,7 +36,7 @@ def shown_terms(raw: list[str], *, need_text: str, offer_text: str,
         elif not (_words_make(key, need_words) and _words_make(key, offer_words)):
             continue  # a fragment across two words (业专 from 企业专利), or a stop word since
         kept.append(_as_written(term, need_text) or _as_written(term, offer_text) or term)
-    return [t for t in dict.fromkeys(kept) if not any(t != o and _norm(t) in _norm(o) for o in kept)]
+    return tuple(t for t in dict.fromkeys(kept) if not any(t != o and _norm(t) in _norm(o) for o in kept))
 
 
 MAX_JOINED = 4  # a term may span up to four consecutive words (缺陷 + 检测 = 缺陷检测)
