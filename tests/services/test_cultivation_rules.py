@@ -186,6 +186,28 @@ def test_staff_add_a_gazelle_set_for_a_year(session: Session, national: rulesets
     assert [r.status for r in ev.results] == [PASS, FAIL]
 
 
+def test_several_qualifications_in_one_call_answer_as_one_at_a_time(
+        session: Session, national: rulesets.RuleSetView) -> None:
+    staff = make_user(session, role="staff")
+    for year in ("2021", "2023"):
+        rs = rulesets.create_rule_set(session, actor_id=staff.id, values={
+            "qualification": "瞪羚", "year": year, "name": f"瞪羚（{year}）"})
+        rulesets.save_rule(session, rule_set_id=rs.id, actor_id=staff.id, values={
+            "label": f"营业收入（{year}）", "metric": "revenue_wan", "op": "min", "threshold": year})
+    rulesets.create_rule_set(session, actor_id=staff.id, values={  # still being written: no rules
+        "qualification": "科技领军", "year": "2020", "name": "领军（草稿）"})
+    asked = ["高新技术企业", "瞪羚", "科技领军", "雏鹰"]
+    for year in (2020, 2022, 2024):
+        together = rulesets.rule_sets_for(session, asked, year=year)
+        alone = {q: rulesets.rule_set_for(session, qualification=q, year=year) for q in asked}
+        assert {q: v and v.rule_set.id for q, v in together.items()} == {q: v and v.rule_set.id for q, v in alone.items()}
+    by_2022 = rulesets.rule_sets_for(session, asked, year=2022)
+    assert by_2022["高新技术企业"].rule_set.id == national.rule_set.id  # type: ignore[union-attr]
+    assert [r.label for r in by_2022["瞪羚"].rules] == ["营业收入（2021）"]  # type: ignore[union-attr]
+    assert by_2022["科技领军"] is None and by_2022["雏鹰"] is None
+    assert rulesets.rule_sets_for(session, asked, year=2020)["瞪羚"] is None
+
+
 def test_copy_a_set(session: Session, national: rulesets.RuleSetView) -> None:
     staff = make_user(session, role="staff")
     rs = rulesets.create_rule_set(session, actor_id=staff.id, values={

@@ -81,6 +81,7 @@ def pipeline(session: Session, *, year: int, as_of: date | None = None,
     enterprises = pooled_enterprises(session)
     kinds = [k for number in PIPELINE_QUALIFICATIONS for k in QUALIFICATION_KINDS[number]]
     qualifications = session.exec(select(Qualification).where(col(Qualification.kind).in_(kinds))).all()
+    sets = rulesets.rule_sets_for(session, list(PIPELINE_QUALIFICATIONS.values()), year=year)
     rows = []
     for number, qualification in PIPELINE_QUALIFICATIONS.items():
         view = by_number.get(number)
@@ -90,7 +91,7 @@ def pipeline(session: Session, *, year: int, as_of: date | None = None,
         actual, source = _actual(view, year)
         held = _holders(qualifications, QUALIFICATION_KINDS[number], year)
         candidates = [o for o in enterprises if o.id not in held]
-        rs = rulesets.rule_set_for(session, qualification=qualification, year=year)
+        rs = sets[qualification]
         all_, one, more = 0, 0, 0
         if rs is not None:
             for org in candidates:
