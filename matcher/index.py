@@ -17,6 +17,7 @@ from matcher.features import CHAR_PREFIX, char_mask, make_vectorizer, tfidf_row,
 from matcher.parallel import fork_available, rematch_block, rematch_in_processes
 from matcher.store import Side
 from matcher.text import tokenize, tokenize_many, tokenizer_version
+from matcher.topk import candidate_pool
 from matcher.types import Match, NotFittedError, Posting
 
 __all__ = ["MatchIndex"]
@@ -279,12 +280,9 @@ class MatchIndex(BaseEstimator):
         target = self.offers_ if need_side else self.needs_
         q = self.transform([p], side="need" if need_side else "offer")
         cos = target.cosines(q)
-        pool = np.flatnonzero(cos > 0)
-        if len(pool) > self.candidates:
-            # Keep everything tied with the last candidate so that the id
-            # tie-break below sees all equals, not an arbitrary subset.
-            kth = -np.partition(-cos[pool], self.candidates - 1)[self.candidates - 1]
-            pool = pool[cos[pool] >= kth]
+        # Everything tied with the last candidate is kept, so that the id tie-break below
+        # sees all equals, not an arbitrary subset.
+        pool = candidate_pool(cos, self.candidates)
         cat, reg = self.codes_.category(p.category), self.codes_.region(p.region)
         cat_delta = self.category_deltas()
         scale = sg.pool_scale(cos[pool], np.zeros(len(pool), dtype=np.int64), 1, self.weights_)

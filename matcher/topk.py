@@ -22,7 +22,11 @@ try:
 except ImportError:  # no wheel for this platform, or a 0.3.x without sp_matmul_topn
     sp_matmul_topn = None
 
-__all__ = ["block_topk", "product_topn"]
+__all__ = ["block_topk", "candidate_pool", "product_topn"]
+
+# A sample of every SAMPLE_STRIDE-th score bounds the k-th largest from below; used when the
+# scores are many times more than the candidates wanted (else the exact way is as fast).
+SAMPLE_STRIDE = 16
 
 
 def _scipy_topn(A: sp.csr_matrix, B: sp.csr_matrix, top_n: int) -> sp.csr_matrix:
@@ -88,3 +92,28 @@ def block_topk(
     pos = np.arange(len(qi)) - starts[qi]
     keep = pos < top
     return qi[keep], dj[keep], scale[keep]
+
+
+def candidate_pool(scores: np.ndarray, k: int) -> np.ndarray:
+    """Ascending indices of the positive ``scores`` at or above the ``k``-th largest positive
+    one (every positive one when there are at most ``k``): one query's text pool, ties kept.
+
+    Selecting the k-th largest of a million scores costs milliseconds; the k-th largest of a
+    strided sample cannot exceed it, so only the scores at or above that floor (a few times
+    ``k``) go through the exact selection. Same answer as selecting over all positives.
+    """
+    if k > 0 and len(scores) >= 4 * SAMPLE_STRIDE * k:
+        sample = scores[::SAMPLE_STRIDE]
+        sample = sample[sample > 0]
+        if len(sample) >= k:
+            floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+            return _at_or_above_kth(np.flatnonzero(scores >= floor), scores, k)
+    return _at_or_above_kth(np.flatnonzero(scores > 0), scores, k)
+
+
+def _at_or_above_kth(pool: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    if len(pool) <= k:
+        return pool
+    values = scores[pool]
+    kth = np.partition(values, len(values) - k)[len(values) - k]
+    return pool[values >= kth]

@@ -10,6 +10,7 @@ from sklearn.preprocessing import normalize
 from matcher import MatchIndex, Posting
 from matcher.features import pair_products, take_rows, tfidf_row, weighted_rows
 from matcher.gen import generate
+from matcher.topk import candidate_pool
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +91,32 @@ def test_single_query_products_equal_scipys_multiply():
     want.eliminate_zeros()
     assert np.array_equal(vals, want.data) and np.array_equal(cols, want.indices)
     assert np.array_equal(rows, np.repeat(np.arange(12), np.diff(want.indptr)))
+
+
+def _pool_over_all_positives(scores: np.ndarray, k: int) -> np.ndarray:
+    """The way the single query chose its pool before: selection over every positive score."""
+    pool = np.flatnonzero(scores > 0)
+    if len(pool) > k:
+        kth = -np.partition(-scores[pool], k - 1)[k - 1]
+        pool = pool[scores[pool] >= kth]
+    return pool
+
+
+@pytest.mark.parametrize("n", [0, 7, 50, 3_199, 3_200, 20_000])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_sampled_candidate_pool_is_the_exact_one(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = np.zeros(n)
+    # Most offers share nothing with a need (0); scores rounded so that ties are common.
+    hit = rng.random(n) < [0.6, 0.02, 0.3, 0.9, 0.001, 0.5][seed]
+    scores[hit] = np.round(rng.gamma(2.0, 0.05, hit.sum()), [2, 3, 4, 2, 5, 1][seed])
+    for k in (1, 10, 50, 400):
+        assert np.array_equal(candidate_pool(scores, k), _pool_over_all_positives(scores, k)), (n, seed, k)
+
+
+def test_the_sampled_floor_is_used_where_it_pays_and_still_keeps_every_tie() -> None:
+    scores = np.zeros(100_000)
+    scores[::3] = 0.5  # 33,334 equal scores: the floor is 0.5, every one of them is kept
+    scores[[10, 20_000, 99_998]] = [0.9, 0.8, 0.7]  # none of them among the tied
+    pool = candidate_pool(scores, 50)
+    assert len(pool) == 33_334 + 3 and np.array_equal(pool, _pool_over_all_positives(scores, 50))
