@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matcher import MatchIndex, Posting
+from matcher.bench_pool import over_all_positives, run
 from matcher.features import pair_products, take_rows, tfidf_row, weighted_rows
 from matcher.gen import generate
 from matcher.topk import candidate_pool
@@ -93,15 +94,6 @@ def test_single_query_products_equal_scipys_multiply():
     assert np.array_equal(rows, np.repeat(np.arange(12), np.diff(want.indptr)))
 
 
-def _pool_over_all_positives(scores: np.ndarray, k: int) -> np.ndarray:
-    """The way the single query chose its pool before: selection over every positive score."""
-    pool = np.flatnonzero(scores > 0)
-    if len(pool) > k:
-        kth = -np.partition(-scores[pool], k - 1)[k - 1]
-        pool = pool[scores[pool] >= kth]
-    return pool
-
-
 @pytest.mark.parametrize("n", [0, 7, 50, 3_199, 3_200, 20_000])
 @pytest.mark.parametrize("seed", range(6))
 def test_the_sampled_candidate_pool_is_the_exact_one(n: int, seed: int) -> None:
@@ -111,7 +103,7 @@ def test_the_sampled_candidate_pool_is_the_exact_one(n: int, seed: int) -> None:
     hit = rng.random(n) < [0.6, 0.02, 0.3, 0.9, 0.001, 0.5][seed]
     scores[hit] = np.round(rng.gamma(2.0, 0.05, hit.sum()), [2, 3, 4, 2, 5, 1][seed])
     for k in (1, 10, 50, 400):
-        assert np.array_equal(candidate_pool(scores, k), _pool_over_all_positives(scores, k)), (n, seed, k)
+        assert np.array_equal(candidate_pool(scores, k), over_all_positives(scores, k)), (n, seed, k)
 
 
 def test_the_sampled_floor_is_used_where_it_pays_and_still_keeps_every_tie() -> None:
@@ -119,4 +111,13 @@ def test_the_sampled_floor_is_used_where_it_pays_and_still_keeps_every_tie() -> 
     scores[::3] = 0.5  # 33,334 equal scores: the floor is 0.5, every one of them is kept
     scores[[10, 20_000, 99_998]] = [0.9, 0.8, 0.7]  # none of them among the tied
     pool = candidate_pool(scores, 50)
-    assert len(pool) == 33_334 + 3 and np.array_equal(pool, _pool_over_all_positives(scores, 50))
+    assert len(pool) == 33_334 + 3 and np.array_equal(pool, over_all_positives(scores, 50))
+
+
+def test_the_pool_benchmark_swaps_both_ways_in_and_puts_the_engine_back() -> None:
+    from matcher import index as index_module
+
+    rep = run(4_000, queries=20, runs=1)  # above 4 x 16 x 50 scores: the sampled floor is used
+    assert rep["same_top10"] is True
+    assert set(rep["timings"]) == {"all positives", "sampled floor"}  # type: ignore[arg-type]
+    assert index_module.candidate_pool is candidate_pool
