@@ -84,8 +84,10 @@ async def measure(kind: str, postgres_url: str | None, *, grow: int, requests: i
         users = [{role: (await login(conn, role))[0] for role in READS} for conn in conns]
         if grow:
             for conn, own, (_, url) in zip(conns, users, sides, strict=True):
+                conn.close()  # it may have idled past uvicorn's keep-alive while the other side grew
                 await _grow(conn, own, grow)
                 wait_matched(url)
+            for conn, own in zip(conns, users, strict=True):
                 conn.close()  # idle past uvicorn's keep-alive while matching caught up
                 for user in own.values():  # their lists have grown: the newest postings first
                     await learn_ids(conn, user)
