@@ -105,9 +105,12 @@ def rule_sets_for(session: Session, qualifications: Sequence[str], *, year: int)
     for rule in session.exec(select(Rule).where(col(Rule.rule_set_id).in_([rs.id for rs in latest.values()]))
                              .order_by(col(Rule.position), col(Rule.id))):
         rules.setdefault(rule.rule_set_id, []).append(rule)
-    # A set still being written checks nothing: nobody "meets all" of zero conditions.
-    return {q: RuleSetView(latest[q], rules[latest[q].id or 0])
-            if q in latest and rules.get(latest[q].id or 0) else None for q in qualifications}
+    views: dict[str, RuleSetView | None] = dict.fromkeys(qualifications)
+    for q, rs in latest.items():
+        # A set still being written checks nothing: nobody "meets all" of zero conditions.
+        if rs.id in rules:
+            views[q] = RuleSetView(rs, rules[rs.id])
+    return views
 
 
 def create_rule_set(session: Session, *, actor_id: int, values: dict[str, Any]) -> RuleSet:
