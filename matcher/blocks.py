@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import tempfile
 import time
@@ -27,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher.explain import gc_paused
 from matcher.jsonl import match_line
-from matcher.parallel import fork_available, rematch_block
+from matcher.parallel import fork_available, forked_pool, rematch_block
 
 __all__ = ["BlockRun", "fingerprint", "iter_lines", "rematch_to_dir"]
 
@@ -80,7 +80,8 @@ def _write_block(folder: Path, block: int, items) -> None:
 def _run_block(block: int) -> int:
     index, open_rows, block_size, top, with_terms, folder = _STATE
     rows = open_rows[block * block_size : (block + 1) * block_size]
-    _write_block(folder, block, rematch_block(index, rows, top, with_terms, 1))
+    with gc_paused():  # acyclic, freed by reference counting (see matcher.parallel)
+        _write_block(folder, block, rematch_block(index, rows, top, with_terms, 1))
     return block
 
 
@@ -120,7 +121,7 @@ def rematch_to_dir(index, folder: str | Path, *, top: int = 10, block_size: int 
         index.category_deltas()
         _STATE = (index, open_rows, block_size, top, with_terms, folder)
         try:
-            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+            with forked_pool(n_jobs) as pool:
                 for _ in pool.imap_unordered(_run_block, todo):
                     pass
         finally:

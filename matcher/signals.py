@@ -130,27 +130,51 @@ def score_pairs(
     return np.clip(w.text_weight * cos + scale * bonus, 0.0, 1.0)
 
 
-def signals_for(
-    text_part: float,
-    rel: str,
-    credit: str | None,
-    region_same: bool,
+def signal_columns(
+    text_part: np.ndarray,
+    kinds: list[tuple[str, str | None, bool]],
+    kind: np.ndarray,
     w: SignalWeights,
-    scale: float = 1.0,
-) -> tuple[float, list[tuple[str, str, float]]]:
-    """Score and the signals that moved it, for one pair; deltas add up exactly."""
-    out: list[tuple[str, str, float]] = []
-    d = w.category.get(rel, 0.0) * scale
-    if d:
-        out.append((f"category_{rel}", LABELS[f"category_{rel}"], d))
-    c = (credit or "").strip().lower()
-    d = w.credit.get(c, 0.0) * scale
-    if d:
-        out.append((f"credit_{c}", LABELS.get(f"credit_{c}", f"信用:{c}"), d))
-    if region_same and w.region_same * scale:
-        out.append(("region_same", LABELS["region_same"], w.region_same * scale))
-    raw = text_part + sum(s[2] for s in out)
-    score = min(1.0, max(0.0, raw))
-    if score != raw:
-        out.append(("clip", LABELS["clip"], score - raw))
-    return score, out
+    scale: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[tuple[str, str, float], ...]]]:
+    """Scores and the signals that moved them, for many pairs at once; deltas add up exactly.
+
+    ``kinds`` lists distinct ``(category relation, offer credit, same region)`` triples and
+    ``kind`` names each pair's; ``scale`` is each pair's signal scale. Returns the scores,
+    each pair's index into a list of distinct signal sets, and that list: tuples of
+    ``(code, Chinese label, delta)`` in the order category, credit, region, clip. A signal
+    whose delta is zero is left out; the score is the text part plus the deltas, summed in
+    that order, then clipped to [0, 1] (a ``clip`` signal carries the difference).
+    """
+    credits = [(c or "").strip().lower() for _, c, _ in kinds]
+    unit_cat = np.array([w.category.get(rel, 0.0) for rel, _, _ in kinds], dtype=np.float64)
+    unit_credit = np.array([w.credit.get(c, 0.0) for c in credits], dtype=np.float64)
+    unit_region = np.array([w.region_same if same else 0.0 for *_, same in kinds],
+                           dtype=np.float64)
+    d_cat, d_credit, d_region = (unit[kind] * scale for unit in (unit_cat, unit_credit, unit_region))
+    # Absent signals add 0.0, which leaves every partial sum as it was.
+    raw = text_part + ((d_cat + d_credit) + d_region)
+    score = np.minimum(1.0, np.maximum(0.0, raw))
+    clip = score - raw
+    sets: list[tuple[tuple[str, str, float], ...]] = []
+    set_of: dict[tuple, int] = {}
+    index = np.empty(len(kind), dtype=np.int64)
+    for i, key in enumerate(zip(kind.tolist(), scale.tolist(), clip.tolist(), d_cat.tolist(),
+                                d_credit.tolist(), d_region.tolist(), strict=True)):
+        at = set_of.get(key[:3])
+        if at is None:
+            k, _, cl, dc, dr, dg = key
+            rel, c = kinds[k][0], credits[k]
+            found = []
+            if dc:
+                found.append((f"category_{rel}", LABELS[f"category_{rel}"], dc))
+            if dr:
+                found.append((f"credit_{c}", LABELS.get(f"credit_{c}", f"信用:{c}"), dr))
+            if dg:
+                found.append(("region_same", LABELS["region_same"], dg))
+            if cl:
+                found.append(("clip", LABELS["clip"], cl))
+            at = set_of[key[:3]] = len(sets)
+            sets.append(tuple(found))
+        index[i] = at
+    return score, index, sets

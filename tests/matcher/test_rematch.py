@@ -113,3 +113,25 @@ def test_reason_terms_are_words_not_bigrams_across_words() -> None:
     assert abs(dict(terms)["调试"] - 0.15) < 1e-12  # 调 joins the word that holds it
     # With no shared word at all, the character overlap is shown rather than nothing.
     assert [t for t, _ in fold_terms([(2, 0.3, True)], names, 5)] == ["拟调"]
+
+
+@pytest.mark.skipif(not fork_available(), reason="multi-process rematch needs fork")
+def test_the_heap_is_frozen_only_while_workers_run(gen_index):
+    import gc
+
+    from matcher.parallel import forked_pool
+
+    gc.unfreeze()  # as an ordinary process starts, whatever ran before in this one
+    with forked_pool(2) as pool:
+        assert gc.get_freeze_count() > 0
+        assert pool.apply(gc.get_freeze_count) > 0  # the workers never walk the index
+    assert gc.get_freeze_count() == 0
+    list(gen_index.rematch(top=3, n_jobs=2, block_size=64))
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its own heap (the web server) keeps it frozen
+    try:
+        with forked_pool(2):
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -38,3 +38,29 @@ def test_scaled_signals_still_add_up_in_both_paths():
         assert math.isclose(m.text_part + sum(s.delta for s in m.signals), m.score, abs_tol=1e-9)
     assert [m.offer_id for m in single] == [m.offer_id for m in batch]
     assert all(math.isclose(a.score, b.score, abs_tol=1e-6) for a, b in zip(single, batch, strict=True))
+
+
+def test_signal_columns_add_up_exactly_and_share_sets():
+    import numpy as np
+
+    from matcher.signals import signal_columns
+
+    w = SignalWeights()
+    kinds = [("same", "good", True), ("unrelated", "bad", False), ("related", None, False)]
+    kind = np.array([0, 0, 1, 2, 0])
+    text_part = np.array([0.5, 0.5, 0.2, 0.3, 0.95])
+    scale = np.array([0.5, 0.5, 0.5, 0.5, 1.0])
+    score, at, sets = signal_columns(text_part, kinds, kind, w, scale)
+    found = [sets[i] for i in at.tolist()]
+    assert [[code for code, _, _ in f] for f in found] == [
+        ["category_same", "credit_good", "region_same"],
+        ["category_same", "credit_good", "region_same"],
+        ["category_unrelated", "credit_bad"],
+        [],  # related and no credit: weight 0, no signal shown
+        ["category_same", "credit_good", "region_same", "clip"],
+    ]
+    assert at[0] == at[1] and len(sets) == 4  # the same pair kind and scale share one set
+    for tp, s, f in zip(text_part.tolist(), score.tolist(), found, strict=True):
+        assert tp + sum(d for _, _, d in f) == s  # exactly, clip included
+    assert score[4] == 1.0
+    assert found[2][0][1] == "服务类别不相关"
