@@ -82,3 +82,19 @@ def test_an_approval_dated_before_its_posting_is_left_out_of_the_median(session:
     ops = operations(session, tz=SHANGHAI)
     assert (ops.median_days_to_approval, ops.approval_samples, ops.approval_anomalies) == (Decimal("3.0"), 1, 1)
     assert ops.needs_with_approved == 2
+
+
+def test_months_are_cut_at_midnight_in_the_platform_zone(session: Session) -> None:
+    ent = make_org(session)
+    make_need(session, org=ent, created_at=_at(2021, 12, 31, 15) + timedelta(minutes=59, seconds=59))
+    make_need(session, org=ent, created_at=_at(2021, 12, 31, 16))  # 00:00 on 1 January in Beijing
+    make_need(session, org=ent, created_at=_at(2022, 3, 10))
+    ops = operations(session, tz=SHANGHAI)
+    assert ops.months == [MonthRow("2021-12", 1, 0), MonthRow("2022-01", 1, 0),
+                          MonthRow("2022-02", 0, 0), MonthRow("2022-03", 1, 0)]
+    assert operations(session, tz=UTC).months[:2] == [MonthRow("2021-12", 2, 0), MonthRow("2022-01", 0, 0)]
+
+
+def test_postings_of_a_single_month(session: Session) -> None:
+    make_offer(session, org=make_org(session, kind="intermediary"), created_at=_at(2022, 6, 2))
+    assert operations(session, tz=SHANGHAI).months == [MonthRow("2022-06", 0, 1)]

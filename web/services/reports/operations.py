@@ -7,10 +7,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from sqlalchemy import Select, bindparam, case, literal
 from sqlmodel import Session, col, func, not_, select
 
 from models import Contract, Match, MatchEvent, Need, Offer
+from models.base import UTCDateTime
 from models.match import APPROVED_OR_LATER, MatchStatus
 from models.posting import NeedStatus, OfferStatus
 from web.presentation.figures import percent_of
@@ -70,37 +73,57 @@ def percent(part: int, whole: int) -> Decimal | None:
     return percent_of(part, whole)
 
 
-def _month_range(first: str, last: str) -> list[str]:
-    y, m = int(first[:4]), int(first[5:7])
+def _month_starts(first: datetime, last: datetime, tz: tzinfo) -> list[tuple[str, datetime]]:
+    """Each month (in ``tz``) from the one holding ``first`` to the one holding ``last``, with
+    the moment it starts."""
+    first, last = first.astimezone(tz), last.astimezone(tz)
+    y, m = first.year, first.month
     out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
+    while (y, m) <= (last.year, last.month):
+        out.append((f"{y:04d}-{m:02d}", datetime(y, m, 1, tzinfo=tz)))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 
 
-def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
-    def month(moment: datetime) -> str:  # months are counted in the platform's time zone
-        return moment.astimezone(tz).strftime("%Y-%m")
+@lru_cache(maxsize=32)
+def _count_by_month(model: type[Need] | type[Offer], months: int) -> Select:
+    """Posted postings of ``model`` counted by month: a month's index is that of the latest
+    ``start{i}`` (bound at run time) its posting has reached. Built once per count of months,
+    as building a CASE of three dozen branches costs more than running it."""
+    draft = NeedStatus.draft if model is Need else OfferStatus.draft
+    bucket = case(*[(col(model.created_at) >= bindparam(f"start{i}", type_=UTCDateTime()), i)
+                    for i in range(months - 1, 0, -1)], else_=0) if months > 1 else literal(0)
+    return select(bucket, func.count()).where(model.status != draft).group_by(bucket)
 
-    needs = Counter(month(t) for t in session.exec(
-        select(Need.created_at).where(Need.status != NeedStatus.draft)).all())
-    offers = Counter(month(t) for t in session.exec(
-        select(Offer.created_at).where(Offer.status != OfferStatus.draft)).all())
-    seen = set(needs) | set(offers)
+
+def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
+    """Postings per month in the platform's time zone, counted by the database: each posting
+    falls in the latest month whose start it has reached (a CASE over the months' starts, the
+    newest first, where most postings are)."""
+    bounds = [session.exec(select(func.min(model.created_at), func.max(model.created_at))
+                           .where(model.status != draft)).one()
+              for model, draft in ((Need, NeedStatus.draft), (Offer, OfferStatus.draft))]
+    seen = [moment for pair in bounds for moment in pair if moment is not None]
     if not seen:
         return []
-    return [MonthRow(month=m, needs=needs[m], offers=offers[m])
-            for m in _month_range(min(seen), max(seen))]
+    months = _month_starts(min(seen), max(seen), tz)
+
+    def per_month(model) -> Counter:
+        starts = {f"start{i}": start for i, (_, start) in enumerate(months)}
+        return Counter({months[i][0]: n for i, n in session.exec(
+            _count_by_month(model, len(months)), params=starts).all()})
+
+    needs, offers = per_month(Need), per_month(Offer)
+    return [MonthRow(month=m, needs=needs[m], offers=offers[m]) for m, _ in months]
 
 
 def operations(session: Session, *, tz: tzinfo) -> Operations:
     """All operating figures of the platform, from its own records (months in ``tz``).
 
-    Matches and their events are counted by the database (GROUP BY): a page view must not
-    read every match, whose number grows with every posting."""
-    all_needs = session.exec(select(Need.id, Need.created_at, Need.category, Need.status)).all()
-    needs = {n.id: n for n in all_needs if n.status != NeedStatus.draft}
+    Postings, matches and their events are counted by the database (GROUP BY): a page view
+    must not read every posting or match, whose number grows with every posting."""
+    posted = Need.status != NeedStatus.draft
+    needs_posted = session.exec(select(func.count()).select_from(Need).where(posted)).one()
     # Each match's first approval event. A match counts as approved if its status is approved
     # or later, or if it was approved once and later rejected or withdrawn (still in the funnel):
     # the first from the status index, the second from the few events, never every match.
@@ -111,19 +134,20 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
 
     # Share of needs with an approved match, and days from posting to the first approval
     # (the approval event, or the decision time where no event was recorded).
-    need_first: dict[int, datetime | None] = {}
-    for need_id, when in [*session.exec(
-            select(Match.need_id, func.min(func.coalesce(first_event.c.at, Match.decided_at)))
+    need_first: dict[int, tuple[datetime, datetime | None]] = {}  # need: (posted, first approval)
+    for need_id, posted_at, when in [*session.exec(
+            select(Match.need_id, Need.created_at, func.min(func.coalesce(first_event.c.at, Match.decided_at)))
+            .join(Need, col(Need.id) == Match.need_id)
             .outerjoin(first_event, first_event.c.match_id == Match.id)
-            .where(approved_now).group_by(col(Match.need_id))).all(), *session.exec(
-            select(Match.need_id, func.min(first_event.c.at))
+            .where(approved_now, posted).group_by(col(Match.need_id), col(Need.created_at))).all(), *session.exec(
+            select(Match.need_id, Need.created_at, func.min(first_event.c.at))
+            .join(Need, col(Need.id) == Match.need_id)
             .join(first_event, first_event.c.match_id == Match.id)
-            .where(not_(approved_now)).group_by(col(Match.need_id))).all()]:
-        if need_id in needs:
-            prior = need_first.get(need_id)
-            need_first[need_id] = when if prior is None else (min(prior, when) if when else prior)
-    spans = [Decimal((when - needs[nid].created_at).total_seconds()) / 86400
-             for nid, when in need_first.items() if when is not None]
+            .where(not_(approved_now), posted).group_by(col(Match.need_id), col(Need.created_at))).all()]:
+        prior = need_first.get(need_id, (posted_at, None))[1]
+        need_first[need_id] = (posted_at, when if prior is None else (min(prior, when) if when else prior))
+    spans = [Decimal((when - posted_at).total_seconds()) / 86400
+             for posted_at, when in need_first.values() if when is not None]
     # An approval before the posting existed is a data error (e.g. an imported history):
     # left out of the median and counted, so the page can say so.
     days = [d for d in spans if d >= 0]
@@ -163,11 +187,11 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
 
     # Contract amounts through the platform, by the need's category.
     amounts: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    categories: dict[int, str] = {n.id: n.category for n in all_needs}
-    for amount_wan, need_id in session.exec(
-            select(Contract.amount_wan, Match.need_id).join(Match, col(Match.id) == Contract.match_id)
+    for amount_wan, need_id, category in session.exec(
+            select(Contract.amount_wan, Need.id, Need.category).join(Match, col(Match.id) == Contract.match_id)
+            .outerjoin(Need, col(Need.id) == Match.need_id)
             .where(Match.status == MatchStatus.contracted.value)).all():
-        row = amounts[categories.get(need_id, "未分类")]
+        row = amounts[category if need_id is not None else "未分类"]
         row[0] += 1
         row[1] += Decimal(amount_wan)
     amount_rows = sorted(
@@ -176,9 +200,9 @@ def operations(session: Session, *, tz: tzinfo) -> Operations:
 
     return Operations(
         months=_monthly(session, tz),
-        needs_posted=len(needs),
+        needs_posted=needs_posted,
         needs_with_approved=len(need_first),
-        needs_with_approved_percent=percent(len(need_first), len(needs)),
+        needs_with_approved_percent=percent(len(need_first), needs_posted),
         median_days_to_approval=median,
         approval_samples=len(days),
         approval_anomalies=len(spans) - len(days),
