@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, json_field
@@ -27,6 +28,9 @@ class AuditLog(SQLModel, table=True):
     # Ids are given out in chain order by the sealing step (models.audit_chain), not by the
     # database. actor_id is the account's id at the time; it is deliberately not a foreign
     # key: the record must outlive the account it names.
+    # The log is read newest first, a page at a time: read from this index, not sorted whole.
+    __table_args__ = (Index("ix_auditlog_created_at_id", "created_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, index=True)
     action: str = Field(max_length=50, index=True)  # e.g. match.approve, contract.create

@@ -104,6 +104,12 @@ def _joined() -> Any:
             .join(AuditPersonal, col(AuditPersonal.audit_id) == AuditLog.id, isouter=True))
 
 
+def newest_first(f: AuditFilters) -> Any:
+    """The filtered entries with their actor and personal fields, newest first (read from
+    the (created_at, id) index, not sorted whole)."""
+    return _filtered(_joined(), f).order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
+
+
 def _count(session: Session, f: AuditFilters) -> int:
     return session.exec(_filtered(select(func.count()).select_from(AuditLog)
                                   .join(User, col(User.id) == AuditLog.actor_id, isouter=True), f)).one()
@@ -117,8 +123,7 @@ def list_audit(session: Session, *, tz: tzinfo, action: str | None = None, actor
     f = AuditFilters(tz=tz, action=action, actor=actor, object_type=object_type, object_id=object_id,
                      date_from=date_from, date_to=date_to)
     page = max(1, page)
-    rows = session.exec(_filtered(_joined(), f).order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.exec(newest_first(f).offset((page - 1) * per_page).limit(per_page)).all()
     return Page([AuditRow(e, _actor_name(e, u), p.data if p else None) for e, u, p in rows],
                 _count(session, f), page, per_page)
 
