@@ -67,6 +67,9 @@ class Match(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("need_id", "offer_id"),
                       Index("ix_match_need_org_id_id", "need_org_id", "id"),
                       Index("ix_match_offer_org_id_id", "offer_org_id", "id"),
+                      # Each side's counts by status (portal home, match lists): from the index alone.
+                      Index("ix_match_need_org_id_status", "need_org_id", "status"),
+                      Index("ix_match_offer_org_id_status", "offer_org_id", "status"),
                       # The review queue: proposals best first, without sorting them all.
                       Index("ix_match_status_score_id", "status", "score", "id"))
 
