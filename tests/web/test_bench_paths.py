@@ -44,3 +44,30 @@ def test_a_run_against_another_checkout_reports_the_ratio_path_by_path() -> None
 def test_a_comparison_it_cannot_make_is_refused_before_anything_starts(argv: list[str], refusal: str) -> None:
     with pytest.raises(SystemExit, match=refusal):
         paths.main(argv)
+
+
+def test_statistics_stand_in_runs_only_where_autovacuum_is_off(pg_engine) -> None:
+    import time
+
+    from sqlalchemy import text
+
+    from tests.conftest import PG_URL
+    from web.bench_load.servers import AnalyzeStandIn
+
+    sqlite = AnalyzeStandIn("sqlite:///nothing.db")
+    sqlite.start()
+    sqlite.stop()
+    assert (sqlite.active, sqlite.runs) == (False, 0)
+    with pg_engine.connect() as conn:
+        off = conn.execute(text("SHOW autovacuum")).scalar() == "off"
+    stand_in = AnalyzeStandIn(PG_URL, every=0.05)
+    stand_in.start()
+    try:
+        if off:  # it analyzes at once, then on its interval
+            deadline = time.monotonic() + 10
+            while stand_in.runs < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        stand_in.stop()
+    assert stand_in.active is off
+    assert (stand_in.runs >= 2) if off else stand_in.runs == 0
