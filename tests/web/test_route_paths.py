@@ -36,3 +36,22 @@ def test_unknown_names_and_wrong_parameters_are_refused(client: TestClient) -> N
     with pytest.raises(NoMatchFound):
         index.url_path("staff_review_detail")  # its match_id is missing
     assert index.url_path("staff_review_detail", match_id=7) == "/staff/review/7"
+
+
+@pytest.mark.parametrize(("scheme", "host", "root"), [("http", b"localhost", ""), ("https", b"zq.example.cn", ""),
+                                                      ("http", b"10.0.0.5:8080", "/zhengqi")])
+def test_absolute_urls_are_starlettes_for_each_scheme_host_and_root(client: TestClient, scheme: str,
+                                                                     host: bytes, root: str) -> None:
+    from starlette.requests import Request
+
+    from web.presentation.paths import route_url
+
+    def request() -> Request:
+        return Request({"type": "http", "app": client.app, "scheme": scheme, "server": ("localhost", 80),
+                        "path": "/dashboard", "root_path": root, "headers": [(b"host", host)],
+                        "query_string": b"", "method": "GET"})
+
+    for name, params in [("dashboard", {}), ("static", {"path": "css/app.css"}),
+                         ("staff_review_detail", {"match_id": 7})]:
+        for _ in range(2):  # the remembered answer is the same as the first
+            assert route_url(request(), name, **params) == request().url_for(name, **params)

@@ -39,6 +39,13 @@ class RoutePaths:
                 continue
         raise NoMatchFound(name, params)
 
+    # Making a path absolute parses the base URL and builds a new one (13 µs, against 0.7 µs
+    # for the remembered path): a dashboard with 63 such links spent 0.8 ms on them. The base
+    # is the request's scheme, host and root path, which the allowed hosts bound.
+    @lru_cache(maxsize=16384)  # noqa: B019
+    def absolute_url(self, base_url: str, name: str, /, **params: Any) -> URL:
+        return self.url_path(name, **params).make_absolute_url(base_url)
+
 
 def route_paths(app: ASGIApp) -> RoutePaths:
     """The index of ``app``'s routes, built on first use (every router is included by then)."""
@@ -55,4 +62,4 @@ def route_path(request: Request, name: str, /, **params: Any) -> str:
 
 def route_url(request: Request, name: str, /, **params: Any) -> URL:
     """The absolute URL of the route ``name``, as ``request.url_for`` gives it."""
-    return route_paths(request.app).url_path(name, **params).make_absolute_url(request.base_url)
+    return route_paths(request.app).absolute_url(str(request.base_url), name, **params)
