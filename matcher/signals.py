@@ -159,11 +159,11 @@ def signal_columns(
     sets: list[tuple[tuple[str, str, float], ...]] = []
     set_of: dict[tuple, int] = {}
     index = np.empty(len(kind), dtype=np.int64)
-    for i, key in enumerate(zip(kind.tolist(), scale.tolist(), clip.tolist(), d_cat.tolist(),
-                                d_credit.tolist(), d_region.tolist(), strict=True)):
-        at = set_of.get(key[:3])
+    for i, key in enumerate(zip(kind.tolist(), scale.tolist(), clip.tolist(), strict=True)):
+        at = set_of.get(key)  # the deltas follow from kind and scale
         if at is None:
-            k, _, cl, dc, dr, dg = key
+            k, _, cl = key
+            dc, dr, dg = float(d_cat[i]), float(d_credit[i]), float(d_region[i])
             rel, c = kinds[k][0], credits[k]
             found = []
             if dc:
@@ -174,7 +174,7 @@ def signal_columns(
                 found.append(("region_same", LABELS["region_same"], dg))
             if cl:
                 found.append(("clip", LABELS["clip"], cl))
-            at = set_of[key[:3]] = len(sets)
+            at = set_of[key] = len(sets)
             sets.append(tuple(found))
         index[i] = at
     return score, index, sets

@@ -143,8 +143,6 @@ def wait_matched(url: str, timeout: float = 300) -> float:
     return time.perf_counter() - started
 
 
-
-
 class AnalyzeStandIn:
     """Where the PostgreSQL server runs without autovacuum (this development machine's does),
     ANALYZE the benchmark's database at the start and then every ``every`` seconds, as a

@@ -108,8 +108,9 @@ def _monthly(session: Session, tz: tzinfo) -> list[MonthRow]:
         return []
     months = _month_starts(min(seen), max(seen), tz)
 
+    starts = {f"start{i}": start for i, (_, start) in enumerate(months) if i}
+
     def per_month(model) -> Counter:
-        starts = {f"start{i}": start for i, (_, start) in enumerate(months)}
         return Counter({months[i][0]: n for i, n in session.exec(
             _count_by_month(model, len(months)), params=starts).all()})
 
